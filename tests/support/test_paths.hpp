@@ -1,0 +1,23 @@
+#pragma once
+// Paths the tests need: the source tree, the build tree, ../shared/data, and
+// fresh temporary directories.
+#include <string>
+
+namespace opskit::test {
+
+std::string source_dir();
+std::string binary_dir();
+std::string bin(const std::string& tool);  // build/bin/TOOL
+// ../shared/data/SUB beside the checkout, or empty when absent (tests skip with a message).
+std::string shared_data(const std::string& sub);
+// A new empty directory under the build tree, removed at exit.
+std::string temp_dir(const std::string& hint = "t");
+
+// Runs a shell command; returns its exit code and captures stdout/stderr.
+struct CommandResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+CommandResult run_command(const std::string& command, const std::string& stdin_text = {});
+
+}  // namespace opskit::test
