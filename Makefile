@@ -17,7 +17,7 @@ DEPS := build-essential cmake pkg-config git ca-certificates \
   nlohmann-json3-dev libyaml-cpp-dev libcurl4-openssl-dev libssl-dev libpcap-dev zlib1g-dev \
   libeigen3-dev catch2 libkainjow-mustache-dev libicu-dev libutf8proc-dev libpsl-dev publicsuffix \
   libpugixml-dev libglpk-dev ieee-data clang libclang-rt-14-dev shellcheck nginx tshark wireshark-common \
-  man-db groff-base systemd chromium python3 python3-yaml openssl procps util-linux
+  ccache man-db groff-base systemd chromium python3 python3-yaml openssl procps util-linux
 
 .PHONY: all deps build test demo bench install package fuzz golden-update clean
 
