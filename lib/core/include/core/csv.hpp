@@ -72,6 +72,8 @@ class Reader {
  private:
   friend class Record;
   bool fill();
+  bool next_record(Record& r);
+  std::string field_name(size_t i) const;
   std::unique_ptr<std::istream> owned_;
   std::istream* in_;
   std::string name_;
@@ -82,7 +84,8 @@ class Reader {
   size_t pos_ = 0, end_ = 0;
   bool eof_ = false;
   long line_ = 1;
-  uint64_t consumed_ = 0;
+  uint64_t consumed_ = 0;    // bytes consumed so far
+  uint64_t line_start_ = 0;  // byte offset where the current line starts
 };
 
 // Splits one line (no newline inside quotes) with the same rules; for small

@@ -23,6 +23,7 @@ class RowWriter {
   void finish();  // flushes the text table; called by the destructor too
 
  private:
+  void flush_text();
   std::ostream& out_;
   Format format_;
   std::vector<std::string> columns_;
