@@ -1,1 +1,99 @@
-// implementation in progress
+#include <ctime>
+
+#include "connection.hpp"
+#include "core/hash.hpp"
+#include "core/runtime.hpp"
+#include "store/ledger.hpp"
+#include "store/store.hpp"
+
+namespace opskit::store {
+
+namespace {
+Params with_tenant(const std::string& tenant, const Params& params) {
+  Params p;
+  p.reserve(params.size() + 1);
+  p.emplace_back(tenant);
+  p.insert(p.end(), params.begin(), params.end());
+  return p;
+}
+}  // namespace
+
+Session::Session(std::shared_ptr<Connection> conn, std::string tenant) : conn_(std::move(conn)), tenant_(std::move(tenant)) {}
+Session::~Session() = default;
+
+Dialect Session::dialect() const { return conn_->dialect(); }
+
+Rows Session::query(std::string_view sql, const Params& params) { return conn_->query(sql, with_tenant(tenant_, params), true); }
+
+int64_t Session::exec(std::string_view sql, const Params& params) { return conn_->exec(sql, with_tenant(tenant_, params), true); }
+
+void Session::for_each(std::string_view sql, const Params& params, const std::function<void(const Row&)>& fn) {
+  conn_->for_each(sql, with_tenant(tenant_, params), true, fn);
+}
+
+std::optional<Value> Session::scalar(std::string_view sql, const Params& params) {
+  auto r = query(sql, params);
+  if (r.empty() || r[0].size() == 0) return std::nullopt;
+  return r[0][0];
+}
+
+void Session::transaction(const std::function<void()>& fn) {
+  if (conn_->tx_depth > 0) {  // join the outer transaction
+    ++conn_->tx_depth;
+    try {
+      fn();
+    } catch (...) {
+      --conn_->tx_depth;
+      throw;
+    }
+    --conn_->tx_depth;
+    return;
+  }
+  conn_->begin();
+  conn_->tx_depth = 1;
+  conn_->tx_failed = false;
+  try {
+    fn();
+  } catch (...) {
+    conn_->tx_depth = 0;
+    conn_->rollback();
+    throw;
+  }
+  conn_->tx_depth = 0;
+  conn_->commit();
+}
+
+std::unique_ptr<BulkWriter> Session::bulk(const BulkSpec& spec) { return conn_->bulk(spec, tenant_); }
+
+std::string Session::now_iso() const {
+  if (now_) return now_();
+  return format_iso8601(static_cast<int64_t>(std::time(nullptr)));
+}
+
+std::string audit_payload(const std::string& tenant, int64_t seq, const std::string& at, const std::string& actor,
+                          const std::string& action, const std::string& object_type, const std::string& object_id,
+                          const std::string& details, const std::string& prev_hash) {
+  // Unit separators keep field boundaries unambiguous.
+  std::string p;
+  for (const std::string* f : {&prev_hash, &tenant}) p += *f + '\x1f';
+  p += std::to_string(seq) + '\x1f';
+  for (const std::string* f : {&at, &actor, &action, &object_type, &object_id, &details}) p += *f + '\x1f';
+  return p;
+}
+
+void Session::audit(const std::string& actor, const std::string& action, const std::string& object_type,
+                    const std::string& object_id, const std::string& details_json) {
+  transaction([&] {
+    conn_->lock_audit_chain(tenant_);
+    auto last = query("SELECT seq, hash FROM audit_log WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1");
+    int64_t seq = last.empty() ? 1 : last[0].integer(0) + 1;
+    std::string prev = last.empty() ? std::string(64, '0') : last[0].text(1);
+    std::string at = now_iso();
+    std::string hash = sha256_hex(audit_payload(tenant_, seq, at, actor, action, object_type, object_id, details_json, prev));
+    exec("INSERT INTO audit_log (tenant_id, seq, at, actor, action, object_type, object_id, details, prev_hash, hash) "
+         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         {seq, at, actor, action, object_type, object_id, details_json, prev, hash});
+  });
+}
+
+}  // namespace opskit::store

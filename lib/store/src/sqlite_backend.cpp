@@ -1,1 +1,233 @@
-// implementation in progress
+// SQLite backend: WAL, busy timeout, a cache of prepared statements,
+// BEGIN IMMEDIATE write transactions, $N parameters bound by name.
+#include <sqlite3.h>
+
+#include <cstring>
+#include <unordered_map>
+
+#include "connection.hpp"
+
+namespace opskit::store {
+namespace {
+
+class SqliteConnection : public Connection {
+ public:
+  explicit SqliteConnection(const std::string& path) : path_(path) {
+    int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+      std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      sqlite3_close(db_);
+      db_ = nullptr;
+      throw DatabaseError("cannot open SQLite database '" + path + "': " + msg);
+    }
+    sqlite3_busy_timeout(db_, 30000);
+    exec_script("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;");
+  }
+  ~SqliteConnection() override {
+    for (auto& [sql, s] : cache_) sqlite3_finalize(s);
+    sqlite3_close_v2(db_);
+  }
+
+  Dialect dialect() const override { return Dialect::sqlite; }
+
+  sqlite3_stmt* prepare(std::string_view sql) {
+    std::string key(sql);
+    auto it = cache_.find(key);
+    if (it != cache_.end()) {
+      sqlite3_reset(it->second);
+      sqlite3_clear_bindings(it->second);
+      return it->second;
+    }
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()), SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK)
+      fail("prepare", key);
+    cache_.emplace(std::move(key), s);
+    return s;
+  }
+
+  void bind(sqlite3_stmt* s, const Params& params) {
+    int n = sqlite3_bind_parameter_count(s);
+    for (int i = 1; i <= n; ++i) {
+      const char* name = sqlite3_bind_parameter_name(s, i);
+      size_t idx = static_cast<size_t>(i - 1);
+      if (name && (name[0] == '$' || name[0] == '?' || name[0] == ':')) idx = static_cast<size_t>(std::atoi(name + 1) - 1);
+      if (idx >= params.size()) throw InternalError("statement wants parameter " + std::to_string(idx + 1) + ", only " + std::to_string(params.size()) + " given: " + sqlite3_sql(s));
+      const Value& v = params[idx];
+      int rc;
+      if (std::holds_alternative<std::nullptr_t>(v)) rc = sqlite3_bind_null(s, i);
+      else if (auto p = std::get_if<int64_t>(&v)) rc = sqlite3_bind_int64(s, i, *p);
+      else if (auto d = std::get_if<double>(&v)) rc = sqlite3_bind_double(s, i, *d);
+      else {
+        const auto& str = std::get<std::string>(v);
+        rc = sqlite3_bind_text(s, i, str.data(), static_cast<int>(str.size()), SQLITE_TRANSIENT);
+      }
+      if (rc != SQLITE_OK) fail("bind", sqlite3_sql(s));
+    }
+  }
+
+  [[noreturn]] void fail(const char* what, const std::string& sql) {
+    std::string msg = sqlite3_errmsg(db_);
+    int code = sqlite3_extended_errcode(db_);
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED) throw DatabaseError("SQLite database '" + path_ + "' is busy (locked by another process): " + msg);
+    std::string first = sql.substr(0, 120);
+    throw DatabaseError("SQLite " + std::string(what) + " failed: " + msg + " [" + first + "]");
+  }
+
+  static std::shared_ptr<std::vector<std::string>> column_names(sqlite3_stmt* s) {
+    auto names = std::make_shared<std::vector<std::string>>();
+    for (int i = 0; i < sqlite3_column_count(s); ++i) names->emplace_back(sqlite3_column_name(s, i));
+    return names;
+  }
+
+  static Value column(sqlite3_stmt* s, int i) {
+    switch (sqlite3_column_type(s, i)) {
+      case SQLITE_INTEGER: return static_cast<int64_t>(sqlite3_column_int64(s, i));
+      case SQLITE_FLOAT: return sqlite3_column_double(s, i);
+      case SQLITE_NULL: return nullptr;
+      default: {
+        const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
+        return std::string(t ? t : "", static_cast<size_t>(sqlite3_column_bytes(s, i)));
+      }
+    }
+  }
+
+  void run(std::string_view sql, const Params& params, const std::function<void(sqlite3_stmt*)>& on_row) {
+    sqlite3_stmt* s = prepare(sql);
+    bind(s, params);
+    for (;;) {
+      int rc = sqlite3_step(s);
+      if (rc == SQLITE_ROW) {
+        if (on_row) on_row(s);
+        continue;
+      }
+      if (rc == SQLITE_DONE) break;
+      std::string text(sql);
+      sqlite3_reset(s);
+      fail("statement", text);
+    }
+    sqlite3_reset(s);
+  }
+
+  Rows query(std::string_view sql, const Params& params, bool) override {
+    Rows out;
+    std::shared_ptr<std::vector<std::string>> names;
+    run(sql, params, [&](sqlite3_stmt* s) {
+      int n = sqlite3_column_count(s);
+      if (!names) names = column_names(s);
+      std::vector<Value> cells;
+      cells.reserve(static_cast<size_t>(n));
+      for (int i = 0; i < n; ++i) cells.push_back(column(s, i));
+      out.rows.emplace_back(names, std::move(cells));
+    });
+    if (!names) names = column_names(prepare(sql));
+    out.columns = *names;
+    return out;
+  }
+
+  int64_t exec(std::string_view sql, const Params& params, bool) override {
+    run(sql, params, nullptr);
+    return sqlite3_changes64(db_);
+  }
+
+  void for_each(std::string_view sql, const Params& params, bool, const std::function<void(const Row&)>& fn) override {
+    std::shared_ptr<std::vector<std::string>> names;
+    run(sql, params, [&](sqlite3_stmt* s) {
+      int n = sqlite3_column_count(s);
+      if (!names) names = column_names(s);
+      std::vector<Value> cells;
+      cells.reserve(static_cast<size_t>(n));
+      for (int i = 0; i < n; ++i) cells.push_back(column(s, i));
+      fn(Row(names, std::move(cells)));
+    });
+  }
+
+  void exec_script(const std::string& sql) override {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "unknown error";
+      sqlite3_free(err);
+      throw DatabaseError("SQLite: " + msg);
+    }
+  }
+
+  void begin() override { exec_script("BEGIN IMMEDIATE"); }
+  void commit() override { exec_script("COMMIT"); }
+  void rollback() override {
+    if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+
+  std::unique_ptr<BulkWriter> bulk(const BulkSpec& spec, const std::string& tenant) override;
+
+  void set_tenant(const std::string&) override {}
+  void lock_audit_chain(const std::string&) override {}  // BEGIN IMMEDIATE already serialises writers
+  bool try_job_lock(const std::string&) override { return true; }
+  void release_job_lock(const std::string&) override {}
+
+ private:
+  std::string path_;
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+// One prepared INSERT ... ON CONFLICT reused for every row; runs inside the
+// caller's transaction, or its own one committed at flush().
+class SqliteBulk : public BulkWriter {
+ public:
+  SqliteBulk(SqliteConnection& c, const BulkSpec& spec, const std::string& tenant) : c_(c), tenant_(tenant) {
+    std::string sql = "INSERT INTO " + spec.table + " (tenant_id";
+    for (auto& col : spec.columns) sql += ", " + col;
+    sql += ") VALUES ($1";
+    for (size_t i = 0; i < spec.columns.size(); ++i) sql += ", $" + std::to_string(i + 2);
+    sql += ")";
+    if (!spec.conflict.empty()) {
+      sql += " ON CONFLICT (tenant_id";
+      for (auto& k : spec.conflict) sql += ", " + k;
+      sql += ") DO ";
+      if (spec.update.empty()) sql += "NOTHING";
+      else {
+        sql += "UPDATE SET ";
+        for (size_t i = 0; i < spec.update.size(); ++i) sql += (i ? ", " : "") + spec.update[i] + " = excluded." + spec.update[i];
+      }
+    }
+    sql_ = sql;
+    if (c_.tx_depth == 0) {
+      c_.begin();
+      own_tx_ = true;
+    }
+    row_.resize(spec.columns.size() + 1);
+    row_[0] = tenant_;
+  }
+  ~SqliteBulk() override {
+    if (own_tx_) c_.rollback();
+  }
+  void add(const Params& row) override {
+    if (row.size() + 1 != row_.size()) throw InternalError("bulk row has " + std::to_string(row.size()) + " values, expected " + std::to_string(row_.size() - 1));
+    std::copy(row.begin(), row.end(), row_.begin() + 1);
+    c_.exec(sql_, row_, true);
+    ++count_;
+  }
+  void flush() override {
+    if (own_tx_) {
+      c_.commit();
+      own_tx_ = false;
+    }
+  }
+  uint64_t count() const override { return count_; }
+
+ private:
+  SqliteConnection& c_;
+  std::string tenant_, sql_;
+  Params row_;
+  bool own_tx_ = false;
+  uint64_t count_ = 0;
+};
+
+std::unique_ptr<BulkWriter> SqliteConnection::bulk(const BulkSpec& spec, const std::string& tenant) {
+  return std::make_unique<SqliteBulk>(*this, spec, tenant);
+}
+
+}  // namespace
+
+std::shared_ptr<Connection> open_sqlite(const std::string& path) { return std::make_shared<SqliteConnection>(path); }
+
+}  // namespace opskit::store

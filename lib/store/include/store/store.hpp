@@ -39,7 +39,8 @@ inline Value opt(const std::optional<double>& d) { return d ? Value(*d) : Value(
 
 class Row {
  public:
-  Row(const std::vector<std::string>* names, std::vector<Value> cells) : names_(names), cells_(std::move(cells)) {}
+  Row(std::shared_ptr<const std::vector<std::string>> names, std::vector<Value> cells)
+      : names_(std::move(names)), cells_(std::move(cells)) {}
   size_t size() const { return cells_.size(); }
   bool is_null(size_t i) const { return std::holds_alternative<std::nullptr_t>(cells_.at(i)); }
   // Conversions are lenient across backends (PostgreSQL returns text for numerics).
@@ -55,7 +56,7 @@ class Row {
   const std::vector<std::string>& names() const { return *names_; }
 
  private:
-  const std::vector<std::string>* names_;
+  std::shared_ptr<const std::vector<std::string>> names_;
   std::vector<Value> cells_;
 };
 
@@ -116,11 +117,17 @@ class Session {
   void audit(const std::string& actor, const std::string& action, const std::string& object_type,
              const std::string& object_id, const std::string& details_json);
 
-  Connection& connection() { return *conn_; }
+  // The clock used for audit timestamps (the runner sets it from --now / OPSKIT_NOW).
+  void set_clock_iso(std::function<std::string()> now) { now_ = std::move(now); }
+  std::string now_iso() const;
 
  private:
+  friend class JobLock;
+  friend class Ledger;
+  Connection& connection() { return *conn_; }
   std::shared_ptr<Connection> conn_;
   std::string tenant_;
+  std::function<std::string()> now_;
 };
 
 struct Tenant {
@@ -155,8 +162,8 @@ class Database {
   // Opens a session for one tenant; an unknown tenant throws DataError listing the known ones.
   std::unique_ptr<Session> session(const std::string& tenant);
 
-  Connection& connection() { return *conn_; }
-  std::shared_ptr<Connection> shared_connection() { return conn_; }
+  // Runs a multi-statement script as the connected role (migrations, grants). Admin only.
+  void exec_script(const std::string& sql);
 
  private:
   Database(std::shared_ptr<Connection> c, std::string redacted) : conn_(std::move(c)), url_redacted_(std::move(redacted)) {}
