@@ -1,0 +1,59 @@
+#include "report/escape.hpp"
+
+#include "core/csv.hpp"
+
+namespace opskit::report {
+
+std::string html_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + s.size() / 8);
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string markdown_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + s.size() / 4);
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '\n': case '\r': out += ' '; break;
+      case '\\': case '`': case '*': case '_': case '{': case '}': case '[': case ']': case '(': case ')':
+      case '#': case '+': case '-': case '!': case '|': case '~':
+        out += '\\';
+        out += c;
+        break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string text_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u == '\n' || u == '\t' || (u >= 0x20 && u != 0x7f)) out += c;
+  }
+  return out;
+}
+
+std::string csv_cell(std::string_view s) {
+  // A leading tab or CR also starts a formula in some spreadsheets.
+  if (!s.empty() && (s[0] == '\t' || s[0] == '\r')) return csv::escape("'" + std::string(s), ',', true);
+  return csv::escape(s, ',', true);
+}
+
+}  // namespace opskit::report
