@@ -101,4 +101,15 @@ class Tool {
 // The version line: "NAME 0.1.0 (commit abcdef123456)".
 std::string version_line(const std::string& tool);
 
+// Arguments as recorded in the ledger: values of secret-looking options
+// (--password, --token, --header, ...) and passwords in URLs replaced by ***.
+std::string redact_arguments(const std::vector<std::string>& args);
+
+// The `opskit` admin commands: config show, db migrate|status|grant,
+// tenant add|list|show, runs list|show, audit verify|export.
+void register_admin_commands(Tool& tool);
+
+// Shell completion scripts generated from a tool's command tree.
+std::string completion_script(const CLI::App& app, const std::string& shell);
+
 }  // namespace opskit::app
