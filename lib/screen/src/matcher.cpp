@@ -1,0 +1,608 @@
+// Candidate index and scored comparison (see matcher.hpp for the model).
+#include "screen/matcher.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <tuple>
+#include <unordered_set>
+
+#include "core/runtime.hpp"
+
+namespace opskit::screen {
+namespace {
+
+uint64_t key_of(char kind, std::string_view s) {
+  uint64_t h = 1469598103934665603ull;
+  h = (h ^ static_cast<unsigned char>(kind)) * 1099511628211ull;
+  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return h;
+}
+
+struct TokInfo {
+  std::string text, phon;
+  TokenTag tag = TokenTag::core;
+  int family = 0;
+  uint32_t df = 0;
+  float weight = 0;
+};
+
+struct Name {
+  uint32_t entity = 0;
+  uint16_t name_index = 0;
+  NameStrength strength = NameStrength::primary;
+  bool transliterated = false;
+  std::vector<uint32_t> toks;  // interned; honorifics and legal forms left out
+  std::string legal;           // legal-form class
+};
+
+// A query part (not interned: it may be unknown to the lists).
+struct QTok {
+  std::string text, phon;
+  TokenTag tag = TokenTag::core;
+  int family = 0;
+  int64_t id = -1;  // interned id when known
+  float weight = 0;
+};
+
+struct Sim {
+  double value = 0;
+  const char* reason = "";
+  int edits = 0;
+};
+
+std::string id_key(std::string_view s) {
+  std::string k;
+  for (char c : s) {
+    if (c >= 'a' && c <= 'z') k.push_back(static_cast<char>(c - 'a' + 'A'));
+    else if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) k.push_back(c);
+  }
+  return k;
+}
+
+std::string year_of(std::string_view s) {
+  for (size_t i = 0; i + 4 <= s.size(); ++i) {
+    bool digits = true;
+    for (size_t k = 0; k < 4 && digits; ++k) digits = s[i + k] >= '0' && s[i + k] <= '9';
+    bool bounded = (i == 0 || !(s[i - 1] >= '0' && s[i - 1] <= '9')) &&
+                   (i + 4 == s.size() || !(s[i + 4] >= '0' && s[i + 4] <= '9'));
+    if (digits && bounded) return std::string(s.substr(i, 4));
+  }
+  return {};
+}
+
+std::string lower_ascii(std::string_view s) {
+  std::string o(s);
+  for (auto& c : o)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return o;
+}
+
+}  // namespace
+
+const char* status_name(Status s) {
+  switch (s) {
+    case Status::clear: return "CLEAR";
+    case Status::flagged: return "FLAGGED";
+    default: return "BLOCKED";
+  }
+}
+
+Status status_for(double score, const Thresholds& t) {
+  if (score >= t.block) return Status::blocked;
+  if (score >= t.review) return Status::flagged;
+  return Status::clear;
+}
+
+nlohmann::json Match::explanation() const {
+  nlohmann::json j;
+  j["list"] = list;
+  j["entity_uid"] = uid;
+  j["entity_name"] = entity_name;
+  j["entity_type"] = type;
+  j["matched_name"] = matched_name;
+  j["name_strength"] = strength;
+  j["score"] = std::round(score * 10) / 10;
+  auto& a = j["alignment"] = nlohmann::json::array();
+  for (const auto& p : alignment)
+    a.push_back({{"query", p.query}, {"listed", p.listed}, {"reason", p.reason},
+                 {"similarity", std::round(p.similarity * 100) / 100}, {"weight", std::round(p.weight * 100) / 100}});
+  auto& f = j["factors"] = nlohmann::json::array();
+  for (const auto& x : factors)
+    f.push_back({{"factor", x.name}, {"contribution", std::round(x.contribution * 10) / 10}, {"detail", x.detail}});
+  return j;
+}
+
+struct Matcher::Impl {
+  std::vector<Entity> entities;
+  std::vector<Name> names;
+  std::vector<TokInfo> toks;
+  std::unordered_map<std::string, uint32_t> tok_ids;
+  std::unordered_map<uint64_t, std::pair<uint32_t, uint32_t>> keys;  // key -> (offset, count) in postings
+  std::vector<uint32_t> postings;
+  std::unordered_map<std::string, std::vector<uint32_t>> identifiers;  // id_key -> entities
+  std::unordered_set<uint64_t> mined;  // token-id pairs seen as variants of one another
+  Normalizer normalizer;
+  Thresholds thresholds;
+  float unknown_weight = 1, particle_weight = 0.3f;
+  uint32_t common_df = 50;
+  // scratch
+  std::vector<float> votes;
+  std::vector<uint32_t> touched;
+
+  uint32_t intern(const Token& t) {
+    auto [it, fresh] = tok_ids.emplace(t.text, static_cast<uint32_t>(toks.size()));
+    if (fresh) {
+      TokInfo info;
+      info.text = t.text;
+      info.phon = phonetic_key(t.text);
+      info.tag = t.tag;
+      info.family = variant_family(t.text);
+      toks.push_back(std::move(info));
+    }
+    return it->second;
+  }
+
+  void build() {
+    for (uint32_t ei = 0; ei < entities.size(); ++ei) {
+      const Entity& e = entities[ei];
+      for (uint16_t ni = 0; ni < e.names.size(); ++ni) {
+        for (auto& nn : normalizer.normalize(e.names[ni].text)) {
+          Name n;
+          n.entity = ei;
+          n.name_index = ni;
+          n.strength = e.names[ni].strength;
+          n.transliterated = nn.transliterated;
+          n.legal = nn.legal_class();
+          for (const auto& t : nn.tokens)
+            if (t.tag == TokenTag::core || t.tag == TokenTag::particle || t.tag == TokenTag::number)
+              n.toks.push_back(intern(t));
+          if (n.toks.empty()) continue;
+          names.push_back(std::move(n));
+        }
+      }
+      for (const auto& id : e.identifiers) {
+        std::string k = id_key(id.value);
+        if (k.size() >= 5) identifiers[k].push_back(ei);
+      }
+    }
+    // Rarity: document frequency per name.
+    for (const auto& n : names) {
+      std::vector<uint32_t> u(n.toks);
+      std::sort(u.begin(), u.end());
+      u.erase(std::unique(u.begin(), u.end()), u.end());
+      for (auto t : u) ++toks[t].df;
+    }
+    const double total = static_cast<double>(std::max<size_t>(names.size(), 1));
+    for (auto& t : toks) t.weight = static_cast<float>(std::log(1.0 + total / std::max<uint32_t>(t.df, 1)));
+    unknown_weight = static_cast<float>(std::log(1.0 + total / 2.0));
+    common_df = std::max<uint32_t>(40, static_cast<uint32_t>(total * 0.002));
+    mine_variants();
+
+    std::vector<std::pair<uint64_t, uint32_t>> entries;
+    entries.reserve(names.size() * 16);
+    for (uint32_t ni = 0; ni < names.size(); ++ni) {
+      const Name& n = names[ni];
+      for (size_t i = 0; i < n.toks.size(); ++i) {
+        const TokInfo& t = toks[n.toks[i]];
+        entries.emplace_back(key_of('t', t.text), ni);
+        if (i + 1 < n.toks.size()) entries.emplace_back(key_of('t', t.text + toks[n.toks[i + 1]].text), ni);
+        if (t.tag != TokenTag::core) continue;
+        if (t.phon.size() >= 2) entries.emplace_back(key_of('p', t.phon), ni);
+        if (t.family) entries.emplace_back(key_of('f', std::to_string(t.family)), ni);
+        if (t.text.size() >= 4) {
+          for (size_t k = 0; k < t.text.size(); ++k) {
+            std::string d = t.text;
+            d.erase(k, 1);
+            entries.emplace_back(key_of('d', d), ni);
+          }
+        }
+      }
+    }
+    std::sort(entries.begin(), entries.end());
+    entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
+    postings.reserve(entries.size());
+    for (size_t i = 0; i < entries.size();) {
+      size_t j = i;
+      while (j < entries.size() && entries[j].first == entries[i].first) postings.push_back(entries[j++].second);
+      keys.emplace(entries[i].first, std::make_pair(static_cast<uint32_t>(i), static_cast<uint32_t>(j - i)));
+      i = j;
+    }
+    votes.assign(names.size(), 0.f);
+  }
+
+  // Variant pairs from the lists themselves: two names of one entity with the
+  // same number of parts that differ in exactly one position, where the two
+  // parts share the first letter (Sergei/Sergey, Mokhammad/Muhammad).
+  void mine_variants() {
+    size_t start = 0;
+    while (start < names.size()) {
+      size_t end = start;
+      while (end < names.size() && names[end].entity == names[start].entity) ++end;
+      for (size_t a = start; a < end; ++a)
+        for (size_t b = a + 1; b < end; ++b) {
+          const auto& x = names[a].toks;
+          const auto& y = names[b].toks;
+          if (x.size() != y.size() || x.size() < 2) continue;
+          int diff = -1, count = 0;
+          for (size_t i = 0; i < x.size(); ++i)
+            if (x[i] != y[i]) { diff = static_cast<int>(i); ++count; }
+          if (count != 1) continue;
+          const auto& p = toks[x[diff]];
+          const auto& q = toks[y[diff]];
+          if (p.tag != TokenTag::core || q.tag != TokenTag::core || p.text[0] != q.text[0]) continue;
+          if (p.text.size() < 4 || q.text.size() < 4) continue;
+          if (edit_distance(p.text, q.text, 4) > 4) continue;
+          mined.insert(pair_key(x[diff], y[diff]));
+        }
+      start = end;
+    }
+  }
+
+  static uint64_t pair_key(uint32_t a, uint32_t b) {
+    if (a > b) std::swap(a, b);
+    return (static_cast<uint64_t>(a) << 32) | b;
+  }
+
+  std::vector<QTok> query_tokens(const NormalizedName& nn) const {
+    std::vector<QTok> out;
+    for (const auto& t : nn.tokens) {
+      if (t.tag == TokenTag::honorific || t.tag == TokenTag::legal) continue;
+      QTok q;
+      q.text = t.text;
+      q.tag = t.tag;
+      q.phon = phonetic_key(t.text);
+      q.family = variant_family(t.text);
+      auto it = tok_ids.find(t.text);
+      if (it != tok_ids.end()) {
+        q.id = it->second;
+        q.weight = toks[it->second].weight;
+      } else {
+        q.weight = unknown_weight;
+      }
+      if (q.tag == TokenTag::particle) q.weight = particle_weight;
+      out.push_back(std::move(q));
+    }
+    return out;
+  }
+
+  float tok_weight(uint32_t id) const {
+    const auto& t = toks[id];
+    return t.tag == TokenTag::particle ? particle_weight : t.weight;
+  }
+
+  void vote(uint64_t key, float w) {
+    auto it = keys.find(key);
+    if (it == keys.end()) return;
+    auto [off, count] = it->second;
+    if (count > names.size() / 4 + 1000) return;  // a word in a quarter of all names selects nothing
+    for (uint32_t k = 0; k < count; ++k) {
+      uint32_t n = postings[off + k];
+      if (votes[n] == 0.f) touched.push_back(n);
+      votes[n] += w;
+    }
+  }
+
+  // Names worth scoring in full, best vote first.
+  std::vector<uint32_t> candidates(const std::vector<QTok>& q, size_t limit) {
+    touched.clear();
+    float total = 0;
+    for (size_t i = 0; i < q.size(); ++i) {
+      const QTok& t = q[i];
+      total += t.weight;
+      if (t.tag == TokenTag::particle) continue;
+      float w = t.weight;
+      vote(key_of('t', t.text), w);
+      if (i + 1 < q.size()) vote(key_of('t', t.text + q[i + 1].text), w + q[i + 1].weight);
+      if (t.tag != TokenTag::core) continue;
+      if (t.phon.size() >= 2) vote(key_of('p', t.phon), w * 0.5f);
+      if (t.family) vote(key_of('f', std::to_string(t.family)), w * 0.5f);
+      if (t.text.size() >= 4) {
+        vote(key_of('d', t.text), w * 0.5f);
+        for (size_t k = 0; k < t.text.size(); ++k) {
+          std::string d = t.text;
+          d.erase(k, 1);
+          vote(key_of('t', d), w * 0.5f);
+          vote(key_of('d', d), w * 0.5f);
+        }
+      }
+      // "alassad": a particle glued to the name.
+      for (std::string_view p : {"al", "el", "ul", "bin", "ibn", "abu", "abd", "ben", "van", "von", "de", "mc"}) {
+        if (t.text.size() >= p.size() + 3 && t.text.compare(0, p.size(), p) == 0)
+          vote(key_of('t', t.text.substr(p.size())), w * 0.5f);
+      }
+    }
+    std::vector<uint32_t> out;
+    float floor = total * 0.2f;
+    for (uint32_t n : touched) {
+      if (votes[n] >= floor) out.push_back(n);
+    }
+    for (uint32_t n : touched) votes[n] = 0.f;
+    // Tie-break on name id keeps the order deterministic.
+    std::vector<std::pair<float, uint32_t>> ranked;
+    ranked.reserve(out.size());
+    for (uint32_t n : out) ranked.emplace_back(0.f, n);
+    if (ranked.size() > limit) {
+      // Re-vote cheaply: recompute by overlap of exact tokens for ranking.
+      for (auto& [score, n] : ranked) {
+        for (uint32_t id : names[n].toks)
+          for (const auto& t : q)
+            if (t.id == static_cast<int64_t>(id)) score += t.weight;
+      }
+      std::partial_sort(ranked.begin(), ranked.begin() + static_cast<long>(limit), ranked.end(),
+                        [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+      ranked.resize(limit);
+    }
+    out.clear();
+    for (auto& r : ranked) out.push_back(r.second);
+    return out;
+  }
+
+  Sim similarity(const QTok& q, std::string_view ltext, int64_t lid, bool translit) const {
+    if (q.text == ltext) return {1.0, translit ? "translit" : "exact", 0};
+    const bool number = q.tag == TokenTag::number || (lid >= 0 && toks[lid].tag == TokenTag::number);
+    if (number) return {};
+    Sim best;
+    if (lid >= 0) {
+      const TokInfo& l = toks[lid];
+      if (q.family && q.family == l.family) best = {0.95, "variant", 0};
+      else if (q.id >= 0 && mined.count(pair_key(static_cast<uint32_t>(q.id), static_cast<uint32_t>(lid))))
+        best = {0.93, "variant", 0};
+      if (best.value == 0 && l.phon.size() >= 3 && q.phon == l.phon && q.text.size() >= 4 && ltext.size() >= 4)
+        best = {0.85, "phonetic", 0};
+    }
+    size_t len = std::min(q.text.size(), ltext.size());
+    if (len == 1 && q.text[0] == ltext[0] && q.text.size() != ltext.size()) return {0.5, "initial", 0};
+    int allow = edit_allowance(len);
+    if (allow > 0 && best.value < 0.9) {
+      int d = edit_distance(q.text, ltext, allow);
+      if (d <= allow) {
+        double v = 1.0 - 0.1 * d;
+        if (v > best.value) best = {v, "edits", d};
+      }
+    }
+    return best;
+  }
+
+  struct Scored {
+    double score = 0;
+    std::vector<PartAlignment> alignment;
+    std::vector<Factor> factors;
+  };
+
+  Scored score_name(const std::vector<QTok>& q, const NormalizedName& qn, const Name& n, const Query& query,
+                    bool explain) const {
+    Scored out;
+    const size_t nq = q.size(), nl = n.toks.size();
+    struct Pair {
+      double sim;
+      int qi, qj;  // query parts [qi, qj]
+      int li, lj;  // listed parts [li, lj]
+      Sim s;
+    };
+    std::vector<Pair> pairs;
+    pairs.reserve(nq * nl + 8);
+    for (size_t i = 0; i < nq; ++i) {
+      for (size_t j = 0; j < nl; ++j) {
+        const TokInfo& l = toks[n.toks[j]];
+        Sim s = similarity(q[i], l.text, n.toks[j], qn.transliterated);
+        if (s.value >= 0.5) pairs.push_back({s.value, int(i), int(i), int(j), int(j), s});
+        // One query part against two joined listed parts ("alassad" / "al assad").
+        if (j + 1 < nl) {
+          std::string joined = l.text + toks[n.toks[j + 1]].text;
+          Sim sj = similarity(q[i], joined, -1, qn.transliterated);
+          if (sj.value >= 0.7) {
+            sj.reason = "joined";
+            pairs.push_back({sj.value + 0.001, int(i), int(i), int(j), int(j + 1), sj});
+          }
+        }
+      }
+      if (i + 1 < nq) {
+        QTok joined;
+        joined.text = q[i].text + q[i + 1].text;
+        for (size_t j = 0; j < nl; ++j) {
+          Sim sj = similarity(joined, toks[n.toks[j]].text, -1, qn.transliterated);
+          if (sj.value >= 0.7) {
+            sj.reason = "joined";
+            pairs.push_back({sj.value + 0.001, int(i), int(i + 1), int(j), int(j), sj});
+          }
+        }
+      }
+    }
+    std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) {
+      if (a.sim != b.sim) return a.sim > b.sim;
+      if (a.qi != b.qi) return a.qi < b.qi;
+      return a.li < b.li;
+    });
+    std::vector<char> qused(nq, 0), lused(nl, 0);
+    double lmatched = 0, qmatched = 0, ltotal = 0, qtotal = 0;
+    int common_only = 1, matched_core = 0, exact_all = 1;
+    for (const auto& p : pairs) {
+      bool free = true;
+      for (int i = p.qi; i <= p.qj; ++i) free = free && !qused[i];
+      for (int j = p.li; j <= p.lj; ++j) free = free && !lused[j];
+      if (!free) continue;
+      double w = 0;
+      for (int j = p.li; j <= p.lj; ++j) {
+        lused[j] = 1;
+        w += tok_weight(n.toks[j]);
+        const TokInfo& l = toks[n.toks[j]];
+        if (l.tag == TokenTag::core || l.tag == TokenTag::number) {
+          ++matched_core;
+          if (l.df < common_df) common_only = 0;
+        }
+      }
+      for (int i = p.qi; i <= p.qj; ++i) qused[i] = 1;
+      if (p.s.value < 1.0) exact_all = 0;
+      lmatched += w * p.sim;
+      qmatched += w * p.sim;
+      qtotal += w;
+      if (explain) {
+        std::string qt, lt;
+        for (int i = p.qi; i <= p.qj; ++i) qt += (qt.empty() ? "" : " ") + q[i].text;
+        for (int j = p.li; j <= p.lj; ++j) lt += (lt.empty() ? "" : " ") + toks[n.toks[j]].text;
+        std::string reason = p.s.reason;
+        if (reason == "edits") reason = std::to_string(p.s.edits) + (p.s.edits == 1 ? " edit" : " edits");
+        out.alignment.push_back({qt, lt, reason, std::min(1.0, p.sim), w});
+      }
+    }
+    for (size_t j = 0; j < nl; ++j) {
+      ltotal += tok_weight(n.toks[j]);
+      if (!lused[j]) {
+        exact_all = 0;
+        if (explain) out.alignment.push_back({"", toks[n.toks[j]].text, "missing from query", 0, tok_weight(n.toks[j])});
+      }
+    }
+    int unmatched_numbers = 0;
+    for (size_t i = 0; i < nq; ++i) {
+      if (qused[i]) continue;
+      exact_all = 0;
+      qtotal += q[i].weight;
+      if (q[i].tag == TokenTag::number) ++unmatched_numbers;
+      if (explain) out.alignment.push_back({q[i].text, "", "not in listed name", 0, q[i].weight});
+    }
+    for (size_t j = 0; j < nl; ++j)
+      if (!lused[j] && toks[n.toks[j]].tag == TokenTag::number) ++unmatched_numbers;
+    if (ltotal <= 0 || qtotal <= 0 || matched_core == 0) return out;
+    const double lcov = lmatched / ltotal, qcov = qmatched / qtotal;
+    double score = 100.0 * (0.35 * lcov + 0.65 * qcov);
+    auto factor = [&](const std::string& name, double c, const std::string& detail) {
+      score += c;
+      if (explain) out.factors.push_back({name, c, detail});
+    };
+    if (explain) {
+      out.factors.push_back({"listed coverage", 35.0 * lcov, "share of the listed name's weight matched"});
+      out.factors.push_back({"query coverage", 65.0 * qcov, "share of the query's weight matched"});
+    }
+    if (n.strength == NameStrength::weak) factor("weak alias", -5, "matched a low-quality alias");
+    const Entity& e = entities[n.entity];
+    std::string qlegal = qn.legal_class();
+    if (!qlegal.empty() && !n.legal.empty() && qlegal != n.legal) factor("legal form", -8, qlegal + " vs " + n.legal);
+    if (unmatched_numbers > 0)
+      factor("numbers", -30.0 * std::min(unmatched_numbers, 2), "numbers in names must match exactly");
+    std::string qtype = lower_ascii(query.type);
+    if (qtype.empty() && !qlegal.empty()) qtype = "entity";
+    if (!qtype.empty()) {
+      EntityType t = parse_type(qtype);
+      bool person_q = t == EntityType::individual, person_l = e.type == EntityType::individual;
+      if (t != EntityType::unknown && (person_q != person_l || (t != e.type && !person_q && e.type != EntityType::entity)))
+        factor("entity type", -25, std::string(type_name(t)) + " vs listed " + type_name(e.type));
+    }
+    if (!query.dob.empty() && !e.dates_of_birth.empty()) {
+      std::string y = year_of(query.dob);
+      if (!y.empty()) {
+        bool hit = false;
+        for (const auto& d : e.dates_of_birth) hit = hit || d.find(y) != std::string::npos;
+        if (hit) factor("date of birth", 5, "year " + y + " listed");
+        else factor("date of birth", -15, "year " + y + " not among listed dates");
+      }
+    }
+    if (!query.country.empty()) {
+      std::string c = lower_ascii(query.country);
+      bool any = false, hit = false;
+      for (const auto* v : {&e.countries, &e.nationalities, &e.places_of_birth})
+        for (const auto& x : *v) {
+          any = true;
+          hit = hit || lower_ascii(x).find(c) != std::string::npos;
+        }
+      if (any) factor("country", hit ? 3 : -5, hit ? "listed country" : "not a listed country");
+    }
+    if (common_only && !exact_all && score >= thresholds.review)
+      factor("common words only", thresholds.review - 1 - score, "the match rests on words common across the lists");
+    out.score = std::clamp(score, 0.0, 100.0);
+    return out;
+  }
+};
+
+Matcher::Matcher(std::vector<Entity> entities) : impl_(std::make_unique<Impl>()) {
+  impl_->entities = std::move(entities);
+  impl_->build();
+}
+Matcher::~Matcher() = default;
+
+const std::vector<Entity>& Matcher::entities() const { return impl_->entities; }
+
+MatcherStats Matcher::stats() const {
+  return {impl_->entities.size(), impl_->names.size(), impl_->keys.size(), impl_->postings.size()};
+}
+
+size_t Matcher::mined_variant_pairs() const { return impl_->mined.size(); }
+
+void Matcher::set_thresholds(const Thresholds& t) { impl_->thresholds = t; }
+
+std::vector<Match> Matcher::match(const Query& q, const MatchOptions& options) {
+  Impl& m = *impl_;
+  std::unordered_map<uint32_t, std::pair<double, uint32_t>> best;  // entity -> (score, name)
+  std::vector<NormalizedName> variants = m.normalizer.normalize(q.name);
+  std::vector<std::vector<QTok>> qtoks;
+  for (const auto& nn : variants) qtoks.push_back(m.query_tokens(nn));
+  for (size_t v = 0; v < variants.size(); ++v) {
+    if (qtoks[v].empty()) continue;
+    for (uint32_t ni : m.candidates(qtoks[v], options.candidates)) {
+      auto s = m.score_name(qtoks[v], variants[v], m.names[ni], q, false);
+      if (s.score < options.min_score) continue;
+      auto& slot = best[m.names[ni].entity];
+      if (s.score > slot.first || (s.score == slot.first && ni < slot.second)) slot = {s.score, ni};
+    }
+  }
+  std::vector<Match> out;
+  auto make = [&](uint32_t entity, uint32_t ni, double score) {
+    const Entity& e = m.entities[entity];
+    Match mt;
+    mt.entity = entity;
+    mt.list = e.list;
+    mt.uid = e.uid;
+    mt.entity_name = e.primary_name;
+    mt.type = type_name(e.type);
+    mt.score = score;
+    if (ni != UINT32_MAX) {
+      const Name& n = m.names[ni];
+      mt.matched_name = e.names[n.name_index].text;
+      mt.strength = strength_name(n.strength);
+      // Rebuild the explanation for the winning name and romanisation.
+      for (size_t v = 0; v < variants.size(); ++v) {
+        auto s = m.score_name(qtoks[v], variants[v], n, q, true);
+        if (std::abs(s.score - score) < 1e-9) {
+          mt.alignment = std::move(s.alignment);
+          mt.factors = std::move(s.factors);
+          break;
+        }
+      }
+    }
+    return mt;
+  };
+  if (!q.identifier.empty()) {
+    auto it = m.identifiers.find(id_key(q.identifier));
+    if (it != m.identifiers.end())
+      for (uint32_t e : it->second) {
+        Match mt = make(e, UINT32_MAX, 100);
+        mt.matched_name = m.entities[e].primary_name;
+        mt.strength = "identifier";
+        mt.factors.push_back({"identifier", 100, "exact identifier match: " + q.identifier});
+        out.push_back(std::move(mt));
+        best.erase(e);
+      }
+  }
+  std::vector<std::tuple<double, std::string_view, std::string_view, uint32_t, uint32_t>> ranked;
+  for (const auto& [entity, sn] : best)
+    ranked.emplace_back(-sn.first, m.entities[entity].list, m.entities[entity].uid, entity, sn.second);
+  std::sort(ranked.begin(), ranked.end());
+  if (ranked.size() > options.limit) ranked.resize(options.limit);
+  for (const auto& [neg, list, uid, entity, ni] : ranked) out.push_back(make(entity, ni, -neg));
+  std::sort(out.begin(), out.end(), [](const Match& a, const Match& b) {
+    if (a.score != b.score) return a.score > b.score;
+    if (a.list != b.list) return a.list < b.list;
+    return a.uid < b.uid;
+  });
+  if (out.size() > options.limit) out.resize(options.limit);
+  return out;
+}
+
+double Matcher::best_score(const Query& q) {
+  MatchOptions o;
+  o.limit = 1;
+  o.min_score = 0;
+  auto r = match(q, o);
+  return r.empty() ? 0 : r.front().score;
+}
+
+}  // namespace opskit::screen
