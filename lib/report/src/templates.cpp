@@ -1,6 +1,7 @@
 #include "report/templates.hpp"
 
 #include <filesystem>
+#include <optional>
 #include <regex>
 
 #include <kainjow/mustache.hpp>
@@ -19,17 +20,33 @@ TemplateSet::TemplateSet(std::string dir) : dir_(std::move(dir)) {
     throw DataError(SourceLocation{dir_, 0, 0, "--templates"}, "template directory does not exist");
 }
 
+namespace {
+
+std::optional<TemplateSource> lookup(const std::string& dir, const std::string& name, bool embedded) {
+  if (!embedded) {
+    fs::path p = fs::path(dir) / name;
+    if (!dir.empty() && fs::is_regular_file(p)) return TemplateSource{p.string(), text::read_file(p.string())};
+    return std::nullopt;
+  }
+  for (const auto& e : embedded_templates())
+    if (name == e.name) return TemplateSource{std::string("<embedded>/") + e.name, e.text};
+  return std::nullopt;
+}
+
+}  // namespace
+
 TemplateSource TemplateSet::find(const std::string& kind, const std::string& format) const {
   const std::string names[] = {kind + "." + format + ".mustache", "report." + format + ".mustache"};
-  if (!dir_.empty())
-    for (const auto& n : names) {
-      fs::path p = fs::path(dir_) / n;
-      if (fs::is_regular_file(p)) return {p.string(), text::read_file(p.string())};
-    }
-  for (const auto& n : names)
-    for (const auto& e : embedded_templates())
-      if (n == e.name) return {std::string("<embedded>/") + e.name, e.text};
+  for (bool embedded : {false, true})
+    for (const auto& n : names)
+      if (auto t = lookup(dir_, n, embedded)) return *t;
   throw DataError("no template for kind '" + kind + "' in format '" + format + "'");
+}
+
+TemplateSource TemplateSet::load(const std::string& name) const {
+  for (bool embedded : {false, true})
+    if (auto t = lookup(dir_, name, embedded)) return *t;
+  throw DataError("no template named '" + name + "'");
 }
 
 std::map<std::string, std::string> TemplateSet::list() const {

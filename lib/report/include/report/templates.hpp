@@ -22,6 +22,9 @@ class TemplateSet {
   explicit TemplateSet(std::string dir = {});
   // The template for kind/format; throws DataError when none exists.
   TemplateSource find(const std::string& kind, const std::string& format) const;
+  // One template by file name ("report.html.mustache"): the override when
+  // present, else the embedded one; throws DataError when neither exists.
+  TemplateSource load(const std::string& name) const;
   // Every template name available (embedded and overrides), sorted.
   std::map<std::string, std::string> list() const;
   const std::string& dir() const { return dir_; }
