@@ -1,0 +1,245 @@
+#include "scan/tls.hpp"
+
+#include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <arpa/inet.h>
+
+#include <chrono>
+#include <cstring>
+#include <memory>
+
+namespace opskit::scan {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Non-blocking connect with a deadline; -1 on failure (`err` says why).
+int connect_with_timeout(const std::string& host, int port, int timeout_ms, std::string& err) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_family = AF_UNSPEC;
+  addrinfo* res = nullptr;
+  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0 || !res) {
+    err = "dns";
+    return -1;
+  }
+  int fd = -1;
+  err = "connect";
+  for (addrinfo* a = res; a; a = a->ai_next) {
+    fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    int rc = connect(fd, a->ai_addr, a->ai_addrlen);
+    if (rc != 0 && errno == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      rc = poll(&p, 1, timeout_ms);
+      if (rc == 1) {
+        int so = 0;
+        socklen_t len = sizeof so;
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &so, &len);
+        rc = so == 0 ? 0 : -1;
+      } else {
+        if (rc == 0) err = "timeout";
+        rc = -1;
+      }
+    }
+    if (rc == 0) break;
+    close(fd);
+    fd = -1;
+  }
+  freeaddrinfo(res);
+  return fd;
+}
+
+struct Handshake {
+  bool ok = false;
+  std::string error;
+  std::unique_ptr<SSL, decltype(&SSL_free)> ssl{nullptr, SSL_free};
+  int fd = -1;
+  ~Handshake() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> make_ctx(int version, const TlsOptions& opt) {
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
+  if (!ctx) return ctx;
+  if (version) {
+    SSL_CTX_set_min_proto_version(ctx.get(), version);
+    SSL_CTX_set_max_proto_version(ctx.get(), version);
+  }
+  if (version == TLS1_VERSION || version == TLS1_1_VERSION) {
+    // Legacy probes: allow what OpenSSL's default security level forbids.
+    SSL_CTX_set_security_level(ctx.get(), 0);
+    SSL_CTX_set_cipher_list(ctx.get(), "ALL:@SECLEVEL=0");
+  }
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);  // we read the verdict, we never abort on it
+  if (!opt.ca_file.empty()) SSL_CTX_load_verify_locations(ctx.get(), opt.ca_file.c_str(), nullptr);
+  else SSL_CTX_set_default_verify_paths(ctx.get());
+  return ctx;
+}
+
+void handshake(Handshake& h, SSL_CTX* ctx, const std::string& host, int port, const std::string& sni, int timeout_ms) {
+  h.fd = connect_with_timeout(host, port, timeout_ms, h.error);
+  if (h.fd < 0) return;
+  h.ssl.reset(SSL_new(ctx));
+  SSL* ssl = h.ssl.get();
+  if (!sni.empty() && !std::isdigit(static_cast<unsigned char>(sni[0])) && sni.find(':') == std::string::npos)
+    SSL_set_tlsext_host_name(ssl, sni.c_str());
+  SSL_set_fd(ssl, h.fd);
+  auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    ERR_clear_error();
+    int rc = SSL_connect(ssl);
+    if (rc == 1) {
+      h.ok = true;
+      return;
+    }
+    int e = SSL_get_error(ssl, rc);
+    if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+      unsigned long code = ERR_peek_last_error();
+      char buf[160] = "handshake failed";
+      if (code) ERR_error_string_n(code, buf, sizeof buf);
+      h.error = std::string("handshake: ") + buf;
+      return;
+    }
+    int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
+    if (left <= 0) {
+      h.error = "timeout";
+      return;
+    }
+    pollfd p{h.fd, static_cast<short>(e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT), 0};
+    if (poll(&p, 1, left) <= 0) {
+      h.error = "timeout";
+      return;
+    }
+  }
+}
+
+std::string name_of(X509_NAME* n) {
+  if (!n) return {};
+  char buf[512];
+  X509_NAME_oneline(n, buf, sizeof buf);
+  return buf;
+}
+
+}  // namespace
+
+void apply_tls_caps(TlsReport& r) {
+  r.caps.clear();
+  if (!r.reachable) {
+    r.grade.clear();
+    return;
+  }
+  auto cap = [&](const std::string& reason) { r.caps.push_back(reason); };
+  if (!r.chain_valid) cap("T: certificate chain not trusted" + (r.verify_error.empty() ? "" : " (" + r.verify_error + ")"));
+  if (r.expired) cap("T: certificate expired");
+  if (!r.hostname_match) cap("M: certificate does not match the host name");
+  if (r.key_bits > 0 && r.key_type == "RSA" && r.key_bits < 1024) cap("F: RSA key under 1024 bits");
+  bool modern = (r.offered.count("TLSv1.2") && r.offered.at("TLSv1.2")) || (r.offered.count("TLSv1.3") && r.offered.at("TLSv1.3"));
+  if (!modern) cap("C: neither TLS 1.2 nor TLS 1.3 offered (only legacy TLS)");
+  if ((r.offered.count("TLSv1") && r.offered.at("TLSv1")) || (r.offered.count("TLSv1.1") && r.offered.at("TLSv1.1")))
+    cap("B: TLS 1.0/1.1 still offered");
+  if (!r.forward_secrecy) cap("B: negotiated suite has no forward secrecy");
+  if (!r.aead) cap("B: negotiated suite is not AEAD");
+  if (r.key_type == "RSA" && r.key_bits > 0 && r.key_bits < 2048) cap("B: RSA key under 2048 bits");
+  // Worst cap wins; T and M rank below F as SSL Labs shows them instead of a letter grade.
+  static const std::string order = "TMFCB";
+  r.grade = "A";
+  for (char c : order)
+    for (const auto& reason : r.caps)
+      if (reason[0] == c && (r.grade == "A" || order.find(r.grade[0]) > order.find(c))) r.grade = std::string(1, c);
+}
+
+TlsReport probe_tls(const std::string& connect_host, int port, const std::string& sni, const TlsOptions& opt,
+                    int64_t now_unix) {
+  TlsReport r;
+  const std::pair<const char*, int> versions[] = {
+      {"TLSv1.3", TLS1_3_VERSION}, {"TLSv1.2", TLS1_2_VERSION}, {"TLSv1.1", TLS1_1_VERSION}, {"TLSv1", TLS1_VERSION}};
+  std::string first_error;
+  for (auto [name, v] : versions) {
+    if (!opt.probe_legacy && (v == TLS1_VERSION || v == TLS1_1_VERSION)) continue;
+    auto ctx = make_ctx(v, opt);
+    Handshake h;
+    handshake(h, ctx.get(), connect_host, port, sni, opt.timeout_ms);
+    r.offered[name] = h.ok;
+    if (h.ok) r.reachable = true;
+    else if (first_error.empty()) first_error = h.error;
+    if (h.error == "dns" || h.error == "connect") {
+      // Nothing listens: the other versions would fail the same way.
+      r.error = h.error;
+      return r;
+    }
+  }
+  if (!r.reachable) {
+    r.error = first_error.empty() ? "handshake failed" : first_error;
+    return r;
+  }
+  // The negotiated session as a default client sees it, with the certificate.
+  auto ctx = make_ctx(0, opt);
+  Handshake h;
+  handshake(h, ctx.get(), connect_host, port, sni, opt.timeout_ms);
+  if (!h.ok) {
+    // Only legacy versions answer: look at them with the lowered level.
+    ctx = make_ctx(TLS1_VERSION, opt);
+    SSL_CTX_set_max_proto_version(ctx.get(), TLS1_1_VERSION);
+    handshake(h, ctx.get(), connect_host, port, sni, opt.timeout_ms);
+  }
+  if (!h.ok) return r;
+  SSL* ssl = h.ssl.get();
+  r.version = SSL_get_version(ssl);
+  const SSL_CIPHER* c = SSL_get_current_cipher(ssl);
+  if (c) {
+    r.cipher = SSL_CIPHER_get_name(c);
+    int kx = SSL_CIPHER_get_kx_nid(c);
+    r.forward_secrecy = kx == NID_kx_ecdhe || kx == NID_kx_dhe || kx == NID_kx_any || kx == NID_kx_ecdhe_psk ||
+                        kx == NID_kx_dhe_psk;
+    r.aead = SSL_CIPHER_is_aead(c) != 0;
+  }
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  if (cert) {
+    long vr = SSL_get_verify_result(ssl);
+    r.chain_valid = vr == X509_V_OK;
+    if (!r.chain_valid) r.verify_error = X509_verify_cert_error_string(vr);
+    if (vr == X509_V_ERR_CERT_HAS_EXPIRED) r.expired = true;
+    std::string name = sni;
+    if (!name.empty() && (std::isdigit(static_cast<unsigned char>(name[0])) || name.find(':') != std::string::npos))
+      r.hostname_match = X509_check_ip_asc(cert, name.c_str(), 0) == 1;
+    else
+      r.hostname_match = X509_check_host(cert, name.c_str(), name.size(), 0, nullptr) == 1;
+    r.subject = name_of(X509_get_subject_name(cert));
+    r.issuer = name_of(X509_get_issuer_name(cert));
+    const ASN1_TIME* na = X509_get0_notAfter(cert);
+    ASN1_TIME* now = ASN1_TIME_set(nullptr, static_cast<time_t>(now_unix));
+    int days = 0, secs = 0;
+    if (now && ASN1_TIME_diff(&days, &secs, now, na)) {
+      r.days_to_expiry = days;
+      if (days < 0 || (days == 0 && secs < 0)) r.expired = true;
+    }
+    ASN1_TIME_free(now);
+    tm t{};
+    if (ASN1_TIME_to_tm(na, &t)) {
+      char buf[32];
+      strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &t);
+      r.not_after = buf;
+    }
+    EVP_PKEY* key = X509_get0_pubkey(cert);
+    if (key) {
+      r.key_bits = EVP_PKEY_get_bits(key);
+      int id = EVP_PKEY_get_base_id(key);
+      r.key_type = id == EVP_PKEY_RSA ? "RSA" : id == EVP_PKEY_EC ? "EC" : id == EVP_PKEY_ED25519 ? "Ed25519" : OBJ_nid2sn(id);
+    }
+    int sig = X509_get_signature_nid(cert);
+    r.signature_algorithm = sig ? OBJ_nid2ln(sig) : "";
+    X509_free(cert);
+  }
+  apply_tls_caps(r);
+  return r;
+}
+
+}  // namespace opskit::scan
