@@ -1,0 +1,364 @@
+#include "leads/gbdt.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+
+#include "core/error.hpp"
+
+namespace opskit::leads {
+
+namespace {
+
+struct Bin {
+  double g = 0, h = 0;
+  double n = 0;
+};
+
+struct Split {
+  double gain = 0;
+  int feature = -1;
+  int threshold = 0;
+};
+
+struct Leaf {
+  Leaf(size_t b, size_t e) : begin(b), end(e) {}
+  size_t begin, end;  // range in the row index array
+  double g = 0, h = 0;
+  int node = 0, depth = 0;
+  std::vector<Bin> hist;
+  Split best;
+};
+
+class Grower {
+ public:
+  Grower(const std::vector<uint8_t>& codes, size_t width, const std::vector<int>& ncodes, const GbdtOptions& o)
+      : codes_(codes), width_(width), o_(o) {
+    offsets_.resize(width);
+    size_t total = 0;
+    for (size_t i = 0; i < width; ++i) {
+      offsets_[i] = total;
+      total += size_t(ncodes[i]);
+    }
+    total_bins_ = total;
+    ncodes_ = ncodes;
+  }
+
+  // Grows one tree over idx (row ids); writes each row's leaf value into `delta`.
+  std::vector<TreeNode> grow(std::vector<size_t>& idx, const std::vector<double>& g, const std::vector<double>& h,
+                             std::vector<double>& delta) {
+    std::vector<TreeNode> nodes(1);
+    std::vector<Leaf> leaves;
+    Leaf root(0, idx.size());
+    build_hist(root, idx, g, h);
+    for (int k = 0; k < ncodes_[0]; ++k) {
+      root.g += root.hist[k].g;
+      root.h += root.hist[k].h;
+    }
+    nodes[0].cover = double(idx.size());
+    find_split(root);
+    leaves.push_back(std::move(root));
+    int leaf_count = 1;
+    while (leaf_count < o_.max_leaves) {
+      int best = -1;
+      for (size_t i = 0; i < leaves.size(); ++i)
+        if (leaves[i].best.feature >= 0 && (best < 0 || leaves[i].best.gain > leaves[best].best.gain)) best = int(i);
+      if (best < 0) break;
+      Leaf parent = std::move(leaves[best]);
+      leaves.erase(leaves.begin() + best);
+      const int f = parent.best.feature, t = parent.best.threshold;
+      auto mid = std::partition(idx.begin() + parent.begin, idx.begin() + parent.end,
+                                [&](size_t r) { return codes_[r * width_ + f] <= t; });
+      size_t m = size_t(mid - idx.begin());
+      Leaf l(parent.begin, m), r(m, parent.end);
+      l.depth = r.depth = parent.depth + 1;
+      Leaf& small = (m - parent.begin) <= (parent.end - m) ? l : r;
+      Leaf& large = &small == &l ? r : l;
+      build_hist(small, idx, g, h);
+      large.hist = std::move(parent.hist);
+      for (size_t k = 0; k < total_bins_; ++k) {
+        large.hist[k].g -= small.hist[k].g;
+        large.hist[k].h -= small.hist[k].h;
+        large.hist[k].n -= small.hist[k].n;
+      }
+      for (Leaf* c : {&l, &r}) {
+        c->g = c->h = 0;
+        for (int k = 0; k < ncodes_[0]; ++k) {
+          c->g += c->hist[k].g;
+          c->h += c->hist[k].h;
+        }
+      }
+      TreeNode& pn = nodes[parent.node];
+      pn.feature = f;
+      pn.threshold = t;
+      pn.left = int(nodes.size());
+      pn.right = int(nodes.size() + 1);
+      l.node = pn.left;
+      r.node = pn.right;
+      nodes.push_back(TreeNode{-1, 0, -1, -1, 0, double(l.end - l.begin)});
+      nodes.push_back(TreeNode{-1, 0, -1, -1, 0, double(r.end - r.begin)});
+      find_split(l);
+      find_split(r);
+      leaves.push_back(std::move(l));
+      leaves.push_back(std::move(r));
+      ++leaf_count;
+    }
+    for (auto& leaf : leaves) {
+      double v = -o_.learning_rate * leaf.g / (leaf.h + o_.l2);
+      nodes[leaf.node].value = v;
+      for (size_t i = leaf.begin; i < leaf.end; ++i) delta[idx[i]] = v;
+    }
+    return nodes;
+  }
+
+ private:
+  void build_hist(Leaf& leaf, const std::vector<size_t>& idx, const std::vector<double>& g, const std::vector<double>& h) {
+    leaf.hist.assign(total_bins_, Bin{});
+    Bin* hist = leaf.hist.data();
+    for (size_t i = leaf.begin; i < leaf.end; ++i) {
+      size_t r = idx[i];
+      const uint8_t* x = codes_.data() + r * width_;
+      double gi = g[r], hi = h[r];
+      for (size_t f = 0; f < width_; ++f) {
+        Bin& b = hist[offsets_[f] + x[f]];
+        b.g += gi;
+        b.h += hi;
+        b.n += 1;
+      }
+    }
+  }
+
+  void find_split(Leaf& leaf) {
+    leaf.best = Split{};
+    if (leaf.depth >= o_.max_depth || double(leaf.end - leaf.begin) < 2.0 * o_.min_leaf) return;
+    const double parent_score = leaf.g * leaf.g / (leaf.h + o_.l2);
+    const double n = double(leaf.end - leaf.begin);
+    for (size_t f = 0; f < width_; ++f) {
+      const Bin* hb = leaf.hist.data() + offsets_[f];
+      double gl = 0, hl = 0, nl = 0;
+      for (int c = 0; c + 1 < ncodes_[f]; ++c) {
+        gl += hb[c].g;
+        hl += hb[c].h;
+        nl += hb[c].n;
+        if (nl < o_.min_leaf) continue;
+        if (n - nl < o_.min_leaf) break;
+        double gr = leaf.g - gl, hr = leaf.h - hl;
+        if (hl < 1e-3 || hr < 1e-3) continue;
+        double gain = gl * gl / (hl + o_.l2) + gr * gr / (hr + o_.l2) - parent_score;
+        if (gain > leaf.best.gain + 1e-12 && gain > o_.min_gain) leaf.best = Split{gain, int(f), c};
+      }
+    }
+  }
+
+  const std::vector<uint8_t>& codes_;
+  size_t width_;
+  const GbdtOptions& o_;
+  std::vector<size_t> offsets_;
+  std::vector<int> ncodes_;
+  size_t total_bins_ = 0;
+};
+
+int tree_depth(const std::vector<TreeNode>& t, int j) {
+  if (t[j].feature < 0) return 0;
+  return 1 + std::max(tree_depth(t, t[j].left), tree_depth(t, t[j].right));
+}
+
+}  // namespace
+
+GbdtModel GbdtModel::fit(const std::vector<uint8_t>& codes, size_t n, const std::vector<int>& ncodes,
+                         const std::vector<int8_t>& y, const std::vector<size_t>& rows, const GbdtOptions& o) {
+  GbdtModel m;
+  m.width_ = ncodes.size();
+  double pos = 0;
+  for (size_t r : rows) pos += y[r] == 1;
+  double rate = std::clamp(pos / std::max<double>(1, rows.size()), 1e-6, 1 - 1e-6);
+  m.base_ = std::log(rate / (1 - rate));
+  std::vector<double> f(n, m.base_), g(n, 0), h(n, 0), delta(n, 0);
+  Grower grower(codes, m.width_, ncodes, o);
+  std::vector<size_t> idx = rows;
+  for (int t = 0; t < o.trees; ++t) {
+    for (size_t r : rows) {
+      double p = 1 / (1 + std::exp(-f[r]));
+      g[r] = p - (y[r] == 1 ? 1.0 : 0.0);
+      h[r] = std::max(p * (1 - p), 1e-12);
+    }
+    auto tree = grower.grow(idx, g, h, delta);
+    for (size_t r : rows) f[r] += delta[r];
+    m.max_depth_ = std::max(m.max_depth_, tree_depth(tree, 0));
+    m.trees_.push_back(std::move(tree));
+  }
+  return m;
+}
+
+namespace {
+
+struct PathElem {
+  int d;
+  double z, o, w;
+};
+
+void extend(PathElem* m, int l, double pz, double po, int pi) {
+  m[l] = {pi, pz, po, l == 0 ? 1.0 : 0.0};
+  for (int i = l - 1; i >= 0; --i) {
+    m[i + 1].w += po * m[i].w * (i + 1) / double(l + 1);
+    m[i].w = pz * m[i].w * (l - i) / double(l + 1);
+  }
+}
+
+// Removes element i from a path of `len` elements (undoes its extension).
+void unwind(PathElem* m, int len, int i) {
+  const double o = m[i].o, z = m[i].z;
+  double n = m[len - 1].w;
+  for (int j = len - 2; j >= 0; --j) {
+    if (o != 0) {
+      double t = m[j].w;
+      m[j].w = n * len / ((j + 1) * o);
+      n = t - m[j].w * z * (len - j - 1) / double(len);
+    } else {
+      m[j].w = m[j].w * len / (z * (len - j - 1));
+    }
+  }
+  for (int j = i; j < len - 1; ++j) {
+    m[j].d = m[j + 1].d;
+    m[j].z = m[j + 1].z;
+    m[j].o = m[j + 1].o;
+  }
+}
+
+// Sum of the weights the path would have with element i unwound.
+double unwound_sum(const PathElem* m, int len, int i) {
+  const double o = m[i].o, z = m[i].z;
+  double n = m[len - 1].w, total = 0;
+  for (int j = len - 2; j >= 0; --j) {
+    if (o != 0) {
+      double t = n * len / ((j + 1) * o);
+      total += t;
+      n = m[j].w - t * z * (len - j - 1) / double(len);
+    } else {
+      total += m[j].w * len / (z * (len - j - 1));
+    }
+  }
+  return total;
+}
+
+void recurse(const std::vector<TreeNode>& t, int j, const uint8_t* x, double* phi, PathElem* m, int len, double pz,
+             double po, int pi) {
+  extend(m, len, pz, po, pi);
+  ++len;
+  const TreeNode& node = t[j];
+  if (node.feature < 0) {
+    for (int i = 1; i < len; ++i) phi[m[i].d] += unwound_sum(m, len, i) * (m[i].o - m[i].z) * node.value;
+    return;
+  }
+  int hot = x[node.feature] <= node.threshold ? node.left : node.right;
+  int cold = hot == node.left ? node.right : node.left;
+  double iz = 1, io = 1;
+  for (int k = 1; k < len; ++k)
+    if (m[k].d == node.feature) {
+      iz = m[k].z;
+      io = m[k].o;
+      unwind(m, len, k);
+      --len;
+      break;
+    }
+  PathElem* child = m + len;
+  std::copy(m, m + len, child);
+  recurse(t, hot, x, phi, child, len, iz * t[hot].cover / node.cover, io, node.feature);
+  std::copy(m, m + len, child);
+  recurse(t, cold, x, phi, child, len, iz * t[cold].cover / node.cover, 0, node.feature);
+}
+
+double tree_expected(const std::vector<TreeNode>& t, int j) {
+  if (t[j].feature < 0) return t[j].value;
+  return (t[t[j].left].cover * tree_expected(t, t[j].left) + t[t[j].right].cover * tree_expected(t, t[j].right)) /
+         t[j].cover;
+}
+
+}  // namespace
+
+void GbdtModel::contributions(const uint8_t* x, double* phi) const {
+  std::fill(phi, phi + width_, 0.0);
+  const int d = max_depth_ + 2;
+  thread_local std::vector<PathElem> path;
+  path.resize(size_t(d) * (d + 1) / 2 + d + 4);
+  for (const auto& t : trees_) {
+    if (t[0].feature < 0) continue;
+    recurse(t, 0, x, phi, path.data(), 0, 1, 1, -1);
+  }
+}
+
+double GbdtModel::expected() const {
+  double e = base_;
+  for (const auto& t : trees_) e += tree_expected(t, 0);
+  return e;
+}
+
+nlohmann::json GbdtModel::to_json() const {
+  auto trees = nlohmann::json::array();
+  for (const auto& t : trees_) {
+    // Columnar per tree keeps the file compact.
+    std::vector<int> f, th, l, r;
+    std::vector<double> v, c;
+    for (const auto& n : t) {
+      f.push_back(n.feature);
+      th.push_back(n.threshold);
+      l.push_back(n.left);
+      r.push_back(n.right);
+      v.push_back(n.value);
+      c.push_back(n.cover);
+    }
+    trees.push_back({{"feature", f}, {"threshold", th}, {"left", l}, {"right", r}, {"value", v}, {"cover", c}});
+  }
+  return {{"base", base_}, {"trees", trees}};
+}
+
+GbdtModel GbdtModel::from_json(const nlohmann::json& j, size_t width) {
+  GbdtModel m;
+  m.width_ = width;
+  m.base_ = j.at("base").get<double>();
+  if (!std::isfinite(m.base_)) throw DataError("tree base must be finite");
+  for (const auto& tj : j.at("trees")) {
+    auto f = tj.at("feature").get<std::vector<int>>();
+    auto th = tj.at("threshold").get<std::vector<int>>();
+    auto l = tj.at("left").get<std::vector<int>>();
+    auto r = tj.at("right").get<std::vector<int>>();
+    auto v = tj.at("value").get<std::vector<double>>();
+    auto c = tj.at("cover").get<std::vector<double>>();
+    size_t n = f.size();
+    if (n == 0 || th.size() != n || l.size() != n || r.size() != n || v.size() != n || c.size() != n)
+      throw DataError("malformed tree: arrays of different lengths");
+    if (n > 100000) throw DataError("malformed tree: too many nodes");
+    std::vector<TreeNode> t(n);
+    for (size_t i = 0; i < n; ++i) {
+      t[i] = TreeNode{f[i], th[i], l[i], r[i], v[i], c[i]};
+      if (!std::isfinite(v[i]) || !(c[i] > 0)) throw DataError("malformed tree: bad value or cover");
+      if (f[i] >= 0) {
+        // Children must come later than their parent: no cycles, bounded depth.
+        if (size_t(f[i]) >= width || l[i] <= int(i) || r[i] <= int(i) || size_t(l[i]) >= n || size_t(r[i]) >= n)
+          throw DataError("malformed tree: bad feature or child index");
+      }
+    }
+    // Every node but the root has exactly one parent.
+    std::vector<int> parents(n, 0);
+    for (size_t i = 0; i < n; ++i)
+      if (f[i] >= 0) {
+        parents[l[i]]++;
+        parents[r[i]]++;
+      }
+    for (size_t i = 1; i < n; ++i)
+      if (parents[i] != 1) throw DataError("malformed tree: node with " + std::to_string(parents[i]) + " parents");
+    std::vector<int> node_depth(n, 0);
+    int depth = 0;
+    for (size_t i = 0; i < n; ++i)
+      if (f[i] >= 0) {
+        node_depth[l[i]] = node_depth[r[i]] = node_depth[i] + 1;
+        depth = std::max(depth, node_depth[i] + 1);
+      }
+    if (depth > 64) throw DataError("malformed tree: deeper than 64");
+    m.max_depth_ = std::max(m.max_depth_, depth);
+    m.trees_.push_back(std::move(t));
+  }
+  return m;
+}
+
+}  // namespace opskit::leads

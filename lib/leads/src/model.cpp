@@ -1,0 +1,143 @@
+#include "leads/model.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.hpp"
+#include "core/hash.hpp"
+#include "core/text.hpp"
+
+namespace opskit::leads {
+
+const char* model_kind_name(ModelKind k) { return k == ModelKind::linear ? "linear" : "gbdt"; }
+
+ModelKind parse_model_kind(const std::string& s) {
+  if (s == "linear" || s == "logistic") return ModelKind::linear;
+  if (s == "gbdt" || s == "trees") return ModelKind::gbdt;
+  throw UsageError("unknown model kind '" + s + "' (linear or gbdt)");
+}
+
+nlohmann::json reasons_json(const std::vector<Reason>& r) {
+  auto a = nlohmann::json::array();
+  for (const auto& x : r)
+    a.push_back({{"feature", x.input}, {"reason", x.description}, {"contribution", std::round(x.contribution * 1e4) / 1e4}});
+  return a;
+}
+
+int Model::score_of(double p) { return int(std::lround(std::clamp(p, 0.0, 1.0) * 100)); }
+
+void Model::contributions(const uint8_t* codes, double* phi) const {
+  if (kind == ModelKind::linear) linear.contributions(codes, phi);
+  else gbdt.contributions(codes, phi);
+}
+
+std::vector<Reason> Model::reasons(const uint8_t* codes, int k) const {
+  const size_t w = encoder.width();
+  thread_local std::vector<double> phi;
+  phi.resize(w);
+  contributions(codes, phi.data());
+  // Partial selection of the top k by magnitude; ties by input order keep it deterministic.
+  thread_local std::vector<size_t> order;
+  order.resize(w);
+  for (size_t i = 0; i < w; ++i) order[i] = i;
+  size_t kk = std::min<size_t>(size_t(std::max(k, 0)), w);
+  std::partial_sort(order.begin(), order.begin() + kk, order.end(), [&](size_t a, size_t b) {
+    double x = std::abs(phi[a]), y = std::abs(phi[b]);
+    return x != y ? x > y : a < b;
+  });
+  std::vector<Reason> out;
+  for (size_t i = 0; i < kk; ++i) {
+    const auto& in = encoder.inputs()[order[i]];
+    out.push_back({in.name, in.describe(codes[order[i]]), phi[order[i]]});
+  }
+  return out;
+}
+
+std::vector<int> Model::codes_per_input() const {
+  std::vector<int> c;
+  for (const auto& in : encoder.inputs()) c.push_back(in.codes());
+  return c;
+}
+
+static nlohmann::json body(const Model& m) {
+  nlohmann::json j{{"format", "opskit-lead-model"},
+                   {"format_version", Model::format_version},
+                   {"kind", model_kind_name(m.kind)},
+                   {"spec", m.spec.to_json()},
+                   {"spec_hash", m.spec.hash()},
+                   {"encoder", m.encoder.to_json()},
+                   {"calibration", m.calibration.to_json()},
+                   {"metrics", m.metrics},
+                   {"training", m.training}};
+  if (m.kind == ModelKind::linear) j["linear"] = m.linear.to_json();
+  else j["gbdt"] = m.gbdt.to_json();
+  return j;
+}
+
+void Model::seal() {
+  version = std::string(kind == ModelKind::linear ? "lin-" : "gbdt-") + sha256_hex(body(*this).dump()).substr(0, 12);
+}
+
+nlohmann::json Model::to_json() const {
+  auto j = body(*this);
+  j["version"] = version;
+  return j;
+}
+
+Model Model::from_json(const nlohmann::json& j, const std::string& origin) {
+  auto fail = [&](const std::string& what) { return DataError(SourceLocation{origin, 0, 0, "model"}, what); };
+  if (!j.is_object() || j.value("format", "") != "opskit-lead-model") throw fail("not an opskit lead model file");
+  try {
+    int fv = j.at("format_version").get<int>();
+    if (fv > format_version)
+      throw fail("model format version " + std::to_string(fv) + " is newer than this score-leads supports (" +
+                 std::to_string(format_version) + "); upgrade score-leads");
+    if (fv < 1) throw fail("bad model format version");
+    Model m;
+    m.version = j.at("version").get<std::string>();
+    m.kind = j.at("kind").get<std::string>() == "gbdt" ? ModelKind::gbdt : ModelKind::linear;
+    if (j.at("kind") != "gbdt" && j.at("kind") != "linear") throw fail("unknown model kind");
+    m.spec = FeatureSpec::from_json(j.at("spec"), origin);
+    if (j.at("spec_hash").get<std::string>() != m.spec.hash()) throw fail("the embedded feature spec does not match its hash");
+    m.encoder = Encoder::from_json(j.at("encoder"));
+    for (const auto& in : m.encoder.inputs())
+      if (in.feature >= m.spec.features.size()) throw fail("encoder input '" + in.name + "' names no spec feature");
+    if (m.encoder.width() == 0) throw fail("model has no inputs");
+    m.calibration = Calibration::from_json(j.at("calibration"));
+    m.metrics = j.value("metrics", nlohmann::json::object());
+    m.training = j.value("training", nlohmann::json::object());
+    if (m.kind == ModelKind::linear) m.linear = LinearModel::from_json(j.at("linear"), m.codes_per_input());
+    else m.gbdt = GbdtModel::from_json(j.at("gbdt"), m.encoder.width());
+    return m;
+  } catch (const DataError& e) {
+    if (e.where().file.empty()) throw fail(e.what());
+    throw;
+  } catch (const nlohmann::json::exception& e) {
+    throw fail(std::string("malformed model file: ") + e.what());
+  } catch (const Error& e) {
+    throw fail(std::string("malformed model file: ") + e.what());
+  }
+}
+
+Model Model::parse(const std::string& text, const std::string& origin) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw DataError(SourceLocation{origin, 0, 0, "model"}, std::string("model file is not JSON: ") + e.what());
+  }
+  return from_json(j, origin);
+}
+
+Model Model::load(const std::string& path) { return parse(text::read_file(path), path); }
+
+void Model::save(const std::string& path) const { text::write_file_atomic(path, to_json().dump(1) + "\n"); }
+
+void Model::require_spec(const FeatureSpec& s, const std::string& spec_origin) const {
+  if (s.hash() != spec.hash())
+    throw DataError(SourceLocation{spec_origin, 0, 0, "spec"},
+                    "model " + version + " was trained with feature spec '" + spec.name +
+                        "' (a different spec); retrain or score with the model's own spec");
+}
+
+}  // namespace opskit::leads
