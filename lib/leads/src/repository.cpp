@@ -1,0 +1,190 @@
+#include "leads/repository.hpp"
+
+#include "core/error.hpp"
+
+namespace opskit::leads {
+
+using store::Value;
+
+namespace {
+
+const std::vector<std::string> kLeadColumns{"external_id", "fields", "fields_hash", "outcome", "occurred_at",
+                                            "source", "imported_at", "status"};
+const std::vector<std::string> kScoreColumns{"score", "probability", "model_version", "reasons", "scored_hash", "scored_at"};
+
+Value outcome_value(const LeadRecord& l) { return l.outcome ? Value(int64_t(*l.outcome)) : Value(nullptr); }
+Value text_or_null(const std::string& s) { return s.empty() ? Value(nullptr) : Value(s); }
+
+class BulkLeadWriter : public Repository::LeadWriter {
+ public:
+  BulkLeadWriter(store::Session& s, bool scored) {
+    store::BulkSpec spec;
+    spec.table = "leads";
+    spec.columns = kLeadColumns;
+    spec.conflict = {"external_id"};
+    if (scored) {
+      spec.columns.insert(spec.columns.end(), kScoreColumns.begin(), kScoreColumns.end());
+      spec.update = {"fields", "fields_hash", "source"};
+      spec.update.insert(spec.update.end(), kScoreColumns.begin(), kScoreColumns.end());
+    } else {
+      spec.update = {"fields", "fields_hash", "outcome", "occurred_at", "source", "imported_at"};
+    }
+    bulk_ = s.bulk(spec);
+  }
+  void add(const LeadRecord& l, const std::string& at) override {
+    bulk_->add({l.external_id, l.fields.dump(), l.fields_hash, outcome_value(l), text_or_null(l.occurred_at), l.source, at,
+                std::string("new")});
+  }
+  void add_scored(const LeadRecord& l, const LeadScore& s, const std::string& at) override {
+    bulk_->add({l.external_id, l.fields.dump(), l.fields_hash, outcome_value(l), text_or_null(l.occurred_at), l.source, at,
+                std::string("new"), int64_t(s.score), s.probability, s.model_version, s.reasons, s.scored_hash, at});
+  }
+  void flush() override { bulk_->flush(); }
+
+ private:
+  std::unique_ptr<store::BulkWriter> bulk_;
+};
+
+ModelRow model_from(const store::Row& r) {
+  ModelRow m;
+  m.version = r.text("version");
+  m.kind = r.text("kind");
+  m.spec_name = r.text("spec_name");
+  m.spec_hash = r.text("spec_hash");
+  m.data_hash = r.text("data_hash");
+  m.rows = r.integer("training_rows");
+  m.metrics = r.text("metrics");
+  m.created_at = r.text("created_at");
+  m.promoted = r.integer("promoted") != 0;
+  m.promoted_at = r.text("promoted_at");
+  return m;
+}
+
+const char* kModelColumns =
+    "version, kind, spec_name, spec_hash, data_hash, training_rows, metrics, created_at, promoted, promoted_at";
+
+}  // namespace
+
+std::unique_ptr<Repository::LeadWriter> Repository::lead_writer(bool scored) {
+  return std::make_unique<BulkLeadWriter>(s_, scored);
+}
+
+void Repository::for_each_unscored(const std::string& model_version, size_t page,
+                                   const std::function<void(const std::vector<LeadRecord>&)>& fn) {
+  std::string last;
+  for (;;) {
+    auto rows = s_.query(
+        "SELECT external_id, fields, fields_hash, outcome, occurred_at, source FROM leads "
+        "WHERE tenant_id = $1 AND external_id > $2 AND (model_version IS NULL OR model_version <> $3 "
+        "OR scored_hash IS NULL OR scored_hash <> fields_hash) ORDER BY external_id LIMIT $4",
+        {last, model_version, int64_t(page)});
+    if (rows.empty()) return;
+    std::vector<LeadRecord> batch;
+    batch.reserve(rows.size());
+    for (const auto& r : rows) {
+      LeadRecord l;
+      l.external_id = r.text("external_id");
+      try {
+        l.fields = nlohmann::json::parse(r.text("fields"));
+      } catch (const nlohmann::json::exception&) {
+        throw DataError(SourceLocation{"leads", 0, 0, "fields"}, "lead '" + l.external_id + "' has malformed fields JSON");
+      }
+      l.fields_hash = r.text("fields_hash");
+      if (!r.is_null("outcome")) l.outcome = int(r.integer("outcome"));
+      l.occurred_at = r.text("occurred_at");
+      l.source = r.text("source");
+      batch.push_back(std::move(l));
+    }
+    last = batch.back().external_id;
+    fn(batch);
+    if (rows.size() < page) return;
+  }
+}
+
+std::vector<nlohmann::json> Repository::labelled_fields() {
+  std::vector<nlohmann::json> out;
+  s_.for_each("SELECT fields FROM leads WHERE tenant_id = $1 AND outcome IS NOT NULL ORDER BY occurred_at, external_id", {},
+              [&](const store::Row& r) { out.push_back(nlohmann::json::parse(r.text(0))); });
+  return out;
+}
+
+int64_t Repository::qualify(int threshold) {
+  return s_.exec("UPDATE leads SET status = 'qualified' WHERE tenant_id = $1 AND status = 'new' AND score >= $2",
+                 {int64_t(threshold)});
+}
+
+int64_t Repository::count_leads() {
+  auto v = s_.scalar("SELECT COUNT(*) FROM leads WHERE tenant_id = $1");
+  if (!v) return 0;
+  if (auto* i = std::get_if<int64_t>(&*v)) return *i;
+  if (auto* s = std::get_if<std::string>(&*v)) return std::stoll(*s);
+  return 0;
+}
+
+void Repository::insert_model(const ModelRow& m, const std::string& model_json) {
+  s_.exec(
+      "INSERT INTO lead_models (tenant_id, version, kind, spec_name, spec_hash, data_hash, training_rows, metrics, model, "
+      "created_at, promoted, promoted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, NULL) "
+      "ON CONFLICT (tenant_id, version) DO NOTHING",
+      {m.version, m.kind, m.spec_name, m.spec_hash, m.data_hash, m.rows, m.metrics, model_json, m.created_at});
+}
+
+std::vector<ModelRow> Repository::models() {
+  std::vector<ModelRow> out;
+  for (const auto& r : s_.query(std::string("SELECT ") + kModelColumns +
+                                " FROM lead_models WHERE tenant_id = $1 ORDER BY created_at, version"))
+    out.push_back(model_from(r));
+  return out;
+}
+
+std::optional<ModelRow> Repository::model_row(const std::string& version) {
+  auto rows = s_.query(std::string("SELECT ") + kModelColumns + " FROM lead_models WHERE tenant_id = $1 AND version = $2",
+                       {version});
+  if (rows.empty()) return std::nullopt;
+  return model_from(rows[0]);
+}
+
+std::optional<std::string> Repository::model_json(const std::string& version) {
+  auto rows = s_.query("SELECT model FROM lead_models WHERE tenant_id = $1 AND version = $2", {version});
+  if (rows.empty()) return std::nullopt;
+  return rows[0].text(0);
+}
+
+std::optional<std::string> Repository::promoted_version() {
+  auto rows = s_.query("SELECT version FROM lead_models WHERE tenant_id = $1 AND promoted = 1");
+  if (rows.empty()) return std::nullopt;
+  return rows[0].text(0);
+}
+
+void Repository::promote(const std::string& version, const std::string& at) {
+  s_.transaction([&] {
+    if (!model_row(version)) throw DataError("no model version '" + version + "' for this tenant (see `score-leads models list`)");
+    s_.exec("UPDATE lead_models SET promoted = 0 WHERE tenant_id = $1 AND promoted = 1 AND version <> $2", {version});
+    s_.exec("UPDATE lead_models SET promoted = 1, promoted_at = $3 WHERE tenant_id = $1 AND version = $2 AND promoted = 0",
+            {version, at});
+  });
+}
+
+void Repository::record_drift(const std::string& run_at, const std::string& model_version, const std::vector<DriftRow>& rows) {
+  store::BulkSpec spec{"lead_drift", {"run_at", "model_version", "feature", "psi", "scored_rows", "level"},
+                       {"run_at", "model_version", "feature"}, {"psi", "scored_rows", "level"}};
+  auto bulk = s_.bulk(spec);
+  for (const auto& d : rows) bulk->add({run_at, model_version, d.feature, d.psi, d.rows, d.level});
+  bulk->flush();
+}
+
+void Repository::write_segments(const std::vector<SegmentRow>& rows, const std::string& computed_at) {
+  store::BulkSpec spec{"customer_segments",
+                       {"customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "cluster",
+                        "segment", "computed_at"},
+                       {"customer_id"},
+                       {"recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "cluster", "segment",
+                        "computed_at"}};
+  auto bulk = s_.bulk(spec);
+  for (const auto& r : rows)
+    bulk->add({r.customer_id, r.recency_days, r.frequency, r.monetary, int64_t(r.r), int64_t(r.f), int64_t(r.m),
+               int64_t(r.cluster), r.segment, computed_at});
+  bulk->flush();
+}
+
+}  // namespace opskit::leads
