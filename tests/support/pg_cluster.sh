@@ -36,6 +36,12 @@ local all all scram-sha-256
 CONF
   as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null
   chmod 755 "$dir"
+  # The roles every test database uses: an owner for migrations and an app
+  # role that owns nothing and bypasses nothing (what the tools connect as).
+  as_owner psql -h "$dir" -U postgres -d postgres -q -v ON_ERROR_STOP=1 <<SQL >/dev/null
+CREATE ROLE opskit_owner LOGIN PASSWORD 'owner-pw' NOSUPERUSER NOBYPASSRLS;
+CREATE ROLE opskit_app LOGIN PASSWORD 'app-pw' NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+SQL
   echo "OPSKIT_PG_SOCKET=$dir" > "$dir/env"
   ;;
 stop)

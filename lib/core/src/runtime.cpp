@@ -95,10 +95,10 @@ bool parse_iso8601(std::string_view s, int64_t& out) {
 }
 
 uint64_t stable_hash(std::string_view key) {
-  uint64_t h = 1469598103934665603ULL;
+  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64 offset basis
   for (unsigned char c : key) {
     h ^= c;
-    h *= 1099511628211ULL;
+    h *= 0x100000001b3ULL;
   }
   return h;
 }

@@ -35,6 +35,7 @@ class Connection {
 
   int tx_depth = 0;
   bool tx_failed = false;
+  std::string current_tenant;  // what set_tenant last scoped the connection to
 };
 
 std::shared_ptr<Connection> open_sqlite(const std::string& path);

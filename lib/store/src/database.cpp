@@ -178,6 +178,7 @@ std::unique_ptr<Session> Database::session(const std::string& tenant) {
     throw DataError("unknown tenant '" + tenant + "'; known tenants: " + (list.empty() ? "none (create one with: opskit tenant add ID --name NAME)" : list));
   }
   conn_->set_tenant(tenant);
+  conn_->current_tenant = tenant;
   return std::make_unique<Session>(conn_, tenant);
 }
 

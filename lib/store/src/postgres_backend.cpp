@@ -195,6 +195,7 @@ class PgConnection : public Connection {
   void commit() override { exec_script("COMMIT"); }
   void rollback() override {
     Result r(PQexec(conn_, "ROLLBACK"));
+    current_tenant.clear();  // a set_config inside the transaction was rolled back too
   }
 
   std::unique_ptr<BulkWriter> bulk(const BulkSpec& spec, const std::string& tenant) override;

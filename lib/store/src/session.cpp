@@ -23,12 +23,26 @@ Session::~Session() = default;
 
 Dialect Session::dialect() const { return conn_->dialect(); }
 
-Rows Session::query(std::string_view sql, const Params& params) { return conn_->query(sql, with_tenant(tenant_, params), true); }
+// Sessions of one Database share its connection: re-scope it when another
+// tenant's session used it last.
+static Connection& scoped(Connection& c, const std::string& tenant) {
+  if (c.current_tenant != tenant) {
+    c.set_tenant(tenant);
+    c.current_tenant = tenant;
+  }
+  return c;
+}
 
-int64_t Session::exec(std::string_view sql, const Params& params) { return conn_->exec(sql, with_tenant(tenant_, params), true); }
+Rows Session::query(std::string_view sql, const Params& params) {
+  return scoped(*conn_, tenant_).query(sql, with_tenant(tenant_, params), true);
+}
+
+int64_t Session::exec(std::string_view sql, const Params& params) {
+  return scoped(*conn_, tenant_).exec(sql, with_tenant(tenant_, params), true);
+}
 
 void Session::for_each(std::string_view sql, const Params& params, const std::function<void(const Row&)>& fn) {
-  conn_->for_each(sql, with_tenant(tenant_, params), true, fn);
+  scoped(*conn_, tenant_).for_each(sql, with_tenant(tenant_, params), true, fn);
 }
 
 std::optional<Value> Session::scalar(std::string_view sql, const Params& params) {
@@ -63,7 +77,7 @@ void Session::transaction(const std::function<void()>& fn) {
   conn_->commit();
 }
 
-std::unique_ptr<BulkWriter> Session::bulk(const BulkSpec& spec) { return conn_->bulk(spec, tenant_); }
+std::unique_ptr<BulkWriter> Session::bulk(const BulkSpec& spec) { return scoped(*conn_, tenant_).bulk(spec, tenant_); }
 
 std::string Session::now_iso() const {
   if (now_) return now_();
@@ -84,7 +98,7 @@ std::string audit_payload(const std::string& tenant, int64_t seq, const std::str
 void Session::audit(const std::string& actor, const std::string& action, const std::string& object_type,
                     const std::string& object_id, const std::string& details_json) {
   transaction([&] {
-    conn_->lock_audit_chain(tenant_);
+    scoped(*conn_, tenant_).lock_audit_chain(tenant_);
     auto last = query("SELECT seq, hash FROM audit_log WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1");
     int64_t seq = last.empty() ? 1 : last[0].integer(0) + 1;
     std::string prev = last.empty() ? std::string(64, '0') : last[0].text(1);

@@ -1,0 +1,88 @@
+#include "test_paths.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace opskit::test {
+
+namespace {
+struct TempDirs {
+  std::mutex m;
+  std::vector<std::string> dirs;
+  ~TempDirs() {
+    if (std::getenv("OPSKIT_KEEP_TEST_FILES")) return;
+    for (auto& d : dirs) {
+      std::error_code ec;
+      fs::remove_all(d, ec);
+    }
+  }
+};
+TempDirs& temp_dirs() {
+  static TempDirs t;
+  return t;
+}
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+std::string source_dir() { return OPSKIT_SOURCE_DIR; }
+std::string binary_dir() { return OPSKIT_BINARY_DIR; }
+std::string bin(const std::string& tool) { return binary_dir() + "/bin/" + tool; }
+
+std::string shared_data(const std::string& sub) {
+  const char* env = std::getenv("OPSKIT_SHARED_DATA");
+  std::string base = env && *env ? env : source_dir() + "/../shared/data";
+  std::string p = base + "/" + sub;
+  return fs::exists(p) ? fs::canonical(p).string() : std::string();
+}
+
+std::string temp_dir(const std::string& hint) {
+  fs::path root = fs::path(binary_dir()) / "testtmp";
+  fs::create_directories(root);
+  std::string tmpl = (root / (hint + "-XXXXXX")).string();
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (!mkdtemp(buf.data())) throw std::runtime_error("mkdtemp failed");
+  std::string d(buf.data());
+  std::lock_guard<std::mutex> g(temp_dirs().m);
+  temp_dirs().dirs.push_back(d);
+  return d;
+}
+
+CommandResult run_command(const std::string& command, const std::string& stdin_text) {
+  std::string dir = temp_dir("cmd");
+  std::string in = dir + "/stdin", out = dir + "/stdout", err = dir + "/stderr";
+  {
+    std::ofstream f(in, std::ios::binary);
+    f << stdin_text;
+  }
+  std::string full = "TZ=UTC LC_ALL=C bash -c '" ;
+  for (char c : command) {
+    if (c == '\'') full += "'\\''";
+    else full.push_back(c);
+  }
+  full += "' <" + in + " >" + out + " 2>" + err;
+  int status = std::system(full.c_str());
+  CommandResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+}  // namespace opskit::test
