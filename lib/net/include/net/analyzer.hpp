@@ -1,0 +1,123 @@
+#pragma once
+// The whole per-packet pipeline: decode -> flows -> DNS (matched queries and
+// responses) -> device inventory -> detectors, with Zeek-style records out.
+// One Analyzer per capture run; single-threaded; memory bounded by the flow,
+// fragment, stream, domain and pair caps, never by the capture size.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "net/decode.hpp"
+#include "net/detect.hpp"
+#include "net/devices.hpp"
+#include "net/dns_stream.hpp"
+#include "net/flows.hpp"
+
+namespace opskit::net {
+
+// One DNS transaction (query and its response matched by id and endpoints),
+// or a lone query / response.
+struct DnsEvent {
+  int64_t ts_ns = 0;
+  IpAddr client, server;
+  uint16_t client_port = 0, server_port = 0;
+  uint8_t proto = 17;
+  DnsService service = DnsService::dns;
+  uint16_t trans_id = 0;
+  std::string query;
+  uint16_t qclass = 0, qtype = 0;
+  int rcode = -1;  // -1: no response seen
+  bool aa = false, tc = false, rd = false, ra = false, z = false;
+  bool has_query = false, has_response = false;
+  int64_t rtt_ns = -1;
+  std::vector<std::string> answers;
+  std::vector<uint32_t> ttls;
+  std::string client_subnet;
+  uint32_t query_bytes = 0, response_bytes = 0;
+};
+
+struct AnalyzerOptions {
+  DecoderOptions decoder;
+  FlowOptions flows;
+  DetectorOptions detectors;
+  int threshold = 70;                       // alerts below are not reported
+  int64_t dns_timeout_ns = 10'000'000'000;  // unanswered queries are reported after this
+  size_t max_pending_dns = 100000;
+};
+
+struct Summary {
+  uint64_t packets = 0, bytes = 0, ip_packets = 0, dns_messages = 0, dns_events = 0, flows = 0, alerts = 0;
+  int64_t first_ns = 0, last_ns = 0;
+  std::map<std::string, uint64_t> weirds;
+  nlohmann::json to_json() const;
+};
+
+class Analyzer {
+ public:
+  struct Sinks {
+    std::function<void(const DnsEvent&)> dns;
+    std::function<void(const Flow&)> conn;
+    std::function<void(const Alert&)> alert;
+  };
+  Analyzer(AnalyzerOptions options, const DgaModel* model, const Indicators* indicators, const AllowList* allow,
+           Sinks sinks);
+  void add(const RawPacket& raw);
+  // Live mode: report unanswered queries and idle flows, and evaluate the
+  // window detectors, as of `now_ns`.
+  void tick(int64_t now_ns, const HostHistory& history);
+  // End of input: everything still pending is reported; final alerts.
+  void finish(const HostHistory& history);
+  // Weirds of a source (file-level anomalies) join the summary.
+  void add_source_weirds(const Weirds& w) { source_weirds_.merge(w); }
+  Summary summary() const;
+  const DeviceInventory& devices() const { return devices_; }
+  const Detectors& detectors() const { return detectors_; }
+
+ private:
+  struct PendingKey {
+    IpAddr client, server;
+    uint16_t cport, sport, id;
+    uint8_t proto;
+    bool operator==(const PendingKey& o) const {
+      return cport == o.cport && sport == o.sport && id == o.id && proto == o.proto && client == o.client &&
+             server == o.server;
+    }
+  };
+  struct PendingHash {
+    size_t operator()(const PendingKey& k) const;
+  };
+  void on_dns(const DnsPacketInfo& info, const DnsMessage& m);
+  void emit_dns(const DnsEvent& e);
+  void flush_dns(int64_t older_than_ns);
+  void emit_alerts(const std::vector<Alert>& alerts);
+  void emit_alert(const Alert& a);
+
+  AnalyzerOptions options_;
+  Sinks sinks_;
+  Decoder decoder_;
+  FlowTable flows_;
+  DnsStreams dns_;
+  DeviceInventory devices_;
+  Detectors detectors_;
+  Decoded decoded_;
+  std::unordered_map<PendingKey, DnsEvent, PendingHash> pending_;
+  std::unordered_map<std::string, int> alerted_;  // key -> best score reported
+  Weirds weirds_, source_weirds_;
+  Summary summary_;
+  int64_t last_sweep_ns_ = 0;
+};
+
+// Zeek-style JSON records ("_path": "dns" | "conn" | "alert"); ts in epoch
+// seconds with microseconds, as Zeek writes them.
+nlohmann::json to_json(const DnsEvent& e);
+nlohmann::json to_json(const Flow& f);
+nlohmann::json to_json(const Alert& a);
+double epoch_seconds(int64_t ts_ns);
+std::string iso_time(int64_t ts_ns);  // "2026-11-22T03:20:00.123456Z"
+
+}  // namespace opskit::net

@@ -1,0 +1,168 @@
+#pragma once
+// Threat detectors. Each scores 0-100 with evidence:
+//   dga            DGA-looking registrable domains (DgaModel), NXDOMAIN share
+//   dns_tunnel     many unique / long / high-entropy subdomains under one
+//                  registrable domain, TXT/NULL/CNAME/MX volume, bytes per name,
+//                  query rate per client
+//   beacon         regular connection intervals and sizes between a host
+//                  pair, scored the way RITA does (Bowley skew, MADM, count,
+//                  how much of the capture window the pair spans)
+//   exfiltration   outbound bytes of an internal host against its own history
+//   port_scan / host_sweep   failed connections to many ports / many hosts
+//   indicator      the tenant's domains, IPs and CIDRs, matched on every packet
+// Names and hosts on the allow-list never alert.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "net/decode.hpp"
+#include "net/dga.hpp"
+#include "net/dns_stream.hpp"
+#include "net/flows.hpp"
+
+namespace opskit::net {
+
+struct Alert {
+  int64_t first_ns = 0, last_ns = 0;
+  std::string threat_type;
+  std::string indicator;  // the domain, address or pair the alert is about
+  std::string src, dst;
+  int score = 0;
+  std::string severity;
+  nlohmann::json evidence = nlohmann::json::object();
+  // Natural key for idempotent storage: type, indicator and source.
+  std::string key() const { return threat_type + "|" + indicator + "|" + src; }
+};
+// low < 40 <= medium < 70 <= high < 90 <= critical
+std::string severity_for(int score);
+int severity_rank(const std::string& severity);  // low 1 .. critical 4, else 0
+
+// An address or CIDR set with fast membership by prefix length.
+class CidrSet {
+ public:
+  // "192.0.2.1", "192.0.2.0/24", "2001:db8::/32"; false when unparsable.
+  bool add(const std::string& text);
+  // The matching entry as written, or nullopt.
+  std::optional<std::string> match(const IpAddr& ip) const;
+  bool empty() const { return by_len_.empty(); }
+
+ private:
+  struct Bucket {
+    uint8_t version, prefix;
+    std::unordered_map<std::string, std::string> masked;  // masked bytes -> original text
+  };
+  std::vector<Bucket> by_len_;
+};
+
+// Domain names matched as themselves or any name below them.
+class DomainSet {
+ public:
+  void add(const std::string& domain);
+  std::optional<std::string> match(std::string_view name) const;
+  bool empty() const { return names_.empty(); }
+
+ private:
+  std::unordered_set<std::string> names_;
+};
+
+struct Indicators {
+  DomainSet domains;
+  CidrSet hosts;
+  // Adds "kind,value": kind domain | ip | cidr (ip and cidr are the same set).
+  bool add(const std::string& kind, const std::string& value);
+};
+
+// Allow-list: "*.cdn.example" (the name and everything below), exact names,
+// addresses and CIDRs.
+class AllowList {
+ public:
+  bool add(const std::string& pattern);
+  bool allows_name(std::string_view name) const;
+  bool allows_host(const std::string& address) const;
+  bool allows(const Alert& alert) const;
+
+ private:
+  DomainSet names_;
+  CidrSet hosts_;
+};
+
+// Per-host outbound byte history from earlier runs (exfiltration baseline).
+struct HostHistory {
+  struct Stats {
+    int64_t runs = 0;
+    double mean = 0, stddev = 0;
+  };
+  std::map<std::string, Stats> hosts;
+};
+
+struct DetectorOptions {
+  size_t max_domains = 100000;      // tracked registrable domains
+  size_t max_pairs = 100000;        // tracked host pairs for beaconing
+  size_t max_names_per_domain = 5000;
+  size_t max_sources = 50000;       // tracked scan sources
+  int beacon_min_connections = 6;
+  int64_t exfil_min_bytes = 50'000'000;  // without history, outbound volume alone
+};
+
+class Detectors {
+ public:
+  using Sink = std::function<void(const Alert&)>;
+  // Indicator matches are reported through `immediate` as they happen; the
+  // window detectors report from evaluate().
+  Detectors(const DgaModel* model, const Indicators* indicators, const AllowList* allow, DetectorOptions options,
+            Sink immediate);
+  void dns(const DnsPacketInfo& info, const DnsMessage& m);
+  void packet(const Decoded& d);
+  void flow(const Flow& f);
+  // Every alert the window detectors see now, sorted by key.
+  std::vector<Alert> evaluate(const HostHistory& history) const;
+  // Outbound bytes per internal host in this run (to record as history).
+  const std::map<std::string, uint64_t>& outbound_bytes() const { return outbound_; }
+
+ private:
+  struct DomainStats {
+    uint64_t queries = 0, nxdomain = 0, odd_types = 0, sub_bytes = 0, answer_bytes = 0;
+    size_t max_sub = 0;
+    double entropy_sum = 0;
+    std::unordered_set<uint64_t> names;
+    std::set<std::string> clients;
+    std::string example;
+    int64_t first_ns = 0, last_ns = 0;
+    double dga = -1;
+  };
+  struct PairStats {
+    std::vector<int64_t> starts;
+    std::vector<uint64_t> bytes;
+    uint16_t port = 0;
+    uint8_t proto = 0;
+  };
+  struct ScanStats {
+    std::map<std::string, std::set<uint16_t>> ports_by_host;  // failed attempts
+    std::map<uint16_t, std::set<std::string>> hosts_by_port;
+    int64_t first_ns = 0, last_ns = 0;
+  };
+  void report_indicator(const std::string& what, const std::string& matched, const std::string& src,
+                        const std::string& dst, int64_t ts, const std::string& via);
+
+  const DgaModel* model_;
+  const Indicators* indicators_;
+  const AllowList* allow_;
+  DetectorOptions options_;
+  Sink immediate_;
+  std::unordered_map<std::string, DomainStats> domains_;
+  std::map<std::pair<std::string, std::string>, PairStats> pairs_;
+  std::unordered_map<std::string, ScanStats> scans_;
+  std::map<std::string, uint64_t> outbound_;
+  std::unordered_set<std::string> reported_;
+  int64_t first_ns_ = 0, last_ns_ = 0;
+};
+
+}  // namespace opskit::net

@@ -1,0 +1,63 @@
+#pragma once
+// Device inventory: one entry per MAC address seen as a source, with the
+// internal IPs it used, hostnames learnt from DHCP (option 12), mDNS
+// answers and ARP, the vendor from the IEEE OUI registry (Debian's
+// ieee-data, when installed), and first/last seen.
+#include <array>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "net/decode.hpp"
+#include "net/dns.hpp"
+
+namespace opskit::net {
+
+struct Device {
+  std::string mac;  // "aa:bb:cc:dd:ee:ff"
+  std::set<std::string> ips, hostnames;
+  std::string vendor;
+  int64_t first_ns = 0, last_ns = 0;
+};
+
+std::string mac_string(const uint8_t* mac);
+
+// OUI prefix ("AABBCC") -> organisation, read from oui.txt.
+class OuiRegistry {
+ public:
+  static std::string default_path() { return "/usr/share/ieee-data/oui.txt"; }
+  // Loads only the prefixes in `wanted` (upper-case hex, 6 digits); a missing file leaves it empty.
+  void load(const std::string& path, const std::set<std::string>& wanted);
+  std::string vendor(const std::string& mac) const;
+
+ private:
+  std::map<std::string, std::string> vendors_;
+};
+
+class DeviceInventory {
+ public:
+  explicit DeviceInventory(size_t max_devices = 65536, size_t max_ips_per_device = 32)
+      : max_devices_(max_devices), max_ips_(max_ips_per_device) {}
+  void packet(const Decoded& d, Weirds& weirds);
+  // mDNS answers name the sender; called with the Ethernet source of the message.
+  void mdns(const uint8_t* mac, int64_t ts_ns, const DnsMessage& m);
+  // Devices sorted by MAC, with vendors filled from the registry.
+  std::vector<Device> devices(const OuiRegistry* oui) const;
+  std::set<std::string> oui_prefixes() const;
+  size_t size() const { return devices_.size(); }
+
+ private:
+  Device* touch(const uint8_t* mac, int64_t ts);
+  void dhcp(const Decoded& d, Weirds& weirds);
+  size_t max_devices_, max_ips_;
+  std::unordered_map<uint64_t, Device> devices_;
+  uint64_t last_mac_ = ~0ull;
+  Device* last_ = nullptr;
+  const Device* last_ip_dev_ = nullptr;
+  IpAddr last_ip_;
+};
+
+}  // namespace opskit::net

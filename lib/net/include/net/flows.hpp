@@ -1,0 +1,66 @@
+#pragma once
+// The connection table: one entry per 5-tuple (originator = the side of the
+// first packet seen), packets and IP bytes each way, first/last seen and
+// TCP flags. Memory is bounded by `max_flows`: when full, idle flows are
+// expired first, then the least recently seen quarter is evicted (each
+// evicted flow is still reported, and counted as a flow_evicted weird).
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "net/decode.hpp"
+
+namespace opskit::net {
+
+struct Flow {
+  IpAddr orig, resp;
+  uint16_t orig_port = 0, resp_port = 0;
+  uint8_t proto = 0;
+  int64_t first_ns = 0, last_ns = 0;
+  uint64_t orig_pkts = 0, resp_pkts = 0, orig_bytes = 0, resp_bytes = 0;
+  uint8_t orig_flags = 0, resp_flags = 0;  // OR of TCP flags each way
+  std::string state() const;               // Zeek-like: S0, SF, REJ, RSTO, OTH ...
+};
+
+struct FlowOptions {
+  size_t max_flows = 200000;
+  int64_t udp_timeout_ns = 60'000'000'000;
+  int64_t tcp_timeout_ns = 300'000'000'000;
+};
+
+class FlowTable {
+ public:
+  using Callback = std::function<void(const Flow&)>;  // called once per finished flow
+  FlowTable(FlowOptions options, Callback on_done);
+  // Adds a packet; returns the flow and whether the packet went orig -> resp.
+  Flow& add(const Decoded& d, bool& from_orig);
+  // Reports and removes flows idle at `now`.
+  void expire(int64_t now_ns);
+  // Reports and removes every flow (end of input).
+  void flush();
+  size_t size() const { return flows_.size(); }
+  uint64_t evicted() const { return evicted_; }
+
+ private:
+  struct Key {
+    IpAddr a, b;
+    uint16_t pa, pb;
+    uint8_t proto;
+    bool operator==(const Key& o) const {
+      return pa == o.pa && pb == o.pb && proto == o.proto && a == o.a && b == o.b;
+    }
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const;
+  };
+  void make_room(int64_t now_ns);
+  void remove_where(const std::function<bool(const Flow&)>& pred, bool evicting);
+  FlowOptions options_;
+  Callback on_done_;
+  std::unordered_map<Key, Flow, KeyHash> flows_;
+  uint64_t evicted_ = 0;
+};
+
+}  // namespace opskit::net

@@ -1,0 +1,281 @@
+// The per-packet pipeline and its Zeek-style records.
+#include "net/analyzer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "core/runtime.hpp"
+
+namespace opskit::net {
+
+double epoch_seconds(int64_t ts_ns) { return std::round(ts_ns / 1000.0) / 1e6; }
+
+std::string iso_time(int64_t ts_ns) {
+  int64_t sec = ts_ns >= 0 ? ts_ns / 1000000000 : (ts_ns - 999999999) / 1000000000;
+  int64_t us = (ts_ns - sec * 1000000000) / 1000;
+  std::string base = format_iso8601(sec);  // "...Z"
+  char frac[32];
+  std::snprintf(frac, sizeof frac, ".%06lld", static_cast<long long>(us));
+  return base.substr(0, base.size() - 1) + frac + "Z";
+}
+
+nlohmann::json Summary::to_json() const {
+  return {{"_path", "summary"}, {"packets", packets}, {"bytes", bytes}, {"ip_packets", ip_packets},
+          {"dns_messages", dns_messages}, {"dns_events", dns_events}, {"flows", flows}, {"alerts", alerts},
+          {"first_ts", first_ns ? nlohmann::json(epoch_seconds(first_ns)) : nlohmann::json()},
+          {"last_ts", last_ns ? nlohmann::json(epoch_seconds(last_ns)) : nlohmann::json()},
+          {"weirds", weirds}};
+}
+
+nlohmann::json to_json(const DnsEvent& e) {
+  nlohmann::json j = {{"_path", "dns"},
+                      {"ts", epoch_seconds(e.ts_ns)},
+                      {"id.orig_h", e.client.str()},
+                      {"id.orig_p", e.client_port},
+                      {"id.resp_h", e.server.str()},
+                      {"id.resp_p", e.server_port},
+                      {"proto", e.proto == proto_tcp ? "tcp" : "udp"},
+                      {"service", dns_service_name(e.service)},
+                      {"trans_id", e.trans_id},
+                      {"query", e.query},
+                      {"qclass", e.qclass},
+                      {"qtype", e.qtype},
+                      {"qtype_name", dns_type_name(e.qtype)},
+                      {"AA", e.aa},
+                      {"TC", e.tc},
+                      {"RD", e.rd},
+                      {"RA", e.ra},
+                      {"Z", e.z ? 1 : 0}};
+  if (e.rtt_ns >= 0) j["rtt"] = std::round(e.rtt_ns / 1000.0) / 1e6;
+  if (e.rcode >= 0) {
+    j["rcode"] = e.rcode;
+    j["rcode_name"] = dns_rcode_name(static_cast<uint8_t>(e.rcode));
+  }
+  if (!e.answers.empty()) {
+    j["answers"] = e.answers;
+    j["TTLs"] = e.ttls;
+  }
+  if (!e.client_subnet.empty()) j["client_subnet"] = e.client_subnet;
+  j["rejected"] = e.rcode == 5;
+  return j;
+}
+
+nlohmann::json to_json(const Flow& f) {
+  const char* proto = f.proto == proto_tcp ? "tcp" : f.proto == proto_udp ? "udp"
+                      : (f.proto == proto_icmp || f.proto == proto_icmp6) ? "icmp" : "unknown_transport";
+  return {{"_path", "conn"},
+          {"ts", epoch_seconds(f.first_ns)},
+          {"id.orig_h", f.orig.str()},
+          {"id.orig_p", f.orig_port},
+          {"id.resp_h", f.resp.str()},
+          {"id.resp_p", f.resp_port},
+          {"proto", proto},
+          {"duration", std::round((f.last_ns - f.first_ns) / 1000.0) / 1e6},
+          {"conn_state", f.state()},
+          {"orig_pkts", f.orig_pkts},
+          {"orig_ip_bytes", f.orig_bytes},
+          {"resp_pkts", f.resp_pkts},
+          {"resp_ip_bytes", f.resp_bytes}};
+}
+
+nlohmann::json to_json(const Alert& a) {
+  return {{"_path", "alert"},      {"ts", epoch_seconds(a.first_ns)}, {"last_ts", epoch_seconds(a.last_ns)},
+          {"threat_type", a.threat_type}, {"indicator", a.indicator},   {"src", a.src},
+          {"dst", a.dst},          {"score", a.score},                {"severity", a.severity},
+          {"evidence", a.evidence}};
+}
+
+size_t Analyzer::PendingHash::operator()(const PendingKey& k) const {
+  uint64_t h = 0x9E3779B97F4A7C15ull;
+  uint64_t w[4];
+  std::memcpy(w, k.client.bytes, 16);
+  std::memcpy(w + 2, k.server.bytes, 16);
+  for (uint64_t x : w) h = (h ^ x) * 0xff51afd7ed558ccdull;
+  h ^= (uint64_t(k.cport) << 32) ^ (uint64_t(k.sport) << 16) ^ k.id ^ (uint64_t(k.proto) << 48);
+  h *= 0xc4ceb9fe1a85ec53ull;
+  return static_cast<size_t>(h ^ (h >> 31));
+}
+
+Analyzer::Analyzer(AnalyzerOptions options, const DgaModel* model, const Indicators* indicators,
+                   const AllowList* allow, Sinks sinks)
+    : options_(options),
+      sinks_(std::move(sinks)),
+      decoder_(options.decoder),
+      flows_(options.flows,
+             [this](const Flow& f) {
+               ++summary_.flows;
+               detectors_.flow(f);
+               if (sinks_.conn) sinks_.conn(f);
+             }),
+      dns_([this](const DnsPacketInfo& i, const DnsMessage& m) { on_dns(i, m); }),
+      detectors_(model, indicators, allow, options.detectors, [this](const Alert& a) { emit_alert(a); }) {}
+
+void Analyzer::add(const RawPacket& raw) {
+  ++summary_.packets;
+  summary_.bytes += raw.wire_len;
+  if (raw.ts_ns) {
+    if (!summary_.first_ns || raw.ts_ns < summary_.first_ns) summary_.first_ns = raw.ts_ns;
+    if (raw.ts_ns > summary_.last_ns) summary_.last_ns = raw.ts_ns;
+  }
+  bool ok = decoder_.decode(raw, decoded_);
+  const Decoded& d = decoded_;
+  devices_.packet(d, weirds_);
+  if (!ok || !d.has_ip) return;
+  ++summary_.ip_packets;
+  bool from_orig;
+  flows_.add(d, from_orig);
+  detectors_.packet(d);
+  if (d.payload_len && (is_dns_port(d.sport) || is_dns_port(d.dport))) dns_.packet(d, weirds_);
+  // Sweep idle state once per second of capture time.
+  if (d.ts_ns - last_sweep_ns_ > 1'000'000'000) {
+    if (last_sweep_ns_) {
+      flush_dns(d.ts_ns - options_.dns_timeout_ns);
+      flows_.expire(d.ts_ns);
+    }
+    last_sweep_ns_ = d.ts_ns;
+  }
+}
+
+void Analyzer::on_dns(const DnsPacketInfo& info, const DnsMessage& m) {
+  ++summary_.dns_messages;
+  detectors_.dns(info, m);
+  if (info.service == DnsService::mdns && info.has_mac) devices_.mdns(info.mac_src, info.ts_ns, m);
+  // mDNS answers are multicast announcements, not replies: report each on its own.
+  bool is_response = m.response;
+  PendingKey key = is_response ? PendingKey{info.dst, info.src, info.dport, info.sport, m.id, info.proto}
+                               : PendingKey{info.src, info.dst, info.sport, info.dport, m.id, info.proto};
+  auto fill_response = [&](DnsEvent& e) {
+    e.has_response = true;
+    e.rcode = m.rcode;
+    e.aa = m.aa;
+    e.tc = m.tc;
+    e.ra = m.ra;
+    e.z = m.z;
+    e.response_bytes = info.size;
+    for (const auto& rr : m.answers) {
+      e.answers.push_back(rr.type == 1 || rr.type == 28 || rr.type == 5 || rr.type == 12 || rr.type == 2
+                              ? rr.data
+                              : dns_type_name(rr.type) + " " + rr.data);
+      e.ttls.push_back(rr.ttl);
+    }
+  };
+  if (is_response) {
+    auto it = info.service == DnsService::mdns ? pending_.end() : pending_.find(key);
+    if (it != pending_.end()) {
+      DnsEvent e = std::move(it->second);
+      pending_.erase(it);
+      fill_response(e);
+      e.rtt_ns = info.ts_ns - e.ts_ns;
+      emit_dns(e);
+      return;
+    }
+    if (info.service == DnsService::dns) weirds_.add(Weird::dns_unmatched_response);
+    DnsEvent e;
+    e.ts_ns = info.ts_ns;
+    e.client = info.dst;
+    e.server = info.src;
+    e.client_port = info.dport;
+    e.server_port = info.sport;
+    e.proto = info.proto;
+    e.service = info.service;
+    e.trans_id = m.id;
+    e.query = m.qname;
+    e.qtype = m.qtype;
+    e.qclass = m.qclass;
+    e.rd = m.rd;
+    fill_response(e);
+    emit_dns(e);
+    return;
+  }
+  DnsEvent e;
+  e.ts_ns = info.ts_ns;
+  e.client = info.src;
+  e.server = info.dst;
+  e.client_port = info.sport;
+  e.server_port = info.dport;
+  e.proto = info.proto;
+  e.service = info.service;
+  e.trans_id = m.id;
+  e.query = m.qname;
+  e.qtype = m.qtype;
+  e.qclass = m.qclass;
+  e.rd = m.rd;
+  e.has_query = true;
+  e.query_bytes = info.size;
+  e.client_subnet = m.client_subnet;
+  if (info.service == DnsService::mdns) {
+    emit_dns(e);
+    return;
+  }
+  auto [it, inserted] = pending_.emplace(key, e);
+  if (!inserted) {  // a retransmission with the same id: report the older one
+    DnsEvent old = std::move(it->second);
+    it->second = e;
+    emit_dns(old);
+  } else if (pending_.size() > options_.max_pending_dns) {
+    flush_dns(info.ts_ns);
+  }
+}
+
+void Analyzer::emit_dns(const DnsEvent& e) {
+  ++summary_.dns_events;
+  if (sinks_.dns) sinks_.dns(e);
+}
+
+void Analyzer::flush_dns(int64_t older_than) {
+  std::vector<std::pair<int64_t, PendingKey>> due;
+  for (auto& [k, e] : pending_)
+    if (e.ts_ns <= older_than) due.emplace_back(e.ts_ns, k);
+  if (due.empty()) return;
+  std::sort(due.begin(), due.end(), [&](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    const PendingKey &x = a.second, &y = b.second;
+    if (!(x.client == y.client)) return x.client < y.client;
+    if (x.cport != y.cport) return x.cport < y.cport;
+    return x.id < y.id;
+  });
+  for (auto& [ts, k] : due) {
+    auto it = pending_.find(k);
+    DnsEvent e = std::move(it->second);
+    pending_.erase(it);
+    emit_dns(e);
+  }
+}
+
+void Analyzer::emit_alert(const Alert& a) {
+  if (a.score < options_.threshold) return;
+  auto it = alerted_.find(a.key());
+  if (it != alerted_.end() && it->second >= a.score) return;
+  alerted_[a.key()] = a.score;
+  ++summary_.alerts;
+  if (sinks_.alert) sinks_.alert(a);
+}
+
+void Analyzer::emit_alerts(const std::vector<Alert>& alerts) {
+  for (const auto& a : alerts) emit_alert(a);
+}
+
+void Analyzer::tick(int64_t now_ns, const HostHistory& history) {
+  flush_dns(now_ns - options_.dns_timeout_ns);
+  flows_.expire(now_ns);
+  emit_alerts(detectors_.evaluate(history));
+}
+
+void Analyzer::finish(const HostHistory& history) {
+  flush_dns(INT64_MAX);
+  flows_.flush();
+  emit_alerts(detectors_.evaluate(history));
+}
+
+Summary Analyzer::summary() const {
+  Summary s = summary_;
+  Weirds all = weirds_;
+  all.merge(decoder_.weirds());
+  all.merge(source_weirds_);
+  if (flows_.evicted()) all.add(Weird::flow_evicted, flows_.evicted());
+  s.weirds = all.by_name();
+  return s;
+}
+
+}  // namespace opskit::net

@@ -1,0 +1,455 @@
+// Window detectors over DNS, packets and flows.
+#include "net/detect.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/text.hpp"
+
+namespace opskit::net {
+
+std::string severity_for(int score) {
+  if (score >= 90) return "critical";
+  if (score >= 70) return "high";
+  if (score >= 40) return "medium";
+  return "low";
+}
+
+int severity_rank(const std::string& s) {
+  if (s == "low") return 1;
+  if (s == "medium") return 2;
+  if (s == "high") return 3;
+  if (s == "critical") return 4;
+  return 0;
+}
+
+namespace {
+
+std::string masked_key(const IpAddr& ip, int prefix) {
+  int nbytes = ip.version == 4 ? 4 : 16;
+  std::string k(reinterpret_cast<const char*>(ip.bytes), static_cast<size_t>(nbytes));
+  for (int i = 0; i < nbytes; ++i) {
+    int bits = std::clamp(prefix - i * 8, 0, 8);
+    k[static_cast<size_t>(i)] = static_cast<char>(static_cast<uint8_t>(k[static_cast<size_t>(i)]) & (0xff << (8 - bits)));
+  }
+  return k;
+}
+
+double entropy(std::string_view s) {
+  int counts[256] = {0};
+  for (unsigned char c : s) counts[c]++;
+  double e = 0;
+  for (int c : counts)
+    if (c) {
+      double p = double(c) / double(s.size());
+      e -= p * std::log2(p);
+    }
+  return e;
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  size_t m = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + m, v.end());
+  double hi = v[m];
+  if (v.size() % 2) return hi;
+  return (hi + *std::max_element(v.begin(), v.begin() + m)) / 2;
+}
+
+// RITA-style regularity of a series: 1 - |Bowley skewness| and a MADM score.
+void regularity(std::vector<double> v, double madm_scale, double& skew_score, double& madm_score, double& mid) {
+  std::sort(v.begin(), v.end());
+  auto q = [&](double f) { return v[static_cast<size_t>(f * (v.size() - 1))]; };
+  double q1 = q(0.25), q2 = q(0.5), q3 = q(0.75);
+  double bowley = (q3 - q1) > 1e-9 ? (q3 + q1 - 2 * q2) / (q3 - q1) : 0;
+  skew_score = 1 - std::fabs(bowley);
+  std::vector<double> dev;
+  dev.reserve(v.size());
+  for (double x : v) dev.push_back(std::fabs(x - q2));
+  double madm = median(dev);
+  madm_score = std::max(0.0, 1 - madm / madm_scale);
+  mid = q2;
+}
+
+uint64_t fnv64(std::string_view s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+}  // namespace
+
+bool CidrSet::add(const std::string& text_in) {
+  std::string t(text::trim(text_in));
+  int prefix = -1;
+  size_t slash = t.find('/');
+  std::string addr = t.substr(0, slash);
+  IpAddr ip;
+  if (!IpAddr::parse(addr, ip)) return false;
+  int maxp = ip.version == 4 ? 32 : 128;
+  if (slash != std::string::npos) {
+    long long p;
+    if (!text::parse_int(t.substr(slash + 1), p) || p < 0 || p > maxp) return false;
+    prefix = static_cast<int>(p);
+  } else prefix = maxp;
+  auto it = std::find_if(by_len_.begin(), by_len_.end(),
+                         [&](const Bucket& b) { return b.version == ip.version && b.prefix == prefix; });
+  if (it == by_len_.end()) {
+    by_len_.push_back(Bucket{ip.version, static_cast<uint8_t>(prefix), {}});
+    it = by_len_.end() - 1;
+  }
+  it->masked.emplace(masked_key(ip, prefix), t);
+  return true;
+}
+
+std::optional<std::string> CidrSet::match(const IpAddr& ip) const {
+  for (const auto& b : by_len_) {
+    if (b.version != ip.version) continue;
+    auto it = b.masked.find(masked_key(ip, b.prefix));
+    if (it != b.masked.end()) return it->second;
+  }
+  return std::nullopt;
+}
+
+void DomainSet::add(const std::string& domain) {
+  std::string d = normalize_domain(domain);
+  if (d.rfind("*.", 0) == 0) d = d.substr(2);
+  if (!d.empty()) names_.insert(d);
+}
+
+std::optional<std::string> DomainSet::match(std::string_view name_in) const {
+  if (names_.empty()) return std::nullopt;
+  std::string name = normalize_domain(name_in);
+  std::string_view n(name);
+  for (;;) {
+    if (names_.count(std::string(n))) return std::string(n);
+    size_t dot = n.find('.');
+    if (dot == std::string_view::npos) return std::nullopt;
+    n.remove_prefix(dot + 1);
+  }
+}
+
+bool Indicators::add(const std::string& kind, const std::string& value) {
+  std::string k = text::lower(text::trim(kind));
+  if (k == "domain") {
+    if (normalize_domain(value).empty()) return false;
+    domains.add(value);
+    return true;
+  }
+  if (k == "ip" || k == "cidr") return hosts.add(value);
+  return false;
+}
+
+bool AllowList::add(const std::string& pattern) {
+  std::string p(text::trim(pattern));
+  if (p.empty()) return false;
+  IpAddr ip;
+  if (p.find('/') != std::string::npos || IpAddr::parse(p, ip)) return hosts_.add(p);
+  names_.add(p);
+  return true;
+}
+
+bool AllowList::allows_name(std::string_view name) const { return names_.match(name).has_value(); }
+
+bool AllowList::allows_host(const std::string& address) const {
+  IpAddr ip;
+  return IpAddr::parse(address, ip) && hosts_.match(ip).has_value();
+}
+
+bool AllowList::allows(const Alert& a) const {
+  if (allows_name(a.indicator) || allows_host(a.indicator)) return true;
+  if (!a.dst.empty() && allows_host(a.dst)) return true;
+  if (!a.src.empty() && allows_host(a.src)) return true;
+  if (a.evidence.contains("domain") && a.evidence["domain"].is_string() &&
+      allows_name(a.evidence["domain"].get<std::string>()))
+    return true;
+  return false;
+}
+
+Detectors::Detectors(const DgaModel* model, const Indicators* indicators, const AllowList* allow,
+                     DetectorOptions options, Sink immediate)
+    : model_(model), indicators_(indicators), allow_(allow), options_(options), immediate_(std::move(immediate)) {}
+
+void Detectors::report_indicator(const std::string& what, const std::string& matched, const std::string& src,
+                                 const std::string& dst, int64_t ts, const std::string& via) {
+  Alert a;
+  a.first_ns = a.last_ns = ts;
+  a.threat_type = "indicator";
+  a.indicator = what;
+  a.src = src;
+  a.dst = dst;
+  a.score = 95;
+  a.severity = severity_for(a.score);
+  a.evidence = {{"matched", matched}, {"via", via}};
+  if (allow_ && allow_->allows(a)) return;
+  if (!reported_.insert(a.key()).second) return;
+  immediate_(a);
+}
+
+void Detectors::dns(const DnsPacketInfo& info, const DnsMessage& m) {
+  if (!first_ns_ || info.ts_ns < first_ns_) first_ns_ = info.ts_ns;
+  if (info.ts_ns > last_ns_) last_ns_ = info.ts_ns;
+  if (m.qname.empty()) return;
+  std::string client = (m.response ? info.dst : info.src).str();
+  std::string server = (m.response ? info.src : info.dst).str();
+  if (indicators_ && !indicators_->domains.empty()) {
+    if (auto hit = indicators_->domains.match(m.qname)) report_indicator(m.qname, *hit, client, server, info.ts_ns, "dns.query");
+    for (const auto& rr : m.answers)
+      if (rr.type == 5)
+        if (auto hit = indicators_->domains.match(rr.data)) report_indicator(rr.data, *hit, client, server, info.ts_ns, "dns.cname");
+  }
+  if (info.service != DnsService::dns) return;  // mDNS / LLMNR names are local
+  DomainParts parts = split_domain(m.qname);
+  if (parts.registrable.empty() || parts.suffix.empty()) return;
+  if (parts.suffix == "arpa" || parts.registrable.find(".arpa") != std::string::npos) return;
+  auto it = domains_.find(parts.registrable);
+  if (it == domains_.end()) {
+    if (domains_.size() >= options_.max_domains) return;
+    it = domains_.emplace(parts.registrable, DomainStats{}).first;
+    it->second.first_ns = info.ts_ns;
+    if (model_ && model_->trained()) it->second.dga = model_->score_label(parts.label, parts.suffix);
+  }
+  DomainStats& s = it->second;
+  s.last_ns = std::max(s.last_ns, info.ts_ns);
+  if (m.response) {
+    if (m.rcode == 3) ++s.nxdomain;
+    for (const auto& rr : m.answers) s.answer_bytes += rr.rdlength;
+    return;
+  }
+  ++s.queries;
+  if (s.clients.size() < 64) s.clients.insert(client);
+  if (m.qtype == 16 || m.qtype == 10 || m.qtype == 5 || m.qtype == 15 || m.qtype == 255 || m.qtype == 99)
+    ++s.odd_types;
+  if (!parts.subdomain.empty() && s.names.size() < options_.max_names_per_domain &&
+      s.names.insert(fnv64(m.qname)).second) {
+    s.sub_bytes += parts.subdomain.size();
+    s.max_sub = std::max(s.max_sub, parts.subdomain.size());
+    s.entropy_sum += entropy(parts.subdomain);
+    if (parts.subdomain.size() > s.example.size()) s.example = m.qname;
+  }
+}
+
+void Detectors::packet(const Decoded& d) {
+  if (!d.has_ip) return;
+  if (!first_ns_ || d.ts_ns < first_ns_) first_ns_ = d.ts_ns;
+  if (d.ts_ns > last_ns_) last_ns_ = d.ts_ns;
+  if (indicators_ && !indicators_->hosts.empty()) {
+    if (auto hit = indicators_->hosts.match(d.dst)) report_indicator(d.dst.str(), *hit, d.src.str(), d.dst.str(), d.ts_ns, "packet.dst");
+    if (auto hit = indicators_->hosts.match(d.src)) report_indicator(d.src.str(), *hit, d.dst.str(), d.src.str(), d.ts_ns, "packet.src");
+  }
+}
+
+void Detectors::flow(const Flow& f) {
+  std::string orig = f.orig.str(), resp = f.resp.str();
+  // Exfiltration volume: bytes leaving internal hosts for external ones.
+  if (f.orig.is_internal() && !f.resp.is_internal()) outbound_[orig] += f.orig_bytes;
+  else if (!f.orig.is_internal() && f.resp.is_internal()) outbound_[resp] += f.resp_bytes;
+  bool multicast = (f.resp.version == 4 && f.resp.bytes[0] >= 224) || (f.resp.version == 6 && f.resp.bytes[0] == 0xff);
+  // Scans: attempts that got no answer or a reset.
+  bool failed = (f.proto == proto_tcp && (f.state() == "S0" || f.state() == "REJ")) ||
+                (f.proto == proto_udp && !f.resp_pkts) || (f.proto == proto_icmp && !f.resp_pkts);
+  if (failed && !multicast) {
+    auto it = scans_.find(orig);
+    if (it != scans_.end() || scans_.size() < options_.max_sources) {
+      ScanStats& s = scans_[orig];
+      if (!s.first_ns || f.first_ns < s.first_ns) s.first_ns = f.first_ns;
+      s.last_ns = std::max(s.last_ns, f.last_ns);
+      auto& ports = s.ports_by_host[resp];
+      if (ports.size() < 4096) ports.insert(f.resp_port);
+      auto& hosts = s.hosts_by_port[f.proto == proto_icmp ? 0 : f.resp_port];
+      if (hosts.size() < 4096) hosts.insert(resp);
+    }
+  }
+  // Beacons: connection starts per host pair (not to multicast).
+  if (!multicast && !(f.proto == proto_udp && (f.resp_port == 5353 || f.resp_port == 137 || f.resp_port == 5355))) {
+    auto key = std::make_pair(orig, resp);
+    auto it = pairs_.find(key);
+    if (it == pairs_.end() && pairs_.size() >= options_.max_pairs) return;
+    PairStats& p = pairs_[key];
+    if (p.starts.size() < 20000) {
+      p.starts.push_back(f.first_ns);
+      p.bytes.push_back(f.orig_bytes);
+    }
+    p.port = f.resp_port;
+    p.proto = f.proto;
+  }
+}
+
+std::vector<Alert> Detectors::evaluate(const HostHistory& history) const {
+  std::vector<Alert> out;
+  auto push = [&](Alert a) {
+    a.severity = severity_for(a.score);
+    if (allow_ && allow_->allows(a)) return;
+    out.push_back(std::move(a));
+  };
+  for (const auto& [domain, s] : domains_) {
+    // DGA: the model's score of the registrable label, raised by NXDOMAIN answers.
+    if (s.dga >= 0 && model_) {
+      double t = model_->threshold();
+      double base = s.dga >= t ? 70 + 25 * (s.dga - t) / std::max(1e-9, 1 - t) : 69 * s.dga / std::max(t, 1e-9);
+      double nx_share = s.queries ? double(s.nxdomain) / double(s.queries) : 0;
+      int score = static_cast<int>(std::lround(std::min(100.0, base + (s.dga >= t ? 5 * nx_share : 0))));
+      if (score >= 40) {
+        Alert a;
+        a.first_ns = s.first_ns;
+        a.last_ns = s.last_ns;
+        a.threat_type = "dga";
+        a.indicator = domain;
+        a.src = s.clients.empty() ? "" : *s.clients.begin();
+        a.score = score;
+        a.evidence = {{"domain", domain}, {"model_score", std::round(s.dga * 10000) / 10000},
+                      {"model_threshold", t}, {"queries", s.queries}, {"nxdomain", s.nxdomain},
+                      {"clients", std::vector<std::string>(s.clients.begin(), s.clients.end())}};
+        push(std::move(a));
+      }
+    }
+    // Tunnelling: volume and shape of the names under one registrable domain.
+    size_t unique = s.names.size();
+    if (unique >= 5 || s.max_sub >= 60) {
+      double avg_len = unique ? double(s.sub_bytes) / unique : 0;
+      double avg_ent = unique ? s.entropy_sum / unique : 0;
+      double span = std::max(1.0, (s.last_ns - s.first_ns) / 1e9);
+      double rate = s.queries / span;
+      double f_unique = std::min(1.0, unique / 150.0);
+      double f_len = std::clamp((avg_len - 15) / 35, 0.0, 1.0);
+      double f_ent = std::clamp((avg_ent - 2.8) / 1.6, 0.0, 1.0);
+      double f_types = s.queries ? std::min(1.0, 2.0 * s.odd_types / s.queries) : 0;
+      double f_bytes = std::min(1.0, s.sub_bytes / 20000.0);
+      double f_long = std::clamp((double(s.max_sub) - 50) / 60, 0.0, 1.0);
+      double raw = 0.25 * f_unique + 0.2 * f_len + 0.15 * f_ent + 0.15 * f_types + 0.15 * f_bytes + 0.1 * f_long;
+      // A single very long name is exfiltration-shaped even without volume.
+      int score = static_cast<int>(std::lround(std::min(100.0, 100 * raw + (f_long >= 1 ? 30 : 0))));
+      if (score >= 40) {
+        Alert a;
+        a.first_ns = s.first_ns;
+        a.last_ns = s.last_ns;
+        a.threat_type = "dns_tunnel";
+        a.indicator = domain;
+        a.src = s.clients.empty() ? "" : *s.clients.begin();
+        a.score = score;
+        a.evidence = {{"domain", domain}, {"unique_names", unique}, {"queries", s.queries},
+                      {"avg_subdomain_length", std::round(avg_len * 10) / 10},
+                      {"max_subdomain_length", s.max_sub}, {"avg_entropy", std::round(avg_ent * 100) / 100},
+                      {"txt_null_cname_mx_queries", s.odd_types}, {"subdomain_bytes", s.sub_bytes},
+                      {"answer_bytes", s.answer_bytes}, {"queries_per_second", std::round(rate * 100) / 100},
+                      {"example", s.example}};
+        push(std::move(a));
+      }
+    }
+  }
+  // Beacons, after RITA: interval and size regularity, count and span.
+  double window = std::max(1.0, (last_ns_ - first_ns_) / 1e9);
+  for (const auto& [key, p] : pairs_) {
+    if (static_cast<int>(p.starts.size()) < options_.beacon_min_connections) continue;
+    std::vector<int64_t> starts = p.starts;
+    std::sort(starts.begin(), starts.end());
+    std::vector<double> deltas, sizes;
+    for (size_t i = 1; i < starts.size(); ++i) deltas.push_back((starts[i] - starts[i - 1]) / 1e9);
+    for (auto b : p.bytes) sizes.push_back(static_cast<double>(b));
+    double ts_skew, ts_madm, mid_interval, ds_skew, ds_madm, mid_size;
+    regularity(deltas, 30.0, ts_skew, ts_madm, mid_interval);
+    regularity(sizes, 32.0, ds_skew, ds_madm, mid_size);
+    if (mid_interval < 0.5) continue;  // bursts, not beacons
+    double span = (starts.back() - starts.front()) / 1e9;
+    double coverage = std::min(1.0, span / window);
+    double expected = mid_interval > 0 ? span / mid_interval : 0;
+    double count_score = expected > 0 ? std::min(1.0, double(starts.size()) / std::max(expected, 1.0)) : 0;
+    count_score *= std::min(1.0, starts.size() / 20.0);
+    double ts_score = (ts_skew + ts_madm + count_score) / 3;
+    double ds_score = (ds_skew + ds_madm + (mid_size < 1.0 ? 1 : std::min(1.0, 8192.0 / mid_size))) / 3;
+    double total = 0.55 * ts_score + 0.25 * ds_score + 0.2 * coverage;
+    int score = static_cast<int>(std::lround(100 * total));
+    if (score < 40) continue;
+    Alert a;
+    a.first_ns = starts.front();
+    a.last_ns = starts.back();
+    a.threat_type = "beacon";
+    a.indicator = key.second;
+    a.src = key.first;
+    a.dst = key.second;
+    a.score = score;
+    a.evidence = {{"connections", starts.size()}, {"port", p.port}, {"proto", p.proto},
+                  {"median_interval_s", std::round(mid_interval * 1000) / 1000},
+                  {"interval_skew_score", std::round(ts_skew * 1000) / 1000},
+                  {"interval_madm_score", std::round(ts_madm * 1000) / 1000},
+                  {"size_skew_score", std::round(ds_skew * 1000) / 1000},
+                  {"size_madm_score", std::round(ds_madm * 1000) / 1000},
+                  {"median_bytes", mid_size}, {"window_coverage", std::round(coverage * 1000) / 1000}};
+    push(std::move(a));
+  }
+  // Scans and sweeps.
+  for (const auto& [src, s] : scans_) {
+    size_t max_ports = 0;
+    std::string target;
+    for (const auto& [host, ports] : s.ports_by_host)
+      if (ports.size() > max_ports) {
+        max_ports = ports.size();
+        target = host;
+      }
+    size_t max_hosts = 0;
+    uint16_t sweep_port = 0;
+    for (const auto& [port, hosts] : s.hosts_by_port)
+      if (hosts.size() > max_hosts) {
+        max_hosts = hosts.size();
+        sweep_port = port;
+      }
+    auto scaled = [](size_t n) {
+      return static_cast<int>(std::lround(std::min(100.0, 30 + 25 * std::log10(std::max<size_t>(n, 1)))));
+    };
+    if (max_ports >= 15) {
+      Alert a;
+      a.first_ns = s.first_ns;
+      a.last_ns = s.last_ns;
+      a.threat_type = "port_scan";
+      a.indicator = src;
+      a.src = src;
+      a.dst = target;
+      a.score = scaled(max_ports);
+      a.evidence = {{"target", target}, {"failed_ports", max_ports}, {"targets", s.ports_by_host.size()}};
+      push(std::move(a));
+    }
+    if (max_hosts >= 15) {
+      Alert a;
+      a.first_ns = s.first_ns;
+      a.last_ns = s.last_ns;
+      a.threat_type = "host_sweep";
+      a.indicator = src;
+      a.src = src;
+      a.score = scaled(max_hosts);
+      a.evidence = {{"port", sweep_port}, {"hosts", max_hosts}};
+      push(std::move(a));
+    }
+  }
+  // Exfiltration: this run's outbound volume against the host's history.
+  for (const auto& [host, bytes] : outbound_) {
+    auto h = history.hosts.find(host);
+    int score = 0;
+    nlohmann::json ev = {{"outbound_bytes", bytes}};
+    if (h != history.hosts.end() && h->second.runs >= 3) {
+      double sd = std::max({h->second.stddev, h->second.mean * 0.1, 1e6});
+      double z = (double(bytes) - h->second.mean) / sd;
+      score = static_cast<int>(std::lround(std::clamp(40 + 10 * z, 0.0, 100.0)));
+      ev["history_runs"] = h->second.runs;
+      ev["history_mean_bytes"] = std::round(h->second.mean);
+      ev["history_stddev_bytes"] = std::round(h->second.stddev);
+      ev["z"] = std::round(z * 100) / 100;
+    } else if (bytes >= static_cast<uint64_t>(options_.exfil_min_bytes)) {
+      score = static_cast<int>(std::lround(std::min(85.0, 40 + 15 * std::log10(double(bytes) / options_.exfil_min_bytes + 1) * 3)));
+      ev["history_runs"] = h == history.hosts.end() ? 0 : h->second.runs;
+    }
+    if (score < 40) continue;
+    Alert a;
+    a.first_ns = first_ns_;
+    a.last_ns = last_ns_;
+    a.threat_type = "exfiltration";
+    a.indicator = host;
+    a.src = host;
+    a.score = score;
+    a.evidence = ev;
+    push(std::move(a));
+  }
+  std::sort(out.begin(), out.end(), [](const Alert& a, const Alert& b) { return a.key() < b.key(); });
+  return out;
+}
+
+}  // namespace opskit::net

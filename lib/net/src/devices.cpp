@@ -1,0 +1,160 @@
+// Device inventory from Ethernet sources, ARP, DHCP and mDNS.
+#include "net/devices.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+namespace opskit::net {
+
+std::string mac_string(const uint8_t* m) {
+  char buf[18];
+  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+  return buf;
+}
+
+void OuiRegistry::load(const std::string& path, const std::set<std::string>& wanted) {
+  std::ifstream in(path);
+  if (!in) return;
+  std::string line;
+  while (std::getline(in, line)) {
+    // "AC-DE-48   (hex)\t\tPrivate"
+    if (line.size() < 20 || line[2] != '-' || line[5] != '-' || line.find("(hex)") == std::string::npos) continue;
+    std::string prefix = line.substr(0, 2) + line.substr(3, 2) + line.substr(6, 2);
+    if (!wanted.count(prefix)) continue;
+    size_t at = line.find("(hex)") + 5;
+    while (at < line.size() && (line[at] == ' ' || line[at] == '\t')) ++at;
+    std::string name = line.substr(at);
+    while (!name.empty() && (name.back() == '\r' || name.back() == ' ')) name.pop_back();
+    vendors_[prefix] = name;
+  }
+}
+
+std::string OuiRegistry::vendor(const std::string& mac) const {
+  if (mac.size() < 8) return {};
+  std::string prefix;
+  for (char c : mac.substr(0, 8))
+    if (c != ':') prefix.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  auto it = vendors_.find(prefix);
+  return it == vendors_.end() ? std::string() : it->second;
+}
+
+Device* DeviceInventory::touch(const uint8_t* mac, int64_t ts) {
+  if (mac[0] & 1) return nullptr;  // multicast / broadcast sources are not devices
+  uint64_t key = 0;
+  std::memcpy(&key, mac, 6);
+  if (key == 0) return nullptr;
+  if (key == last_mac_ && last_) {
+    if (ts > last_->last_ns) last_->last_ns = ts;
+    return last_;
+  }
+  auto it = devices_.find(key);
+  if (it == devices_.end()) {
+    if (devices_.size() >= max_devices_) return nullptr;
+    Device dev;
+    dev.mac = mac_string(mac);
+    dev.first_ns = dev.last_ns = ts;
+    it = devices_.emplace(key, std::move(dev)).first;
+  }
+  Device& dev = it->second;
+  if (ts > dev.last_ns) dev.last_ns = ts;
+  if (ts < dev.first_ns) dev.first_ns = ts;
+  last_mac_ = key;
+  last_ = &dev;
+  return &dev;
+}
+
+void DeviceInventory::packet(const Decoded& d, Weirds& weirds) {
+  if (!d.has_mac) return;
+  Device* dev = touch(d.mac_src, d.ts_ns);
+  if (!dev) return;
+  const IpAddr* ip = d.is_arp ? &d.arp_sender_ip : (d.has_ip && d.tunnel_depth == 0 ? &d.src : nullptr);
+  // Only internal addresses belong to a device: a router's MAC carries the whole Internet.
+  // Same device and address as the previous packet: nothing new (the common case).
+  if (ip && dev == last_ip_dev_ && *ip == last_ip_) ip = nullptr;
+  if (ip) {
+    last_ip_dev_ = dev;
+    last_ip_ = *ip;
+  }
+  if (ip && ip->is_internal() && dev->ips.size() < max_ips_) {
+    static const uint8_t zero[16] = {0};
+    if (std::memcmp(ip->bytes, zero, 16) != 0 && !(ip->version == 4 && ip->bytes[0] >= 224) &&
+        !(ip->version == 6 && ip->bytes[0] == 0xff))
+      dev->ips.insert(ip->str());
+  }
+  if (d.has_ip && d.proto == proto_udp && (d.sport == 68 || d.dport == 67) && d.payload) dhcp(d, weirds);
+}
+
+void DeviceInventory::dhcp(const Decoded& d, Weirds& weirds) {
+  const uint8_t* p = d.payload;
+  size_t n = d.payload_len;
+  if (n < 240 || p[0] != 1 || p[1] != 1 || p[2] != 6) return;  // BOOTREQUEST over Ethernet
+  if (!(p[236] == 99 && p[237] == 130 && p[238] == 83 && p[239] == 99)) {
+    weirds.add(Weird::dhcp_malformed);
+    return;
+  }
+  Device* dev = touch(p + 28, d.ts_ns);  // chaddr: the client, even when relayed
+  if (!dev) return;
+  size_t at = 240;
+  while (at < n) {
+    uint8_t code = p[at];
+    if (code == 255) break;
+    if (code == 0) {
+      ++at;
+      continue;
+    }
+    if (at + 2 > n || at + 2 + p[at + 1] > n) {
+      weirds.add(Weird::dhcp_malformed);
+      return;
+    }
+    uint8_t len = p[at + 1];
+    const uint8_t* v = p + at + 2;
+    if (code == 12 && len > 0) {
+      std::string host;
+      for (uint8_t i = 0; i < len; ++i)
+        if (v[i] >= 0x20 && v[i] < 0x7f) host.push_back(static_cast<char>(v[i]));
+      if (!host.empty() && dev->hostnames.size() < 16) dev->hostnames.insert(host);
+    } else if (code == 50 && len == 4) {
+      IpAddr ip;
+      ip.version = 4;
+      std::memcpy(ip.bytes, v, 4);
+      if (dev->ips.size() < max_ips_) dev->ips.insert(ip.str());
+    }
+    at += 2 + len;
+  }
+}
+
+void DeviceInventory::mdns(const uint8_t* mac, int64_t ts, const DnsMessage& m) {
+  if (!m.response) return;
+  Device* dev = touch(mac, ts);
+  if (!dev) return;
+  for (const auto& rr : m.answers)
+    if ((rr.type == 1 || rr.type == 28) && rr.name.size() > 6 && rr.name.compare(rr.name.size() - 6, 6, ".local") == 0 &&
+        dev->hostnames.size() < 16)
+      dev->hostnames.insert(rr.name);
+}
+
+std::set<std::string> DeviceInventory::oui_prefixes() const {
+  std::set<std::string> out;
+  for (auto& [k, d] : devices_) {
+    std::string p;
+    for (char c : d.mac.substr(0, 8))
+      if (c != ':') p.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    out.insert(p);
+  }
+  return out;
+}
+
+std::vector<Device> DeviceInventory::devices(const OuiRegistry* oui) const {
+  std::vector<Device> out;
+  for (auto& [k, d] : devices_) {
+    out.push_back(d);
+    if (oui) out.back().vendor = oui->vendor(d.mac);
+  }
+  std::sort(out.begin(), out.end(), [](const Device& a, const Device& b) { return a.mac < b.mac; });
+  return out;
+}
+
+}  // namespace opskit::net

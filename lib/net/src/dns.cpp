@@ -1,0 +1,363 @@
+// DNS wire-format parsing. Every offset is checked against `size` before it
+// is read; compression is followed with a hop limit so loops terminate.
+#include <arpa/inet.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "net/dns.hpp"
+
+namespace opskit::net {
+
+namespace {
+inline uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+inline uint32_t be32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
+constexpr int kMaxHops = 64;
+constexpr size_t kMaxName = 255;
+
+void append_label(std::string& out, const uint8_t* p, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    uint8_t c = p[i];
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                 c == '_' || c == '*' || c == '/' || c == '+' || c == '=';
+    if (plain) out.push_back(static_cast<char>(c));
+    else {
+      char buf[5];
+      std::snprintf(buf, sizeof buf, "\\%03u", c);
+      out.append(buf);
+    }
+  }
+}
+
+std::string hex(const uint8_t* p, size_t n) {
+  static const char* digits = "0123456789abcdef";
+  std::string s;
+  s.reserve(n * 2);
+  for (size_t i = 0; i < n; ++i) {
+    s.push_back(digits[p[i] >> 4]);
+    s.push_back(digits[p[i] & 15]);
+  }
+  return s;
+}
+
+std::string char_strings(const uint8_t* p, size_t n) {
+  std::string s;
+  size_t at = 0;
+  while (at < n) {
+    size_t len = p[at++];
+    if (len > n - at) len = n - at;
+    if (!s.empty()) s.push_back(' ');
+    s.push_back('"');
+    for (size_t i = 0; i < len; ++i) {
+      uint8_t c = p[at + i];
+      if (c == '"' || c == '\\') {
+        s.push_back('\\');
+        s.push_back(static_cast<char>(c));
+      } else if (c < 0x20 || c > 0x7e) {
+        char buf[5];
+        std::snprintf(buf, sizeof buf, "\\%03u", c);
+        s.append(buf);
+      } else s.push_back(static_cast<char>(c));
+    }
+    s.push_back('"');
+    at += len;
+  }
+  return s;
+}
+}  // namespace
+
+bool read_dns_name(const uint8_t* data, size_t size, size_t offset, std::string& name, size_t& next, Weirds& weirds) {
+  name.clear();
+  size_t pos = offset;
+  bool jumped = false;
+  int hops = 0, labels = 0;
+  size_t wire_len = 1;
+  for (;;) {
+    if (pos >= size) {
+      weirds.add(Weird::dns_truncated);
+      return false;
+    }
+    uint8_t len = data[pos];
+    if (len == 0) {
+      if (!jumped) next = pos + 1;
+      return true;
+    }
+    if ((len & 0xc0) == 0xc0) {
+      if (pos + 1 >= size) {
+        weirds.add(Weird::dns_truncated);
+        return false;
+      }
+      size_t target = size_t(len & 0x3f) << 8 | data[pos + 1];
+      if (target >= size) {
+        weirds.add(Weird::dns_pointer_out_of_range);
+        return false;
+      }
+      if (++hops > kMaxHops || target == pos) {
+        weirds.add(Weird::dns_pointer_loop);
+        return false;
+      }
+      if (!jumped) next = pos + 2;
+      jumped = true;
+      pos = target;
+      continue;
+    }
+    if (len & 0xc0) {  // 0x40 / 0x80: extended label types, obsolete
+      weirds.add(Weird::dns_bad_label);
+      return false;
+    }
+    if (pos + 1 + len > size) {
+      weirds.add(Weird::dns_truncated);
+      return false;
+    }
+    wire_len += 1 + len;
+    if (wire_len > kMaxName || ++labels > 127) {
+      weirds.add(Weird::dns_name_too_long);
+      return false;
+    }
+    if (!name.empty()) name.push_back('.');
+    append_label(name, data + pos + 1, len);
+    pos += 1 + len;
+  }
+}
+
+std::string dns_type_name(uint16_t type) {
+  switch (type) {
+    case 1: return "A";
+    case 2: return "NS";
+    case 5: return "CNAME";
+    case 6: return "SOA";
+    case 10: return "NULL";
+    case 12: return "PTR";
+    case 13: return "HINFO";
+    case 15: return "MX";
+    case 16: return "TXT";
+    case 17: return "RP";
+    case 24: return "SIG";
+    case 25: return "KEY";
+    case 28: return "AAAA";
+    case 29: return "LOC";
+    case 33: return "SRV";
+    case 35: return "NAPTR";
+    case 39: return "DNAME";
+    case 41: return "OPT";
+    case 43: return "DS";
+    case 44: return "SSHFP";
+    case 46: return "RRSIG";
+    case 47: return "NSEC";
+    case 48: return "DNSKEY";
+    case 50: return "NSEC3";
+    case 51: return "NSEC3PARAM";
+    case 52: return "TLSA";
+    case 64: return "SVCB";
+    case 65: return "HTTPS";
+    case 99: return "SPF";
+    case 249: return "TKEY";
+    case 250: return "TSIG";
+    case 251: return "IXFR";
+    case 252: return "AXFR";
+    case 255: return "ANY";
+    case 256: return "URI";
+    case 257: return "CAA";
+    default: return "TYPE" + std::to_string(type);
+  }
+}
+
+std::string dns_rcode_name(uint8_t rcode) {
+  static const char* names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
+                                "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE"};
+  if (rcode < sizeof names / sizeof *names) return names[rcode];
+  return "RCODE" + std::to_string(rcode);
+}
+
+namespace {
+
+// Renders the RDATA of one record; false when it is malformed.
+bool render_rdata(const uint8_t* data, size_t size, size_t at, uint16_t type, uint16_t rdlen, std::string& out,
+                  Weirds& weirds) {
+  const uint8_t* r = data + at;
+  size_t end = at + rdlen;
+  std::string name;
+  size_t next = 0;
+  switch (type) {
+    case 1: {
+      if (rdlen != 4) return false;
+      char buf[INET_ADDRSTRLEN];
+      inet_ntop(AF_INET, r, buf, sizeof buf);
+      out = buf;
+      return true;
+    }
+    case 28: {
+      if (rdlen != 16) return false;
+      char buf[INET6_ADDRSTRLEN];
+      inet_ntop(AF_INET6, r, buf, sizeof buf);
+      out = buf;
+      return true;
+    }
+    case 2: case 5: case 12: case 39: case 3: case 4: case 7: case 8: case 9:
+      if (!read_dns_name(data, end, at, out, next, weirds)) return false;
+      return true;
+    case 15: case 18: case 21: case 36: {
+      if (rdlen < 3) return false;
+      if (!read_dns_name(data, end, at + 2, name, next, weirds)) return false;
+      out = std::to_string(be16(r)) + " " + name;
+      return true;
+    }
+    case 6: {
+      std::string mname, rname;
+      if (!read_dns_name(data, end, at, mname, next, weirds)) return false;
+      if (!read_dns_name(data, end, next, rname, next, weirds)) return false;
+      if (end - next < 20) return false;
+      const uint8_t* q = data + next;
+      out = mname + " " + rname + " " + std::to_string(be32(q)) + " " + std::to_string(be32(q + 4)) + " " +
+            std::to_string(be32(q + 8)) + " " + std::to_string(be32(q + 12)) + " " + std::to_string(be32(q + 16));
+      return true;
+    }
+    case 33: {
+      if (rdlen < 7) return false;
+      if (!read_dns_name(data, end, at + 6, name, next, weirds)) return false;
+      out = std::to_string(be16(r)) + " " + std::to_string(be16(r + 2)) + " " + std::to_string(be16(r + 4)) + " " + name;
+      return true;
+    }
+    case 16: case 99: case 13:
+      out = char_strings(r, rdlen);
+      return true;
+    case 64: case 65: {
+      if (rdlen < 3) return false;
+      if (!read_dns_name(data, end, at + 2, name, next, weirds)) return false;
+      out = std::to_string(be16(r)) + " " + (name.empty() ? "." : name);
+      return true;
+    }
+    default:
+      out = hex(r, rdlen);
+      return true;
+  }
+}
+
+}  // namespace
+
+bool parse_dns(const uint8_t* data, size_t size, DnsMessage& m, Weirds& weirds, const DnsLimits& limits) {
+  m = DnsMessage{};
+  if (size < 12) {
+    weirds.add(Weird::dns_truncated);
+    return false;
+  }
+  m.id = be16(data);
+  uint16_t flags = be16(data + 2);
+  m.response = flags & 0x8000;
+  m.opcode = (flags >> 11) & 0xf;
+  m.aa = flags & 0x0400;
+  m.tc = flags & 0x0200;
+  m.rd = flags & 0x0100;
+  m.ra = flags & 0x0080;
+  m.z = flags & 0x0040;
+  m.ad = flags & 0x0020;
+  m.cd = flags & 0x0010;
+  m.rcode = flags & 0xf;
+  m.qdcount = be16(data + 4);
+  m.ancount = be16(data + 6);
+  m.nscount = be16(data + 8);
+  m.arcount = be16(data + 10);
+  size_t pos = 12;
+  // Each question takes at least 5 bytes, each RR at least 11: counts past
+  // what the bytes can hold are hostile or corrupt.
+  size_t rest = size - 12;
+  if (size_t(m.qdcount) * 5 > rest ||
+      size_t(m.qdcount) * 5 + (size_t(m.ancount) + m.nscount + m.arcount) * 11 > rest)
+    weirds.add(Weird::dns_too_many_records);
+  for (uint16_t i = 0; i < m.qdcount; ++i) {
+    std::string name;
+    size_t next = 0;
+    if (!read_dns_name(data, size, pos, name, next, weirds) || next + 4 > size) {
+      if (i == 0) {
+        if (next + 4 > size && next) weirds.add(Weird::dns_truncated);
+        return false;
+      }
+      m.complete = false;
+      return true;
+    }
+    if (i == 0) {
+      m.qname = std::move(name);
+      m.qtype = be16(data + next);
+      m.qclass = be16(data + next + 2) & 0x7fff;
+      m.unicast_response = be16(data + next + 2) & 0x8000;
+    }
+    pos = next + 4;
+  }
+  size_t total_records = 0;
+  std::vector<DnsRecord>* sections[3] = {&m.answers, &m.authority, &m.additional};
+  uint16_t counts[3] = {m.ancount, m.nscount, m.arcount};
+  for (int s = 0; s < 3; ++s) {
+    for (uint16_t i = 0; i < counts[s]; ++i) {
+      if (++total_records > limits.max_records) {
+        weirds.add(Weird::dns_too_many_records);
+        m.complete = false;
+        return true;
+      }
+      DnsRecord rr;
+      size_t next = 0;
+      if (!read_dns_name(data, size, pos, rr.name, next, weirds)) {
+        m.complete = false;
+        return true;
+      }
+      if (next + 10 > size) {
+        weirds.add(Weird::dns_truncated);
+        m.complete = false;
+        return true;
+      }
+      const uint8_t* h = data + next;
+      rr.type = be16(h);
+      rr.rclass = be16(h + 2);
+      rr.ttl = be32(h + 4);
+      rr.rdlength = be16(h + 8);
+      size_t at = next + 10;
+      if (rr.rdlength > size - at) {
+        weirds.add(Weird::dns_truncated);
+        m.complete = false;
+        return true;
+      }
+      if (rr.type == 41) {  // OPT: EDNS0
+        m.edns = true;
+        m.edns_udp_size = rr.rclass;
+        m.rcode = static_cast<uint8_t>(m.rcode | ((rr.ttl >> 24) & 0xff) << 4);
+        m.edns_version = (rr.ttl >> 16) & 0xff;
+        m.edns_do = rr.ttl & 0x8000;
+        size_t o = at, oend = at + rr.rdlength;
+        while (o + 4 <= oend) {
+          uint16_t code = be16(data + o), olen = be16(data + o + 2);
+          o += 4;
+          if (olen > oend - o) {
+            weirds.add(Weird::dns_bad_rdata);
+            break;
+          }
+          if (code == 8 && olen >= 4) {  // client subnet
+            uint16_t family = be16(data + o);
+            uint8_t prefix = data[o + 2];
+            uint8_t addr[16] = {0};
+            size_t alen = olen - 4;
+            if (family == 1 && alen <= 4) {
+              std::memcpy(addr, data + o + 4, alen);
+              char buf[INET_ADDRSTRLEN];
+              inet_ntop(AF_INET, addr, buf, sizeof buf);
+              m.client_subnet = std::string(buf) + "/" + std::to_string(prefix);
+            } else if (family == 2 && alen <= 16) {
+              std::memcpy(addr, data + o + 4, alen);
+              char buf[INET6_ADDRSTRLEN];
+              inet_ntop(AF_INET6, addr, buf, sizeof buf);
+              m.client_subnet = std::string(buf) + "/" + std::to_string(prefix);
+            }
+          }
+          o += olen;
+        }
+      } else if (!render_rdata(data, size, at, rr.type, rr.rdlength, rr.data, weirds)) {
+        weirds.add(Weird::dns_bad_rdata);
+        rr.data = hex(data + at, rr.rdlength);
+      }
+      pos = at + rr.rdlength;
+      sections[s]->push_back(std::move(rr));
+    }
+  }
+  if (pos < size) weirds.add(Weird::dns_trailing_bytes);
+  return true;
+}
+
+}  // namespace opskit::net

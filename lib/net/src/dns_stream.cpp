@@ -1,0 +1,108 @@
+// Finding DNS messages in UDP datagrams and TCP byte streams.
+#include "net/dns_stream.hpp"
+
+namespace opskit::net {
+
+const char* dns_service_name(DnsService s) {
+  switch (s) {
+    case DnsService::mdns: return "mdns";
+    case DnsService::llmnr: return "llmnr";
+    default: return "dns";
+  }
+}
+
+size_t DnsStreams::KeyHash::operator()(const Key& k) const {
+  uint64_t h = 1469598103934665603ull;
+  for (int i = 0; i < 16; ++i) h = (h ^ k.src.bytes[i]) * 1099511628211ull;
+  for (int i = 0; i < 16; ++i) h = (h ^ k.dst.bytes[i]) * 1099511628211ull;
+  h ^= (uint64_t(k.sport) << 16) | k.dport;
+  return static_cast<size_t>(h * 0x9E3779B97F4A7C15ull);
+}
+
+void DnsStreams::emit(const Decoded& d, const uint8_t* p, size_t n, uint8_t proto, Weirds& weirds) {
+  if (!parse_dns(p, n, msg_, weirds)) {
+    weirds.add(Weird::dns_not_dns);
+    return;
+  }
+  DnsPacketInfo info;
+  info.ts_ns = d.ts_ns;
+  info.src = d.src;
+  info.dst = d.dst;
+  info.sport = d.sport;
+  info.dport = d.dport;
+  info.proto = proto;
+  info.size = static_cast<uint32_t>(n);
+  uint16_t port = is_dns_port(d.dport) ? d.dport : d.sport;
+  info.service = port == 5353 ? DnsService::mdns : port == 5355 ? DnsService::llmnr : DnsService::dns;
+  info.has_mac = d.has_mac;
+  std::memcpy(info.mac_src, d.mac_src, 6);
+  ++messages_;
+  cb_(info, msg_);
+}
+
+void DnsStreams::packet(const Decoded& d, Weirds& weirds) {
+  if (!d.has_ip || !d.payload) return;
+  if (!is_dns_port(d.sport) && !is_dns_port(d.dport)) return;
+  if (d.proto == proto_udp) {
+    if (d.payload_len) emit(d, d.payload, d.payload_len, proto_udp, weirds);
+    return;
+  }
+  if (d.proto == proto_tcp && (d.sport == 53 || d.dport == 53 || d.sport == 5355 || d.dport == 5355)) tcp(d, weirds);
+}
+
+void DnsStreams::tcp(const Decoded& d, Weirds& weirds) {
+  Key key{d.src, d.dst, d.sport, d.dport};
+  bool closing = d.tcp_flags & (tcp_flag::fin | tcp_flag::rst);
+  auto it = streams_.find(key);
+  if (d.payload_len == 0) {
+    if (d.tcp_flags & tcp_flag::syn) {
+      if (it == streams_.end()) {
+        if (streams_.size() >= max_streams_) streams_.erase(streams_.begin());
+        it = streams_.emplace(key, Stream{}).first;
+      }
+      it->second.next_seq = d.tcp_seq + 1;
+      it->second.synced = true;
+      it->second.buffer.clear();
+    } else if (closing && it != streams_.end()) {
+      streams_.erase(it);
+    }
+    return;
+  }
+  if (it == streams_.end()) {
+    if (streams_.size() >= max_streams_) streams_.erase(streams_.begin());
+    it = streams_.emplace(key, Stream{}).first;
+  }
+  Stream& s = it->second;
+  const uint8_t* p = d.payload;
+  size_t n = d.payload_len;
+  if (!s.synced) {  // mid-stream pickup: take this segment as the start
+    s.synced = true;
+    s.next_seq = d.tcp_seq;
+  }
+  int32_t diff = static_cast<int32_t>(d.tcp_seq - s.next_seq);
+  if (diff < 0) {  // retransmission, possibly with new bytes at the end
+    if (static_cast<int64_t>(n) + diff <= 0) return;
+    p += -diff;
+    n -= static_cast<size_t>(-diff);
+  } else if (diff > 0) {  // a hole: resynchronise on this segment
+    weirds.add(Weird::dns_tcp_gap);
+    s.buffer.clear();
+  }
+  s.next_seq = d.tcp_seq + d.payload_len;
+  s.buffer.append(reinterpret_cast<const char*>(p), n);
+  size_t at = 0;
+  while (s.buffer.size() - at >= 2) {
+    size_t len = size_t(static_cast<uint8_t>(s.buffer[at])) << 8 | static_cast<uint8_t>(s.buffer[at + 1]);
+    if (s.buffer.size() - at - 2 < len) break;
+    if (len) emit(d, reinterpret_cast<const uint8_t*>(s.buffer.data() + at + 2), len, proto_tcp, weirds);
+    at += 2 + len;
+  }
+  s.buffer.erase(0, at);
+  if (s.buffer.size() > 65537 + 65536) {
+    weirds.add(Weird::dns_tcp_oversized);
+    s.buffer.clear();
+  }
+  if (closing) streams_.erase(key);
+}
+
+}  // namespace opskit::net

@@ -1,0 +1,120 @@
+// Connection table with bounded memory.
+#include <algorithm>
+
+#include "net/flows.hpp"
+
+namespace opskit::net {
+
+std::string Flow::state() const {
+  if (proto != proto_tcp) return resp_pkts ? "SF" : "S0";
+  bool syn = orig_flags & tcp_flag::syn, synack = (resp_flags & tcp_flag::syn) && (resp_flags & tcp_flag::ack);
+  if (syn && (resp_flags & tcp_flag::rst) && !synack) return "REJ";
+  if (syn && !resp_pkts) return "S0";
+  if ((orig_flags & tcp_flag::rst)) return "RSTO";
+  if ((resp_flags & tcp_flag::rst)) return "RSTR";
+  if (syn && synack && (orig_flags & tcp_flag::fin) && (resp_flags & tcp_flag::fin)) return "SF";
+  if (syn && synack) return "S1";
+  return "OTH";
+}
+
+size_t FlowTable::KeyHash::operator()(const Key& k) const {
+  // Both IPs are fully zeroed beyond their length, so hashing 16 bytes is exact.
+  uint64_t h = 0x9E3779B97F4A7C15ull;
+  uint64_t w[4];
+  std::memcpy(w, k.a.bytes, 16);
+  std::memcpy(w + 2, k.b.bytes, 16);
+  for (uint64_t x : w) h = (h ^ x) * 0xff51afd7ed558ccdull;
+  h ^= (uint64_t(k.pa) << 24) ^ (uint64_t(k.pb) << 8) ^ k.proto;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  return static_cast<size_t>(h ^ (h >> 29));
+}
+
+FlowTable::FlowTable(FlowOptions options, Callback on_done) : options_(options), on_done_(std::move(on_done)) {
+  flows_.reserve(std::min<size_t>(options_.max_flows, 1 << 16));
+}
+
+Flow& FlowTable::add(const Decoded& d, bool& from_orig) {
+  // Canonical key: the smaller endpoint first, so both directions meet.
+  bool swap = d.dst < d.src || (d.dst == d.src && d.dport < d.sport);
+  Key k = swap ? Key{d.dst, d.src, d.dport, d.sport, d.proto} : Key{d.src, d.dst, d.sport, d.dport, d.proto};
+  auto it = flows_.find(k);
+  if (it == flows_.end()) {
+    if (flows_.size() >= options_.max_flows) make_room(d.ts_ns);
+    Flow f;
+    // A SYN-ACK seen first means we missed the SYN: the receiver is the originator.
+    bool reverse = d.proto == proto_tcp && (d.tcp_flags & (tcp_flag::syn | tcp_flag::ack)) == (tcp_flag::syn | tcp_flag::ack);
+    f.orig = reverse ? d.dst : d.src;
+    f.resp = reverse ? d.src : d.dst;
+    f.orig_port = reverse ? d.dport : d.sport;
+    f.resp_port = reverse ? d.sport : d.dport;
+    f.proto = d.proto;
+    f.first_ns = d.ts_ns;
+    it = flows_.emplace(k, f).first;
+  }
+  Flow& f = it->second;
+  from_orig = f.orig == d.src && f.orig_port == d.sport;
+  if (from_orig) {
+    ++f.orig_pkts;
+    f.orig_bytes += d.ip_len;
+    f.orig_flags |= d.tcp_flags;
+  } else {
+    ++f.resp_pkts;
+    f.resp_bytes += d.ip_len;
+    f.resp_flags |= d.tcp_flags;
+  }
+  if (d.ts_ns > f.last_ns) f.last_ns = d.ts_ns;
+  return f;
+}
+
+namespace {
+bool flow_before(const Flow* a, const Flow* b) {
+  if (a->first_ns != b->first_ns) return a->first_ns < b->first_ns;
+  if (!(a->orig == b->orig)) return a->orig < b->orig;
+  if (!(a->resp == b->resp)) return a->resp < b->resp;
+  if (a->orig_port != b->orig_port) return a->orig_port < b->orig_port;
+  if (a->resp_port != b->resp_port) return a->resp_port < b->resp_port;
+  return a->proto < b->proto;
+}
+}  // namespace
+
+void FlowTable::remove_where(const std::function<bool(const Flow&)>& pred, bool evicting) {
+  // Finished flows are reported in first-seen order, never hash order.
+  std::vector<std::pair<const Flow*, Key>> done;
+  for (auto& [k, f] : flows_)
+    if (pred(f)) done.emplace_back(&f, k);
+  std::sort(done.begin(), done.end(), [](const auto& x, const auto& y) { return flow_before(x.first, y.first); });
+  for (auto& [f, k] : done) on_done_(*f);
+  for (auto& [f, k] : done) flows_.erase(k);
+  if (evicting) evicted_ += done.size();
+}
+
+void FlowTable::expire(int64_t now) {
+  remove_where([&](const Flow& f) {
+    int64_t timeout = f.proto == proto_tcp ? options_.tcp_timeout_ns : options_.udp_timeout_ns;
+    return now - f.last_ns > timeout;
+  }, false);
+}
+
+void FlowTable::make_room(int64_t now) {
+  expire(now);
+  if (flows_.size() < options_.max_flows) return;
+  std::vector<int64_t> seen;
+  seen.reserve(flows_.size());
+  for (auto& [k, f] : flows_) seen.push_back(f.last_ns);
+  size_t quarter = std::max<size_t>(1, seen.size() / 4);
+  std::nth_element(seen.begin(), seen.begin() + quarter, seen.end());
+  int64_t cut = seen[quarter];
+  remove_where([&](const Flow& f) { return f.last_ns <= cut; }, true);
+}
+
+void FlowTable::flush() {
+  // Report in first-seen order so output is deterministic.
+  std::vector<const Flow*> all;
+  all.reserve(flows_.size());
+  for (auto& [k, f] : flows_) all.push_back(&f);
+  std::sort(all.begin(), all.end(), flow_before);
+  for (const Flow* f : all) on_done_(*f);
+  flows_.clear();
+}
+
+}  // namespace opskit::net

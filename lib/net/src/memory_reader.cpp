@@ -1,0 +1,197 @@
+// Zero-copy pcap / pcapng parsing over a byte range. Every length read from
+// the file is checked against what remains before it is used.
+#include <cstring>
+
+#include "net/source.hpp"
+
+namespace opskit::net {
+
+namespace {
+constexpr uint32_t kMaxRecord = 256 * 1024;  // larger than any real snaplen
+inline uint16_t bswap16(uint16_t v) { return static_cast<uint16_t>((v >> 8) | (v << 8)); }
+inline uint32_t bswap32(uint32_t v) { return __builtin_bswap32(v); }
+inline uint32_t load32(const uint8_t* p) { uint32_t v; std::memcpy(&v, p, 4); return v; }
+inline uint16_t load16(const uint8_t* p) { uint16_t v; std::memcpy(&v, p, 2); return v; }
+}  // namespace
+
+uint16_t MemoryReader::u16(const uint8_t* p) const { return swap_ ? bswap16(load16(p)) : load16(p); }
+uint32_t MemoryReader::u32(const uint8_t* p) const { return swap_ ? bswap32(load32(p)) : load32(p); }
+
+MemoryReader::MemoryReader(const uint8_t* data, size_t size, std::string name)
+    : data_(data), size_(size), name_(std::move(name)) {
+  if (size_ < 4) {
+    weirds_.add(Weird::file_bad_header);
+    return;
+  }
+  uint32_t magic = load32(data_);
+  if (magic == 0x0A0D0D0A) {
+    format_ = Format::pcapng;
+    pos_ = 0;
+    return;
+  }
+  if (size_ < 24) {
+    weirds_.add(Weird::file_bad_header);
+    return;
+  }
+  switch (magic) {
+    case 0xa1b2c3d4: swap_ = false; nano_ = false; break;
+    case 0xa1b23c4d: swap_ = false; nano_ = true; break;
+    case 0xd4c3b2a1: swap_ = true; nano_ = false; break;
+    case 0x4d3cb2a1: swap_ = true; nano_ = true; break;
+    default: weirds_.add(Weird::file_bad_header); return;
+  }
+  linktype_ = static_cast<int>(u32(data_ + 20) & 0x0FFFFFFF);
+  format_ = Format::pcap;
+  pos_ = 24;
+}
+
+bool MemoryReader::next(RawPacket& packet) {
+  if (format_ == Format::pcap) return next_pcap(packet);
+  if (format_ == Format::pcapng) return next_pcapng(packet);
+  return false;
+}
+
+bool MemoryReader::next_pcap(RawPacket& p) {
+  if (pos_ == size_) return false;
+  if (size_ - pos_ < 16) {
+    weirds_.add(Weird::file_truncated);
+    pos_ = size_;
+    return false;
+  }
+  const uint8_t* h = data_ + pos_;
+  uint32_t sec = u32(h), frac = u32(h + 4), incl = u32(h + 8), orig = u32(h + 12);
+  if (incl > kMaxRecord) {
+    weirds_.add(Weird::record_too_large);
+    pos_ = size_;
+    return false;
+  }
+  if (size_ - pos_ - 16 < incl) {
+    weirds_.add(Weird::file_truncated);
+    pos_ = size_;
+    return false;
+  }
+  p.ts_ns = static_cast<int64_t>(sec) * 1000000000 + (nano_ ? frac : static_cast<int64_t>(frac) * 1000);
+  p.caplen = incl;
+  p.wire_len = orig < incl ? incl : orig;
+  p.linktype = linktype_;
+  p.data = h + 16;
+  pos_ += 16 + incl;
+  return true;
+}
+
+bool MemoryReader::read_section_header(size_t at, uint32_t block_len) {
+  // Byte-order magic decides how the rest of the section is read.
+  uint32_t bom = load32(data_ + at + 8);
+  if (bom == 0x1A2B3C4D) swap_ = false;
+  else if (bom == 0x4D3C2B1A) swap_ = true;
+  else return false;
+  interfaces_.clear();
+  return true;
+}
+
+void MemoryReader::read_interface(const uint8_t* body, size_t len) {
+  Interface itf;
+  if (len < 8) {
+    weirds_.add(Weird::file_bad_block);
+    interfaces_.push_back(itf);
+    return;
+  }
+  itf.linktype = u16(body);
+  size_t at = 8;
+  while (at + 4 <= len) {
+    uint16_t code = u16(body + at), olen = u16(body + at + 2);
+    at += 4;
+    if (code == 0 || at + olen > len) break;
+    if (code == 9 && olen >= 1) {  // if_tsresol
+      uint8_t r = body[at];
+      uint64_t units = 1;
+      if (r & 0x80) {
+        int e = r & 0x7f;
+        units = e < 63 ? (uint64_t(1) << e) : 0;
+      } else {
+        for (int i = 0; i < (r & 0x7f) && units; ++i) units = units > UINT64_MAX / 10 ? 0 : units * 10;
+      }
+      if (units) itf.units_per_second = units;
+    } else if (code == 14 && olen >= 8) {  // if_tsoffset
+      uint64_t v = swap_ ? (uint64_t(u32(body + at)) << 32 | u32(body + at + 4))
+                         : (uint64_t(u32(body + at + 4)) << 32 | u32(body + at));
+      itf.offset_seconds = static_cast<int64_t>(v);
+    }
+    at += (olen + 3u) & ~3u;
+  }
+  interfaces_.push_back(itf);
+}
+
+bool MemoryReader::next_pcapng(RawPacket& p) {
+  for (;;) {
+    if (pos_ == size_) return false;
+    if (size_ - pos_ < 12) {
+      weirds_.add(Weird::file_truncated);
+      pos_ = size_;
+      return false;
+    }
+    const uint8_t* b = data_ + pos_;
+    uint32_t type = load32(b);
+    if (type == 0x0A0D0D0A) {
+      if (!read_section_header(pos_, 0)) {
+        weirds_.add(Weird::file_bad_block);
+        pos_ = size_;
+        return false;
+      }
+    }
+    uint32_t block_len = u32(b + 4);
+    type = u32(b);
+    if (block_len < 12 || (block_len & 3) || block_len > size_ - pos_) {
+      weirds_.add(block_len > size_ - pos_ ? Weird::file_truncated : Weird::file_bad_block);
+      pos_ = size_;
+      return false;
+    }
+    const uint8_t* body = b + 8;
+    size_t body_len = block_len - 12;
+    pos_ += block_len;
+    if (type == 1) {
+      read_interface(body, body_len);
+    } else if (type == 6 || type == 2) {  // enhanced / obsolete packet block
+      if (body_len < 20) {
+        weirds_.add(Weird::file_bad_block);
+        continue;
+      }
+      uint32_t ifid = type == 6 ? u32(body) : u16(body);
+      uint64_t ts = (uint64_t(u32(body + 4)) << 32) | u32(body + 8);
+      uint32_t incl = u32(body + 12), orig = u32(body + 16);
+      if (ifid >= interfaces_.size() || incl > body_len - 20 || incl > kMaxRecord) {
+        weirds_.add(incl > kMaxRecord ? Weird::record_too_large : Weird::file_bad_block);
+        continue;
+      }
+      const Interface& itf = interfaces_[ifid];
+      uint64_t units = itf.units_per_second;
+      uint64_t secs = ts / units, rem = ts % units;
+      int64_t frac_ns = units <= 1000000000 ? static_cast<int64_t>(rem * (1000000000 / units))
+                                            : static_cast<int64_t>(rem / (units / 1000000000));
+      if (units <= 1000000000 && 1000000000 % units)  // binary resolutions
+        frac_ns = static_cast<int64_t>(static_cast<long double>(rem) * 1e9L / units);
+      p.ts_ns = (static_cast<int64_t>(secs) + itf.offset_seconds) * 1000000000 + frac_ns;
+      p.caplen = incl;
+      p.wire_len = orig < incl ? incl : orig;
+      p.linktype = itf.linktype;
+      p.data = body + 20;
+      return true;
+    } else if (type == 3) {  // simple packet block: interface 0, no timestamp
+      if (body_len < 4 || interfaces_.empty()) {
+        weirds_.add(Weird::file_bad_block);
+        continue;
+      }
+      uint32_t orig = u32(body);
+      uint32_t incl = orig < body_len - 4 ? orig : static_cast<uint32_t>(body_len - 4);
+      p.ts_ns = 0;
+      p.caplen = incl;
+      p.wire_len = orig;
+      p.linktype = interfaces_[0].linktype;
+      p.data = body + 4;
+      return true;
+    }
+    // other blocks (statistics, name resolution, custom) are skipped
+  }
+}
+
+}  // namespace opskit::net

@@ -1,0 +1,262 @@
+// Opening captures: mmap for plain files, zlib for gzip, libpcap for the
+// portable path and live interfaces, and a small pcap writer.
+#include <fcntl.h>
+#include <pcap/pcap.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <iterator>
+
+#include "core/error.hpp"
+#include "net/source.hpp"
+
+namespace opskit::net {
+
+namespace {
+
+// Owns the bytes a MemoryReader reads: an mmapped file or an inflated buffer.
+class OwnedReader : public PacketSource {
+ public:
+  OwnedReader(const std::string& path, void* map, size_t map_len, std::string buffer)
+      : map_(map), map_len_(map_len), buffer_(std::move(buffer)),
+        reader_(map ? static_cast<const uint8_t*>(map) : reinterpret_cast<const uint8_t*>(buffer_.data()),
+                map ? map_len : buffer_.size(), path) {}
+  ~OwnedReader() override {
+    if (map_) munmap(map_, map_len_);
+  }
+  bool next(RawPacket& p) override { return reader_.next(p); }
+  const Weirds& weirds() const override { return reader_.weirds(); }
+  std::string name() const override { return reader_.name(); }
+  bool valid() const { return reader_.valid(); }
+
+ private:
+  void* map_;
+  size_t map_len_;
+  std::string buffer_;
+  MemoryReader reader_;
+};
+
+std::string inflate_gzip(const std::string& path, const std::string& compressed) {
+  std::string out;
+  z_stream zs{};
+  if (inflateInit2(&zs, 15 + 32) != Z_OK) throw DataError(SourceLocation{path, 0, 0, "gzip"}, "cannot start zlib");
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
+  zs.avail_in = static_cast<uInt>(compressed.size());
+  char chunk[1 << 16];
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    zs.next_out = reinterpret_cast<Bytef*>(chunk);
+    zs.avail_out = sizeof chunk;
+    rc = inflate(&zs, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) break;
+    out.append(chunk, sizeof chunk - zs.avail_out);
+    if (rc == Z_OK && zs.avail_in == 0 && zs.avail_out != 0) break;  // truncated: keep what we have
+  }
+  inflateEnd(&zs);
+  return out;
+}
+
+std::string read_all(const std::string& path) {
+  std::string data;
+  if (path == "-") {
+    data.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    return data;
+  }
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) throw DataError(SourceLocation{path, 0, 0, ""}, std::string("cannot open: ") + std::strerror(errno));
+  char buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
+  std::fclose(f);
+  return data;
+}
+
+bool is_gzip(const void* p, size_t n) {
+  auto* b = static_cast<const uint8_t*>(p);
+  return n >= 2 && b[0] == 0x1f && b[1] == 0x8b;
+}
+
+}  // namespace
+
+std::unique_ptr<PacketSource> open_capture_file(const std::string& path) {
+  std::unique_ptr<OwnedReader> reader;
+  if (path != "-") {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw DataError(SourceLocation{path, 0, 0, ""}, std::string("cannot open: ") + std::strerror(errno));
+    struct stat st {};
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      goto stream;  // a pipe or device: read it whole
+    }
+    void* map = nullptr;
+    if (st.st_size > 0) {
+      map = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+      if (map == MAP_FAILED) map = nullptr;
+    }
+    ::close(fd);
+    if (map) {
+      madvise(map, static_cast<size_t>(st.st_size), MADV_SEQUENTIAL);
+      if (is_gzip(map, static_cast<size_t>(st.st_size))) {
+        std::string compressed(static_cast<const char*>(map), static_cast<size_t>(st.st_size));
+        munmap(map, static_cast<size_t>(st.st_size));
+        reader = std::make_unique<OwnedReader>(path, nullptr, 0, inflate_gzip(path, compressed));
+      } else {
+        reader = std::make_unique<OwnedReader>(path, map, static_cast<size_t>(st.st_size), std::string());
+      }
+    } else {
+      reader = std::make_unique<OwnedReader>(path, nullptr, 0, std::string());
+    }
+  } else {
+  stream:
+    std::string data = read_all(path);
+    if (is_gzip(data.data(), data.size())) data = inflate_gzip(path, data);
+    reader = std::make_unique<OwnedReader>(path, nullptr, 0, std::move(data));
+  }
+  if (!reader->valid())
+    throw DataError(SourceLocation{path, 0, 0, "magic"}, "not a pcap or pcapng capture file");
+  return reader;
+}
+
+namespace {
+
+class LibpcapFileSource : public PacketSource {
+ public:
+  LibpcapFileSource(const std::string& path) : name_(path) {
+    char err[PCAP_ERRBUF_SIZE] = {0};
+    std::string data = read_all(path);
+    if (is_gzip(data.data(), data.size())) data = inflate_gzip(path, data);
+    buffer_ = std::move(data);
+    FILE* f = fmemopen(buffer_.data(), buffer_.size(), "rb");
+    if (!f) throw DataError(SourceLocation{path, 0, 0, ""}, "cannot open");
+    handle_ = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, err);
+    if (!handle_) {
+      std::fclose(f);
+      throw DataError(SourceLocation{path, 0, 0, "magic"}, std::string("libpcap: ") + err);
+    }
+  }
+  ~LibpcapFileSource() override {
+    if (handle_) pcap_close(handle_);
+  }
+  bool next(RawPacket& p) override {
+    struct pcap_pkthdr* h;
+    const u_char* d;
+    int rc = pcap_next_ex(handle_, &h, &d);
+    if (rc != 1) {
+      if (rc == PCAP_ERROR) weirds_.add(Weird::file_truncated);
+      return false;
+    }
+    p.ts_ns = static_cast<int64_t>(h->ts.tv_sec) * 1000000000 + h->ts.tv_usec;
+    p.caplen = h->caplen;
+    p.wire_len = h->len < h->caplen ? h->caplen : h->len;
+    p.linktype = pcap_datalink(handle_);
+    p.data = d;
+    return true;
+  }
+  const Weirds& weirds() const override { return weirds_; }
+  std::string name() const override { return name_; }
+
+ private:
+  std::string name_, buffer_;
+  pcap_t* handle_ = nullptr;
+  Weirds weirds_;
+};
+
+}  // namespace
+
+std::unique_ptr<PacketSource> open_capture_file_libpcap(const std::string& path) {
+  return std::make_unique<LibpcapFileSource>(path);
+}
+
+LiveSource::LiveSource(const LiveOptions& o) : name_(o.interface) {
+  char err[PCAP_ERRBUF_SIZE] = {0};
+  pcap_t* h = pcap_create(o.interface.c_str(), err);
+  if (!h) throw NetworkError("capture: cannot open interface '" + o.interface + "': " + err);
+  pcap_set_snaplen(h, o.snaplen);
+  pcap_set_promisc(h, o.promiscuous ? 1 : 0);
+  pcap_set_timeout(h, o.timeout_ms);
+  pcap_set_tstamp_precision(h, PCAP_TSTAMP_PRECISION_NANO);
+  int rc = pcap_activate(h);
+  if (rc == PCAP_ERROR_PERM_DENIED || rc == PCAP_ERROR_PROMISC_PERM_DENIED) {
+    pcap_close(h);
+    throw UsageError("live capture on '" + o.interface +
+                     "' needs the CAP_NET_RAW capability (run as root, or: setcap cap_net_raw,cap_net_admin=eip capture)");
+  }
+  if (rc == PCAP_ERROR_NO_SUCH_DEVICE) {
+    pcap_close(h);
+    throw UsageError("no such interface: '" + o.interface + "'");
+  }
+  if (rc < 0) {
+    std::string msg = pcap_geterr(h);
+    pcap_close(h);
+    throw NetworkError("capture: cannot start capture on '" + o.interface + "': " + msg);
+  }
+  if (!o.filter.empty()) {
+    struct bpf_program prog;
+    if (pcap_compile(h, &prog, o.filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+      std::string msg = pcap_geterr(h);
+      pcap_close(h);
+      throw DataError(SourceLocation{"--filter", 0, 0, "filter"}, "bad BPF filter: " + msg);
+    }
+    pcap_setfilter(h, &prog);
+    pcap_freecode(&prog);
+  }
+  linktype_ = pcap_datalink(h);
+  handle_ = h;
+}
+
+LiveSource::~LiveSource() {
+  if (handle_) pcap_close(static_cast<pcap_t*>(handle_));
+}
+
+bool LiveSource::next(RawPacket& p) {
+  if (stopped_) return false;
+  struct pcap_pkthdr* h;
+  const u_char* d;
+  int rc = pcap_next_ex(static_cast<pcap_t*>(handle_), &h, &d);
+  if (rc == 0) {  // timeout: give the caller a chance to run timers
+    p.caplen = 0;
+    p.data = nullptr;
+    return true;
+  }
+  if (rc != 1) return false;
+  p.ts_ns = static_cast<int64_t>(h->ts.tv_sec) * 1000000000 + h->ts.tv_usec;
+  p.caplen = h->caplen;
+  p.wire_len = h->len;
+  p.linktype = linktype_;
+  p.data = d;
+  return true;
+}
+
+PcapWriter::PcapWriter(std::string path, int linktype, bool nanosecond) : path_(std::move(path)), nano_(nanosecond) {
+  FILE* f = std::fopen(path_.c_str(), "wb");
+  if (!f) throw DataError(SourceLocation{path_, 0, 0, ""}, std::string("cannot write: ") + std::strerror(errno));
+  uint32_t hdr[6] = {nano_ ? 0xa1b23c4du : 0xa1b2c3d4u, 0x00040002u, 0, 0, 262144, static_cast<uint32_t>(linktype)};
+  std::fwrite(hdr, sizeof hdr, 1, f);
+  bytes_ = sizeof hdr;
+  file_ = f;
+}
+
+PcapWriter::~PcapWriter() { close(); }
+
+void PcapWriter::write(int64_t ts_ns, const uint8_t* data, uint32_t len, uint32_t wire_len) {
+  if (!file_) return;
+  uint32_t rec[4] = {static_cast<uint32_t>(ts_ns / 1000000000),
+                     static_cast<uint32_t>(nano_ ? ts_ns % 1000000000 : (ts_ns % 1000000000) / 1000), len,
+                     wire_len ? wire_len : len};
+  std::fwrite(rec, sizeof rec, 1, static_cast<FILE*>(file_));
+  std::fwrite(data, 1, len, static_cast<FILE*>(file_));
+  bytes_ += sizeof rec + len;
+}
+
+void PcapWriter::close() {
+  if (file_) std::fclose(static_cast<FILE*>(file_));
+  file_ = nullptr;
+}
+
+}  // namespace opskit::net
