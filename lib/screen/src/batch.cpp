@@ -1,0 +1,280 @@
+// Batch screening of CSV / JSON-lines files and rescreening of stored subjects.
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <unordered_map>
+
+#include "core/csv.hpp"
+#include "core/jsonl.hpp"
+#include "core/text.hpp"
+#include "screen/service.hpp"
+
+namespace opskit::screen {
+namespace {
+
+// One input row, already mapped to a subject (or a DataError).
+struct RowSource {
+  virtual ~RowSource() = default;
+  // false at end; throws DataError for a row that cannot be used.
+  virtual bool next(Subject& s) = 0;
+  // After a bad row: whether reading can go on (a broken CSV quote cannot).
+  virtual bool resumable() const { return true; }
+};
+
+const char* kNameColumns[] = {"counterparty", "name", "customer", "full_name"};
+
+void check_subject(Subject& s, const SourceLocation& where_id, const SourceLocation& where_name,
+                   const SourceLocation& where_amount, const std::string& amount_text) {
+  if (s.id.empty()) throw DataError(where_id, "empty id");
+  if (s.counterparty.empty()) throw DataError(where_name, "empty name");
+  if (!text::valid_utf8(s.counterparty)) throw DataError(where_name, "name is not valid UTF-8");
+  if (!amount_text.empty()) {
+    double v = 0;
+    if (!text::parse_double(amount_text, v)) throw DataError(where_amount, "amount '" + amount_text + "' is not a number");
+    s.amount = v;
+  }
+}
+
+class CsvSource : public RowSource {
+ public:
+  CsvSource(std::istream& in, const std::string& name) : reader_(in, name, options()) {
+    reader_.require_columns({"id"});
+    for (const char* c : kNameColumns)
+      if (reader_.column_index(c) >= 0) {
+        name_column_ = c;
+        break;
+      }
+    if (name_column_.empty())
+      throw DataError(SourceLocation{name, 1, 1, "counterparty"}, "no name column (counterparty, name, customer or full_name)");
+  }
+  static csv::Options options() {
+    csv::Options o;
+    o.validate_utf8 = false;  // checked per row, so one bad row does not end the batch
+    return o;
+  }
+  bool next(Subject& s) override {
+    try {
+      if (!reader_.next(record_)) return false;
+    } catch (const DataError&) {
+      broken_ = true;
+      throw;
+    }
+    s = Subject();
+    auto get = [&](const char* c) {
+      auto v = record_.get(c);
+      return v ? std::string(text::trim(*v)) : std::string();
+    };
+    s.id = get("id");
+    s.kind = get("kind").empty() ? "transaction" : get("kind");
+    s.date = get("date");
+    s.currency = get("currency");
+    s.counterparty = get(name_column_.c_str());
+    s.country = get("country");
+    s.dob = get("dob");
+    s.entity_type = get("type");
+    auto loc = [&](const char* c) {
+      return reader_.column_index(c) >= 0 ? record_.where(c) : SourceLocation{reader_.name(), record_.line(), 0, c};
+    };
+    check_subject(s, loc("id"), loc(name_column_.c_str()), loc("amount"), get("amount"));
+    return true;
+  }
+  bool resumable() const override { return !broken_; }
+
+ private:
+  csv::Reader reader_;
+  csv::Record record_;
+  std::string name_column_;
+  bool broken_ = false;
+};
+
+class JsonlSource : public RowSource {
+ public:
+  JsonlSource(std::istream& in, const std::string& name) : reader_(in, name) {}
+  bool next(Subject& s) override {
+    nlohmann::json j;
+    if (!reader_.next(j)) return false;
+    s = Subject();
+    if (!j.is_object()) throw DataError(reader_.where(), "expected a JSON object");
+    auto str = [&](const char* k) -> std::string {
+      if (!j.contains(k) || j[k].is_null()) return {};
+      if (j[k].is_string()) return std::string(text::trim(j[k].get<std::string>()));
+      if (j[k].is_number()) return j[k].dump();
+      throw DataError(reader_.where(k), std::string("field '") + k + "' must be a string");
+    };
+    s.id = str("id");
+    s.kind = str("kind").empty() ? "transaction" : str("kind");
+    s.date = str("date");
+    s.currency = str("currency");
+    for (const char* c : kNameColumns)
+      if (s.counterparty.empty()) s.counterparty = str(c);
+    s.country = str("country");
+    s.dob = str("dob");
+    s.entity_type = str("type");
+    check_subject(s, reader_.where("id"), reader_.where("counterparty"), reader_.where("amount"), str("amount"));
+    return true;
+  }
+
+ private:
+  jsonl::Reader reader_;
+};
+
+Query query_of(const Subject& s) {
+  Query q;
+  q.name = s.counterparty;
+  q.dob = s.dob;
+  q.country = s.country;
+  q.type = s.entity_type;
+  return q;
+}
+
+const char* status_text(Status s) { return status_name(s); }
+
+void write_matches(Screener& screener, Repository& repo, const Subject& s, const Decision& d, const std::string& now) {
+  for (const auto& m : d.matches) {
+    MatchRecord r;
+    r.subject_id = s.id;
+    r.subject_name = s.counterparty;
+    r.list = m.list;
+    r.entity_uid = m.uid;
+    r.entity_name = m.entity_name;
+    r.matched_name = m.matched_name;
+    r.score = m.score;
+    r.status = status_text(status_for(m.score, screener.thresholds()));
+    r.explanation = screener.explanation_json(m);
+    r.list_version = screener.version_of(m.list);
+    r.config_hash = screener.config_hash();
+    r.created_at = now;
+    repo.upsert_match(r);
+  }
+}
+
+void audit_decision(store::Session& session, const std::string& actor, const Subject& s, const Decision& d,
+                    const std::string& previous) {
+  nlohmann::json j = {{"status", s.status}, {"previous", previous}, {"score", s.score}, {"lists", s.lists_hash}};
+  if (!d.matches.empty()) j["top_match"] = {{"list", d.matches[0].list}, {"uid", d.matches[0].uid}};
+  session.audit(actor, "screen.decision", s.kind, s.id, j.dump());
+}
+
+double round1(double v) { return std::round(v * 10) / 10; }
+
+}  // namespace
+
+BatchCounts screen_batch(Screener& screener, Repository& repo, store::Session& session, const BatchOptions& options,
+                         const std::function<void(const Subject&, const Decision&)>& on_hit,
+                         const std::function<void(const DataError&)>& on_bad_row) {
+  std::unique_ptr<std::ifstream> file;
+  std::istream* in = &std::cin;
+  if (options.path != "-") {
+    file = std::make_unique<std::ifstream>(options.path, std::ios::binary);
+    if (!*file) throw DataError(SourceLocation{options.path, 0, 0, {}}, "cannot open batch file");
+    in = file.get();
+  }
+  std::string format = options.format;
+  if (format.empty()) {
+    auto ends = [&](const char* ext) {
+      std::string e(ext);
+      return options.path.size() > e.size() && options.path.compare(options.path.size() - e.size(), e.size(), e) == 0;
+    };
+    if (ends(".jsonl") || ends(".ndjson") || ends(".json")) format = "jsonl";
+    else if (ends(".csv")) format = "csv";
+    else {
+      int c;
+      while ((c = in->peek()) == ' ' || c == '\n' || c == '\r' || c == '\t') in->get();
+      format = c == '{' ? "jsonl" : "csv";
+    }
+  }
+  std::unique_ptr<RowSource> source;
+  if (format == "jsonl") source = std::make_unique<JsonlSource>(*in, options.path);
+  else if (format == "csv") source = std::make_unique<CsvSource>(*in, options.path);
+  else throw UsageError("unknown input format '" + format + "' (csv or jsonl)");
+
+  BatchCounts counts;
+  const std::string lists_hash = screener.lists_hash();
+  auto body = [&] {
+    // Earlier statuses, so that a rerun audits nothing new.
+    Subject s;
+    for (;;) {
+      try {
+        if (!source->next(s)) break;
+      } catch (const DataError& e) {
+        ++counts.rows;
+        ++counts.bad_rows;
+        if (options.stop_on_error || !source->resumable()) throw;
+        on_bad_row(e);
+        continue;
+      }
+      ++counts.rows;
+      if (!options.shard.owns(s.id)) {
+        ++counts.other_shards;
+        continue;
+      }
+      ++counts.screened;
+      Decision d = screener.screen(query_of(s));
+      counts.allowed += d.allowed;
+      s.status = status_text(d.status);
+      s.score = round1(d.score);
+      s.screened_at = options.now;
+      s.lists_hash = lists_hash;
+      s.source = options.path;
+      switch (d.status) {
+        case Status::clear: ++counts.clear; break;
+        case Status::flagged: ++counts.flagged; break;
+        case Status::blocked: ++counts.blocked; break;
+      }
+      if (d.status != Status::clear) on_hit(s, d);
+      if (options.dry_run) continue;
+      auto before = repo.subject(s.id);
+      std::string previous = before ? before->status : "";
+      repo.upsert_subject(s);
+      if (before && before->status != s.status) ++counts.changed;
+      write_matches(screener, repo, s, d, options.now);
+      if (previous != s.status && (before || d.status != Status::clear))
+        audit_decision(session, options.actor, s, d, previous);
+    }
+  };
+  if (options.dry_run) body();
+  else session.transaction(body);
+  return counts;
+}
+
+BatchCounts rescreen(Screener& screener, Repository& repo, store::Session& session, int64_t run_id,
+                     const std::string& now, bool dry_run,
+                     const std::function<void(const Subject& before, const Subject& after)>& on_change) {
+  BatchCounts counts;
+  const std::string lists_hash = screener.lists_hash();
+  auto body = [&] {
+    repo.for_each_subject([&](const Subject& before) {
+      ++counts.rows;
+      ++counts.screened;
+      Decision d = screener.screen(query_of(before));
+      counts.allowed += d.allowed;
+      Subject after = before;
+      after.status = status_text(d.status);
+      after.score = round1(d.score);
+      after.screened_at = now;
+      after.lists_hash = lists_hash;
+      switch (d.status) {
+        case Status::clear: ++counts.clear; break;
+        case Status::flagged: ++counts.flagged; break;
+        case Status::blocked: ++counts.blocked; break;
+      }
+      const bool changed = after.status != before.status || after.score != before.score;
+      if (changed) {
+        ++counts.changed;
+        on_change(before, after);
+      }
+      if (dry_run) return;
+      repo.upsert_subject(after);
+      if (!changed) return;
+      repo.delete_open_matches(after.id);
+      write_matches(screener, repo, after, d, now);
+      repo.record_change(run_id, now, before, after);
+      audit_decision(session, "screen rescreen", after, d, before.status);
+    });
+  };
+  if (dry_run) body();
+  else session.transaction(body);
+  return counts;
+}
+
+}  // namespace opskit::screen
