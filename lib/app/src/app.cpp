@@ -198,6 +198,10 @@ int Tool::main(int argc, char** argv) {
     config.set_default("quiet", "false");
     config.set_default("metrics_file", "");
     for (auto& [k, v] : i.defaults) config.set_default(k, v);
+    // Log settings from flags or environment apply before the config file is
+    // read, so an error in that file is reported in the format asked for.
+    if (!i.log_format.empty()) log.set_json(i.log_format == "json");
+    else if (const char* e = std::getenv("OPSKIT_LOG_FORMAT"); e && *e) log.set_json(std::string(e) == "json");
     std::string explicit_path = i.config_path;
     if (explicit_path.empty())
       if (const char* e = std::getenv("OPSKIT_CONFIG"); e && *e) explicit_path = e;

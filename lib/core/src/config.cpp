@@ -53,14 +53,29 @@ void Config::load_file(const std::string& path, bool required) {
     if (required) throw DataError(SourceLocation{path, 0, 0, {}}, "config file not found");
     return;
   }
+  std::string content = text::read_file(path);
+  size_t bad = 0;
+  if (!text::valid_utf8(content, &bad)) {
+    long line = 1, col = 1;
+    for (size_t i = 0; i < bad; ++i) {
+      if (content[i] == '\n') { ++line; col = 1; } else { ++col; }
+    }
+    throw DataError(SourceLocation{path, line, col, {}}, "invalid UTF-8");
+  }
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::ParserException& e) {
+    root = YAML::Load(content);
+  } catch (const YAML::Exception& e) {
     throw DataError(SourceLocation{path, e.mark.line + 1, e.mark.column + 1, {}}, "malformed YAML: " + e.msg);
-  } catch (const YAML::BadFile&) {
-    throw DataError(SourceLocation{path, 0, 0, {}}, "cannot read config file");
   }
+  try {
+    load_tree(root, path);
+  } catch (const YAML::Exception& e) {
+    throw DataError(SourceLocation{path, e.mark.line + 1, e.mark.column + 1, {}}, "unusable YAML: " + e.msg);
+  }
+}
+
+void Config::load_tree(const YAML::Node& root, const std::string& path) {
   if (root.IsNull()) return;
   if (!root.IsMap()) throw DataError(SourceLocation{path, root.Mark().line + 1, root.Mark().column + 1, {}}, "the config file must be a mapping of keys to values");
   std::function<nlohmann::json(const YAML::Node&)> to_json = [&](const YAML::Node& n) -> nlohmann::json {
@@ -83,7 +98,7 @@ void Config::load_file(const std::string& path, bool required) {
       const auto& val = kv.second;
       std::string where = path + ":" + std::to_string(val.Mark().line + 1);
       if (val.IsMap()) walk(val, key);
-      else if (val.IsSequence()) put(key, to_json(val).dump(), Origin::file, where);
+      else if (val.IsSequence()) put(key, to_json(val).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), Origin::file, where);
       else if (val.IsNull()) put(key, "", Origin::file, where);
       else put(key, val.as<std::string>(), Origin::file, where);
     }
@@ -103,8 +118,8 @@ std::string Config::env_name(const std::string& key) {
 
 void Config::load_environment(char** envp) {
   if (!envp) return;
-  // Map every OPSKIT_* variable whose name matches a known key; unknown
-  // variables become lower-case keys with dots ("OPSKIT_FOO_BAR" -> "foo_bar").
+  // Only variables that name a known key (a default or a file value) count,
+  // so unrelated OPSKIT_* variables never turn into configuration.
   std::map<std::string, std::string> by_env;
   for (const auto& [k, v] : values_) by_env[env_name(k)] = k;
   for (char** e = envp; *e; ++e) {
@@ -115,8 +130,7 @@ void Config::load_environment(char** envp) {
     std::string name(kv.substr(0, eq));
     std::string value(kv.substr(eq + 1));
     auto it = by_env.find(name);
-    std::string key = it != by_env.end() ? it->second : text::lower(name.substr(7));
-    put(key, value, Origin::environment, name);
+    if (it != by_env.end()) put(it->second, value, Origin::environment, name);
   }
 }
 

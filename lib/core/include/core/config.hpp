@@ -15,6 +15,10 @@
 
 #include "core/error.hpp"
 
+namespace YAML {
+class Node;
+}
+
 namespace opskit {
 
 enum class Origin { default_value, file, environment, flag };
@@ -33,7 +37,7 @@ class Config {
   // Loads a YAML file; throws DataError with file:line:column when malformed.
   // `required` = the file was named explicitly (a missing file is an error).
   void load_file(const std::string& path, bool required);
-  // Reads OPSKIT_* variables for every key known so far plus the common ones.
+  // Reads the OPSKIT_* variable of every key known so far (defaults and file).
   void load_environment(char** envp);
   void set_flag(const std::string& key, const std::string& value, const std::string& flag_name);
 
@@ -55,6 +59,7 @@ class Config {
   static std::string env_name(const std::string& key);  // "screen.review" -> OPSKIT_SCREEN_REVIEW
 
  private:
+  void load_tree(const YAML::Node& root, const std::string& path);
   void put(const std::string& key, const std::string& value, Origin origin, const std::string& source);
   std::map<std::string, ConfigValue> values_;
 };
