@@ -12,8 +12,8 @@ namespace opskit::net {
 using store::Params;
 using store::Value;
 
-Repository::DnsWriter::DnsWriter(store::Session& s, std::string capture_id, int64_t run_id)
-    : capture_id_(std::move(capture_id)), run_id_(run_id) {
+Repository::DnsWriter::DnsWriter(store::Session& s, std::string capture_id, int64_t run_id, int64_t first_seq)
+    : capture_id_(std::move(capture_id)), run_id_(run_id), seq_(first_seq) {
   bulk_ = s.bulk({"dns_events",
                   {"capture_id", "seq", "ts", "client", "client_port", "server", "server_port", "proto", "service",
                    "trans_id", "query", "qtype", "qtype_name", "rcode", "rcode_name", "answers", "rtt", "run_id"},
@@ -32,8 +32,9 @@ void Repository::DnsWriter::add(const DnsEvent& e) {
               e.rtt_ns >= 0 ? Value(e.rtt_ns / 1e9) : store::null(), run_id_ ? Value(run_id_) : store::null()});
 }
 
-std::unique_ptr<Repository::DnsWriter> Repository::dns_writer(const std::string& capture_id, int64_t run_id) {
-  return std::make_unique<DnsWriter>(s_, capture_id, run_id);
+std::unique_ptr<Repository::DnsWriter> Repository::dns_writer(const std::string& capture_id, int64_t run_id,
+                                                               int64_t first_seq) {
+  return std::make_unique<DnsWriter>(s_, capture_id, run_id, first_seq);
 }
 
 void Repository::store_alerts(const std::vector<Alert>& alerts, const std::string& capture_id,

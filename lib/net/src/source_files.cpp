@@ -154,7 +154,8 @@ class LibpcapFileSource : public PacketSource {
     p.ts_ns = static_cast<int64_t>(h->ts.tv_sec) * 1000000000 + h->ts.tv_usec;
     p.caplen = h->caplen;
     p.wire_len = h->len < h->caplen ? h->caplen : h->len;
-    p.linktype = pcap_datalink(handle_);
+    int dlt = pcap_datalink(handle_);
+    p.linktype = dlt == DLT_RAW ? link_raw : dlt;  // libpcap reports DLT_RAW for LINKTYPE_RAW
     p.data = d;
     return true;
   }

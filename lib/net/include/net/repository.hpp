@@ -30,10 +30,10 @@ class Repository {
   // Streams DNS events of one capture into dns_events (call inside a transaction).
   class DnsWriter {
    public:
-    DnsWriter(store::Session& s, std::string capture_id, int64_t run_id);
+    DnsWriter(store::Session& s, std::string capture_id, int64_t run_id, int64_t first_seq = 0);
     void add(const DnsEvent& e);
     void flush() { bulk_->flush(); }
-    uint64_t count() const { return seq_; }
+    int64_t next_seq() const { return seq_; }
 
    private:
     std::unique_ptr<store::BulkWriter> bulk_;
@@ -41,7 +41,8 @@ class Repository {
     int64_t run_id_;
     int64_t seq_ = 0;
   };
-  std::unique_ptr<DnsWriter> dns_writer(const std::string& capture_id, int64_t run_id);
+  // Sequence numbers start at first_seq (live mode continues across batches).
+  std::unique_ptr<DnsWriter> dns_writer(const std::string& capture_id, int64_t run_id, int64_t first_seq = 0);
 
   // Upserts alerts; allow-listed ones are stored with status 'allowed'.
   void store_alerts(const std::vector<Alert>& alerts, const std::string& capture_id, const std::string& detected_at,
