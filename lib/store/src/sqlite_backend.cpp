@@ -45,6 +45,27 @@ class SqliteConnection : public Connection {
     return s;
   }
 
+  // The bulk path: one statement, positional $1..$N in order, strings bound
+  // without a copy (they outlive the step).
+  // `first` is the parameter number of params[0]; earlier bindings stay as they were.
+  void step_positional(sqlite3_stmt* s, const Params& params, int first = 1) {
+    for (size_t i = 0; i < params.size(); ++i) {
+      const Value& v = params[i];
+      int col = static_cast<int>(i) + first, rc;
+      if (std::holds_alternative<std::nullptr_t>(v)) rc = sqlite3_bind_null(s, col);
+      else if (auto p = std::get_if<int64_t>(&v)) rc = sqlite3_bind_int64(s, col, *p);
+      else if (auto d = std::get_if<double>(&v)) rc = sqlite3_bind_double(s, col, *d);
+      else {
+        const auto& str = std::get<std::string>(v);
+        rc = sqlite3_bind_text(s, col, str.data(), static_cast<int>(str.size()), SQLITE_STATIC);
+      }
+      if (rc != SQLITE_OK) fail("bind", sqlite3_sql(s));
+    }
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) fail("bulk insert", sqlite3_sql(s));
+  }
+
   void bind(sqlite3_stmt* s, const Params& params) {
     int n = sqlite3_bind_parameter_count(s);
     for (int i = 1; i <= n; ++i) {
@@ -189,21 +210,21 @@ class SqliteBulk : public BulkWriter {
         for (size_t i = 0; i < spec.update.size(); ++i) sql += (i ? ", " : "") + spec.update[i] + " = excluded." + spec.update[i];
       }
     }
-    sql_ = sql;
+    stmt_ = c_.prepare(sql);
+    // The tenant is bound once: sqlite3_reset keeps bindings between rows.
+    sqlite3_bind_text(stmt_, 1, tenant_.data(), static_cast<int>(tenant_.size()), SQLITE_STATIC);
+    columns_ = spec.columns.size();
     if (c_.tx_depth == 0) {
       c_.begin();
       own_tx_ = true;
     }
-    row_.resize(spec.columns.size() + 1);
-    row_[0] = tenant_;
   }
   ~SqliteBulk() override {
     if (own_tx_) c_.rollback();
   }
   void add(const Params& row) override {
-    if (row.size() + 1 != row_.size()) throw InternalError("bulk row has " + std::to_string(row.size()) + " values, expected " + std::to_string(row_.size() - 1));
-    std::copy(row.begin(), row.end(), row_.begin() + 1);
-    c_.exec(sql_, row_, true);
+    if (row.size() != columns_) throw InternalError("bulk row has " + std::to_string(row.size()) + " values, expected " + std::to_string(columns_));
+    c_.step_positional(stmt_, row, 2);
     ++count_;
   }
   void flush() override {
@@ -216,8 +237,9 @@ class SqliteBulk : public BulkWriter {
 
  private:
   SqliteConnection& c_;
-  std::string tenant_, sql_;
-  Params row_;
+  std::string tenant_;
+  sqlite3_stmt* stmt_ = nullptr;
+  size_t columns_ = 0;
   bool own_tx_ = false;
   uint64_t count_ = 0;
 };
