@@ -113,7 +113,7 @@ Encoder Encoder::fit(const FeatureSpec& spec, const Dataset& data, const std::ve
         c.second += data.target[r] == 1;
       }
       std::vector<std::pair<std::string, std::pair<size_t, size_t>>> kept(counts.begin(), counts.end());
-      std::stable_sort(kept.begin(), kept.end(), [](auto& a, auto& b) { return a.second.first > b.second.first; });
+      std::stable_sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.second.first > b.second.first; });
       size_t limit = size_t(std::max(def.max_levels, 1));
       std::vector<std::pair<double, std::string>> ordered;
       for (size_t i = 0; i < kept.size() && i < limit; ++i) {
@@ -123,12 +123,13 @@ Encoder Encoder::fit(const FeatureSpec& spec, const Dataset& data, const std::ve
       }
       std::sort(ordered.begin(), ordered.end());
       for (auto& [rate, level] : ordered) in.levels.push_back(level);
-      for (size_t i = 0; i < in.levels.size(); ++i) in.index[in.levels[i]] = uint8_t(i + 2);
+      for (size_t i = 0; i < in.levels.size(); ++i) in.index[in.levels[i]] = uint8_t(i + 2);  // for encoding below
     }
     e.inputs_.push_back(std::move(in));
   }
   for (auto& in : e.inputs_)
     if (in.codes() > 255) throw DataError("feature '" + in.name + "' has too many bins or levels (max 253)");
+  e.build_lookups();
   // Reference histogram, and the constant / all-missing check.
   std::vector<uint8_t> codes(e.width());
   for (auto& in : e.inputs_) in.reference.assign(in.codes(), 0.0);
@@ -233,10 +234,19 @@ Encoder Encoder::from_json(const nlohmann::json& j) {
     in.reference = x.at("reference").get<std::vector<double>>();
     if (in.codes() > 255) throw DataError("encoder input '" + in.name + "' has too many codes");
     if (int(in.reference.size()) != in.codes()) throw DataError("encoder reference of '" + in.name + "' has the wrong size");
-    for (size_t i = 0; i < in.levels.size(); ++i) in.index[in.levels[i]] = uint8_t(i + 2);
     e.inputs_.push_back(std::move(in));
   }
+  e.build_lookups();
   return e;
+}
+
+void Encoder::build_lookups() {
+  for (auto& in : inputs_) {
+    in.index.clear();
+    for (size_t i = 0; i < in.levels.size(); ++i) in.index[in.levels[i]] = uint8_t(i + 2);
+    in.descriptions.clear();
+    for (int c = 0; c < in.codes(); ++c) in.descriptions.push_back(in.describe(uint8_t(c)));
+  }
 }
 
 }  // namespace opskit::leads

@@ -1,5 +1,6 @@
 #include "leads/linear.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <Eigen/Dense>

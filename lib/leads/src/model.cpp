@@ -20,7 +20,9 @@ ModelKind parse_model_kind(const std::string& s) {
 nlohmann::json reasons_json(const std::vector<Reason>& r) {
   auto a = nlohmann::json::array();
   for (const auto& x : r)
-    a.push_back({{"feature", x.input}, {"reason", x.description}, {"contribution", std::round(x.contribution * 1e4) / 1e4}});
+    a.push_back({{"feature", std::string(x.input)},
+                 {"reason", std::string(x.description)},
+                 {"contribution", std::round(x.contribution * 1e4) / 1e4}});
   return a;
 }
 
@@ -32,6 +34,12 @@ void Model::contributions(const uint8_t* codes, double* phi) const {
 }
 
 std::vector<Reason> Model::reasons(const uint8_t* codes, int k) const {
+  std::vector<Reason> out;
+  reasons(codes, k, out);
+  return out;
+}
+
+void Model::reasons(const uint8_t* codes, int k, std::vector<Reason>& out) const {
   const size_t w = encoder.width();
   thread_local std::vector<double> phi;
   phi.resize(w);
@@ -45,12 +53,11 @@ std::vector<Reason> Model::reasons(const uint8_t* codes, int k) const {
     double x = std::abs(phi[a]), y = std::abs(phi[b]);
     return x != y ? x > y : a < b;
   });
-  std::vector<Reason> out;
+  out.clear();
   for (size_t i = 0; i < kk; ++i) {
     const auto& in = encoder.inputs()[order[i]];
-    out.push_back({in.name, in.describe(codes[order[i]]), phi[order[i]]});
+    out.push_back({in.name, in.description(codes[order[i]]), phi[order[i]]});
   }
-  return out;
 }
 
 std::vector<int> Model::codes_per_input() const {

@@ -16,7 +16,7 @@ const ScoredLead& Scorer::score(const RecordSource& src, long row_number) {
   out_.time = row_.time;
   out_.probability = model_.probability(codes_.data());
   out_.score = Model::score_of(out_.probability);
-  if (reasons_ > 0) out_.reasons = model_.reasons(codes_.data(), reasons_);
+  if (reasons_ > 0) model_.reasons(codes_.data(), reasons_, out_.reasons);
   else out_.reasons.clear();
   return out_;
 }
@@ -27,7 +27,8 @@ std::string reasons_text(const std::vector<Reason>& reasons) {
   for (const auto& r : reasons) {
     if (!s.empty()) s += "; ";
     std::snprintf(buf, sizeof buf, " (%+.2f)", r.contribution);
-    s += r.description + buf;
+    s += r.description;
+    s += buf;
   }
   return s;
 }

@@ -1,5 +1,7 @@
 #include "leads/spec.hpp"
 
+#include <algorithm>
+
 #include <yaml-cpp/yaml.h>
 
 #include "core/error.hpp"

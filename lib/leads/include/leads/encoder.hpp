@@ -33,9 +33,11 @@ struct EncodedInput {
   std::vector<std::string> levels;   // categorical: code 2+i
   std::vector<double> reference;     // share of training rows per code (drift)
   std::unordered_map<std::string, uint8_t> index;  // level -> code (built on load)
+  std::vector<std::string> descriptions;           // per code (built on load)
   int codes() const;
   // Text for a code, for reasons ("age in [35, 41)", "job = admin.").
   std::string describe(uint8_t code) const;
+  const std::string& description(uint8_t code) const { return descriptions[code]; }
 };
 
 struct EncoderOptions {
@@ -62,6 +64,7 @@ class Encoder {
 
  private:
   uint8_t code(const EncodedInput& in, double num, const std::string& str) const;
+  void build_lookups();
   std::vector<EncodedInput> inputs_;
 };
 

@@ -11,6 +11,7 @@
 // The version is a hash of the content, so retraining on the same data with
 // the same options gives the same version (idempotent re-runs).
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -27,10 +28,11 @@ enum class ModelKind { linear, gbdt };
 const char* model_kind_name(ModelKind k);
 ModelKind parse_model_kind(const std::string& s);  // throws UsageError
 
+// Points into the model's encoder: valid while the model lives.
 struct Reason {
-  std::string input;        // encoded input name
-  std::string description;  // "euribor3m >= 4.96"
-  double contribution = 0;  // on the log-odds scale
+  std::string_view input;        // encoded input name
+  std::string_view description;  // "euribor3m >= 4.96"
+  double contribution = 0;       // on the log-odds scale
 };
 nlohmann::json reasons_json(const std::vector<Reason>& r);
 
@@ -55,6 +57,7 @@ class Model {
   void contributions(const uint8_t* codes, double* phi) const;
   // The k inputs with the largest absolute contributions, largest first.
   std::vector<Reason> reasons(const uint8_t* codes, int k) const;
+  void reasons(const uint8_t* codes, int k, std::vector<Reason>& out) const;  // reuses `out`
 
   // Computes the content hash version; call after training.
   void seal();
