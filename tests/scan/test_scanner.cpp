@@ -33,10 +33,11 @@ class ScriptedTransport : public HttpTransport {
     seen.push_back(req);
     Response r = answer(req, n);
     r.url = req.url;
-    size_t& f = inflight_per_host[u.host];
+    std::string key = u.host + ":" + std::to_string(u.port);  // the scanner caps per host and port
+    size_t& f = inflight_per_host[key];
     ++f;
-    max_inflight_per_host[u.host] = std::max(max_inflight_per_host[u.host], f);
-    pending_.push_back({id, {u.host, r}});
+    max_inflight_per_host[key] = std::max(max_inflight_per_host[key], f);
+    pending_.push_back({id, {key, r}});
   }
   std::vector<std::pair<uint64_t, Response>> poll(int) override {
     std::vector<std::pair<uint64_t, Response>> out;
@@ -185,7 +186,8 @@ TEST_CASE("per-host concurrency cap holds", "[scan][scanner]") {
   opt.per_host = 2;
   auto res = scan_targets(targets_from_urls({"https://one.test/"}), all(), opt, t);
   CHECK(res[0].status == "ok");
-  CHECK(t.max_inflight_per_host["one.test"] <= 2);
+  CHECK(t.max_inflight_per_host["one.test:443"] <= 2);
+  CHECK(t.max_inflight_per_host["one.test:443"] == 2);
   CHECK(t.seen.size() > exposure_checks().size());
   // The User-Agent is set by the transport; the Origin for the CORS test here.
   bool origin = false;

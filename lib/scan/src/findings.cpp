@@ -185,8 +185,22 @@ std::string redact(std::string_view in, size_t max_len) {
       }
     }
     if (j > i) {
+      std::string word = text::lower(in.substr(i, j - i));
       out.append(in.substr(i, j - i));
       i = j;
+      bool secret_name = false;
+      for (const char* k : {"pass", "secret", "token", "key", "pwd", "auth"})
+        secret_name |= word.find(k) != std::string::npos;
+      if (secret_name && i < in.size() && (in[i] == '=' || in[i] == ':')) {
+        out += in[i++];
+        while (i < in.size() && in[i] == ' ') out += in[i++];
+        size_t v = i;
+        while (v < in.size() && !std::isspace(static_cast<unsigned char>(in[v])) && in[v] != '&' && in[v] != ';' &&
+               in[v] != '"' && in[v] != '\'' && in[v] != ',')
+          ++v;
+        if (v > i) out += "<redacted>";
+        i = v;
+      }
       continue;
     }
     unsigned char c = static_cast<unsigned char>(in[i]);

@@ -122,6 +122,26 @@ void add_baseline(EndpointResult& r, const Response& page) {
   std::sort(r.scripts.begin(), r.scripts.end());
 }
 
+void add_tls_findings(EndpointResult& r) {
+  for (const auto& c : r.tls->caps) {
+    std::string letter(1, c[0]);
+    Severity sev = letter == "B" ? Severity::low : letter == "C" ? Severity::medium : Severity::high;
+    std::string id = c.find("expired") != std::string::npos           ? "expired"
+                     : c.find("not trusted") != std::string::npos     ? "untrusted"
+                     : c.find("match") != std::string::npos           ? "name-mismatch"
+                     : c.find("legacy") != std::string::npos          ? "legacy-only"
+                     : c.find("TLS 1.0/1.1") != std::string::npos     ? "legacy-offered"
+                     : c.find("forward secrecy") != std::string::npos ? "no-forward-secrecy"
+                     : c.find("AEAD") != std::string::npos            ? "no-aead"
+                                                                      : "weak-key";
+    r.findings.push_back({"scan.tls." + id, sev, c.substr(3), r.tls->version + " " + r.tls->cipher, controls_for("scan.tls." + id)});
+  }
+  if (r.tls->reachable && !r.tls->expired && r.tls->days_to_expiry < 30)
+    r.findings.push_back({"scan.tls.expiring", r.tls->days_to_expiry < 7 ? Severity::high : Severity::medium,
+                          "Certificate expires in " + std::to_string(r.tls->days_to_expiry) + " days", r.tls->not_after,
+                          controls_for("scan.tls.expiring")});
+}
+
 void grade_page(EndpointResult& r, ObservatoryInput in) {
   r.observatory = grade_observatory(in);
   r.score = r.observatory->score;
@@ -442,10 +462,9 @@ std::vector<EndpointResult> scan_targets(const TargetList& list, const AllowList
       std::string kind = last.error.substr(0, last.error.find(':'));
       r.findings.push_back({"scan.error." + kind, Severity::medium, "Endpoint unreachable (" + kind + ")", redact(last.error),
                             controls_for("scan.error." + kind)});
-      if (r.tls && r.tls->reachable) {
-        // TLS answered although HTTP did not (e.g. only legacy TLS): still report TLS.
-        apply_tls_caps(*r.tls);
-      }
+      // TLS may answer although HTTP did not (only legacy TLS): still report it.
+      if (r.tls && r.tls->reachable) add_tls_findings(r);
+      sort_findings(r.findings);
       out.push_back(std::move(r));
       continue;
     }
@@ -482,23 +501,7 @@ std::vector<EndpointResult> scan_targets(const TargetList& list, const AllowList
     in.cors_origin = opt.origin;
     grade_page(r, in);
     if (r.tls) {
-      for (const auto& c : r.tls->caps) {
-        std::string letter(1, c[0]);
-        Severity sev = letter == "B" ? Severity::low : letter == "C" ? Severity::medium : Severity::high;
-        std::string id = c.find("expired") != std::string::npos           ? "expired"
-                         : c.find("not trusted") != std::string::npos     ? "untrusted"
-                         : c.find("match") != std::string::npos           ? "name-mismatch"
-                         : c.find("legacy") != std::string::npos          ? "legacy-only"
-                         : c.find("TLS 1.0/1.1") != std::string::npos     ? "legacy-offered"
-                         : c.find("forward secrecy") != std::string::npos ? "no-forward-secrecy"
-                         : c.find("AEAD") != std::string::npos            ? "no-aead"
-                                                                          : "weak-key";
-        r.findings.push_back({"scan.tls." + id, sev, c.substr(3), r.tls->version + " " + r.tls->cipher, controls_for("scan.tls." + id)});
-      }
-      if (r.tls->reachable && !r.tls->expired && r.tls->days_to_expiry < 30)
-        r.findings.push_back({"scan.tls.expiring", r.tls->days_to_expiry < 7 ? Severity::high : Severity::medium,
-                              "Certificate expires in " + std::to_string(r.tls->days_to_expiry) + " days", r.tls->not_after,
-                              controls_for("scan.tls.expiring")});
+      add_tls_findings(r);
       r.grade = cap_grade(r.grade, r.tls->grade);
     }
     for (auto& [c, resp] : s.probes) {

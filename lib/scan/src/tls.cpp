@@ -53,6 +53,7 @@ int connect_with_timeout(const std::string& host, int port, int timeout_ms, std:
     fd = -1;
   }
   freeaddrinfo(res);
+  if (fd >= 0) err.clear();
   return fd;
 }
 
@@ -170,7 +171,7 @@ TlsReport probe_tls(const std::string& connect_host, int port, const std::string
     r.offered[name] = h.ok;
     if (h.ok) r.reachable = true;
     else if (first_error.empty()) first_error = h.error;
-    if (h.error == "dns" || h.error == "connect") {
+    if (!h.ok && (h.error == "dns" || h.error == "connect")) {
       // Nothing listens: the other versions would fail the same way.
       r.error = h.error;
       return r;
