@@ -18,6 +18,10 @@ uint64_t key_of(char kind, std::string_view s) {
   return h;
 }
 
+// Listed coverage counts less than query coverage: an extra query part costs
+// more than a listed part the query leaves out.
+constexpr double kListedShare = 0.45;
+
 struct TokInfo {
   std::string text, phon;
   TokenTag tag = TokenTag::core;
@@ -68,6 +72,15 @@ std::string year_of(std::string_view s) {
     if (digits && bounded) return std::string(s.substr(i, 4));
   }
   return {};
+}
+
+// "issa" -> "isa", "mohammed" -> "mohamed": doubled letters are a spelling choice.
+std::string collapse_doubles(std::string_view s) {
+  std::string o;
+  o.reserve(s.size());
+  for (char c : s)
+    if (o.empty() || o.back() != c) o.push_back(c);
+  return o;
 }
 
 std::string lower_ascii(std::string_view s) {
@@ -126,7 +139,7 @@ struct Matcher::Impl {
   float unknown_weight = 1, particle_weight = 0.3f;
   uint32_t common_df = 50;
   // scratch
-  std::vector<float> votes;
+  std::vector<float> votes, norms;  // norms: each name's total part weight
   std::vector<uint32_t> touched;
 
   uint32_t intern(const Token& t) {
@@ -208,6 +221,11 @@ struct Matcher::Impl {
       i = j;
     }
     votes.assign(names.size(), 0.f);
+    norms.assign(names.size(), 0.f);
+    for (size_t ni = 0; ni < names.size(); ++ni) {
+      for (uint32_t t : names[ni].toks) norms[ni] += tok_weight(t);
+      norms[ni] = std::max(norms[ni], 0.1f);
+    }
   }
 
   // Variant pairs from the lists themselves: two names of one entity with the
@@ -270,11 +288,16 @@ struct Matcher::Impl {
     return t.tag == TokenTag::particle ? particle_weight : t.weight;
   }
 
-  void vote(uint64_t key, float w) {
+  // Fuzzy keys (phonetic, family, deletions) of common words reach thousands
+  // of names that their exact key already reached: skip them.
+  static constexpr uint32_t kMaxFuzzyPosting = 800;
+
+  void vote(uint64_t key, float w, bool fuzzy = false) {
     auto it = keys.find(key);
     if (it == keys.end()) return;
     auto [off, count] = it->second;
     if (count > names.size() / 4 + 1000) return;  // a word in a quarter of all names selects nothing
+    if (fuzzy && count > kMaxFuzzyPosting) return;
     for (uint32_t k = 0; k < count; ++k) {
       uint32_t n = postings[off + k];
       if (votes[n] == 0.f) touched.push_back(n);
@@ -294,45 +317,43 @@ struct Matcher::Impl {
       vote(key_of('t', t.text), w);
       if (i + 1 < q.size()) vote(key_of('t', t.text + q[i + 1].text), w + q[i + 1].weight);
       if (t.tag != TokenTag::core) continue;
-      if (t.phon.size() >= 2) vote(key_of('p', t.phon), w * 0.5f);
-      if (t.family) vote(key_of('f', std::to_string(t.family)), w * 0.5f);
+      // A part the lists know exactly needs no fuzzy keys when it is common
+      // (its spellings are indexed as they occur); rare parts keep them.
+      if (t.id >= 0 && toks[t.id].df > 20) continue;
+      if (t.phon.size() >= 2) vote(key_of('p', t.phon), w * 0.5f, true);
+      if (t.family) vote(key_of('f', std::to_string(t.family)), w * 0.5f, true);
       if (t.text.size() >= 4) {
-        vote(key_of('d', t.text), w * 0.5f);
+        vote(key_of('d', t.text), w * 0.5f, true);
         for (size_t k = 0; k < t.text.size(); ++k) {
+          if (k > 0 && t.text[k] == t.text[k - 1]) continue;  // same deletion as the previous letter
           std::string d = t.text;
           d.erase(k, 1);
-          vote(key_of('t', d), w * 0.5f);
-          vote(key_of('d', d), w * 0.5f);
+          vote(key_of('t', d), w * 0.5f, true);
+          vote(key_of('d', d), w * 0.5f, true);
         }
       }
       // "alassad": a particle glued to the name.
       for (std::string_view p : {"al", "el", "ul", "bin", "ibn", "abu", "abd", "ben", "van", "von", "de", "mc"}) {
         if (t.text.size() >= p.size() + 3 && t.text.compare(0, p.size(), p) == 0)
-          vote(key_of('t', t.text.substr(p.size())), w * 0.5f);
+          vote(key_of('t', t.text.substr(p.size())), w * 0.5f, true);
       }
     }
-    std::vector<uint32_t> out;
-    float floor = total * 0.2f;
-    for (uint32_t n : touched) {
-      if (votes[n] >= floor) out.push_back(n);
-    }
-    for (uint32_t n : touched) votes[n] = 0.f;
-    // Tie-break on name id keeps the order deterministic.
+    // Rank by vote over the square root of the name's own weight, so a name
+    // that is mostly made of the query's parts comes before a long name that
+    // merely contains them.
     std::vector<std::pair<float, uint32_t>> ranked;
-    ranked.reserve(out.size());
-    for (uint32_t n : out) ranked.emplace_back(0.f, n);
+    const float floor = total * 0.2f;
+    for (uint32_t n : touched) {
+      if (votes[n] >= floor) ranked.emplace_back(votes[n] / std::sqrt(norms[n]), n);
+      votes[n] = 0.f;
+    }
+    auto better = [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; };
     if (ranked.size() > limit) {
-      // Re-vote cheaply: recompute by overlap of exact tokens for ranking.
-      for (auto& [score, n] : ranked) {
-        for (uint32_t id : names[n].toks)
-          for (const auto& t : q)
-            if (t.id == static_cast<int64_t>(id)) score += t.weight;
-      }
-      std::partial_sort(ranked.begin(), ranked.begin() + static_cast<long>(limit), ranked.end(),
-                        [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+      std::partial_sort(ranked.begin(), ranked.begin() + static_cast<long>(limit), ranked.end(), better);
       ranked.resize(limit);
     }
-    out.clear();
+    std::vector<uint32_t> out;
+    out.reserve(ranked.size());
     for (auto& r : ranked) out.push_back(r.second);
     return out;
   }
@@ -350,10 +371,12 @@ struct Matcher::Impl {
       if (best.value == 0 && l.phon.size() >= 3 && q.phon == l.phon && q.text.size() >= 4 && ltext.size() >= 4)
         best = {0.85, "phonetic", 0};
     }
+    if (best.value < 0.95 && collapse_doubles(q.text) == collapse_doubles(ltext)) return {0.95, "variant", 0};
     size_t len = std::min(q.text.size(), ltext.size());
     if (len == 1 && q.text[0] == ltext[0] && q.text.size() != ltext.size()) return {0.5, "initial", 0};
     int allow = edit_allowance(len);
-    if (allow > 0 && best.value < 0.9) {
+    // A typo rarely hits both ends of a word: skip the distance when both differ.
+    if (allow > 0 && best.value < 0.9 && (q.text[0] == ltext[0] || q.text.back() == ltext.back())) {
       int d = edit_distance(q.text, ltext, allow);
       if (d <= allow) {
         double v = 1.0 - 0.1 * d;
@@ -361,6 +384,18 @@ struct Matcher::Impl {
       }
     }
     return best;
+  }
+
+  // Part similarities repeat across candidates: computed once per query.
+  mutable std::unordered_map<uint64_t, Sim> sim_cache;
+
+  Sim cached_similarity(const std::vector<QTok>& q, size_t i, uint32_t lid, bool translit) const {
+    uint64_t k = (static_cast<uint64_t>(i) << 32) | lid;
+    auto it = sim_cache.find(k);
+    if (it != sim_cache.end()) return it->second;
+    Sim s = similarity(q[i], toks[lid].text, lid, translit);
+    sim_cache.emplace(k, s);
+    return s;
   }
 
   struct Scored {
@@ -384,10 +419,12 @@ struct Matcher::Impl {
     for (size_t i = 0; i < nq; ++i) {
       for (size_t j = 0; j < nl; ++j) {
         const TokInfo& l = toks[n.toks[j]];
-        Sim s = similarity(q[i], l.text, n.toks[j], qn.transliterated);
+        Sim s = cached_similarity(q, i, n.toks[j], qn.transliterated);
         if (s.value >= 0.5) pairs.push_back({s.value, int(i), int(i), int(j), int(j), s});
         // One query part against two joined listed parts ("alassad" / "al assad").
-        if (j + 1 < nl) {
+        if (j + 1 < nl && std::abs(static_cast<long>(q[i].text.size()) -
+                                   static_cast<long>(l.text.size() + toks[n.toks[j + 1]].text.size())) <=
+                              edit_allowance(q[i].text.size())) {
           std::string joined = l.text + toks[n.toks[j + 1]].text;
           Sim sj = similarity(q[i], joined, -1, qn.transliterated);
           if (sj.value >= 0.7) {
@@ -400,6 +437,9 @@ struct Matcher::Impl {
         QTok joined;
         joined.text = q[i].text + q[i + 1].text;
         for (size_t j = 0; j < nl; ++j) {
+          if (std::abs(static_cast<long>(joined.text.size()) - static_cast<long>(toks[n.toks[j]].text.size())) >
+              edit_allowance(joined.text.size()))
+            continue;
           Sim sj = similarity(joined, toks[n.toks[j]].text, -1, qn.transliterated);
           if (sj.value >= 0.7) {
             sj.reason = "joined";
@@ -464,14 +504,14 @@ struct Matcher::Impl {
       if (!lused[j] && toks[n.toks[j]].tag == TokenTag::number) ++unmatched_numbers;
     if (ltotal <= 0 || qtotal <= 0 || matched_core == 0) return out;
     const double lcov = lmatched / ltotal, qcov = qmatched / qtotal;
-    double score = 100.0 * (0.35 * lcov + 0.65 * qcov);
+    double score = 100.0 * (kListedShare * lcov + (1 - kListedShare) * qcov);
     auto factor = [&](const std::string& name, double c, const std::string& detail) {
       score += c;
       if (explain) out.factors.push_back({name, c, detail});
     };
     if (explain) {
-      out.factors.push_back({"listed coverage", 35.0 * lcov, "share of the listed name's weight matched"});
-      out.factors.push_back({"query coverage", 65.0 * qcov, "share of the query's weight matched"});
+      out.factors.push_back({"listed coverage", 100 * kListedShare * lcov, "share of the listed name's weight matched"});
+      out.factors.push_back({"query coverage", 100 * (1 - kListedShare) * qcov, "share of the query's weight matched"});
     }
     if (n.strength == NameStrength::weak) factor("weak alias", -5, "matched a low-quality alias");
     const Entity& e = entities[n.entity];
@@ -537,6 +577,7 @@ std::vector<Match> Matcher::match(const Query& q, const MatchOptions& options) {
   for (const auto& nn : variants) qtoks.push_back(m.query_tokens(nn));
   for (size_t v = 0; v < variants.size(); ++v) {
     if (qtoks[v].empty()) continue;
+    m.sim_cache.clear();
     for (uint32_t ni : m.candidates(qtoks[v], options.candidates)) {
       auto s = m.score_name(qtoks[v], variants[v], m.names[ni], q, false);
       if (s.score < options.min_score) continue;
@@ -560,6 +601,7 @@ std::vector<Match> Matcher::match(const Query& q, const MatchOptions& options) {
       mt.strength = strength_name(n.strength);
       // Rebuild the explanation for the winning name and romanisation.
       for (size_t v = 0; v < variants.size(); ++v) {
+        m.sim_cache.clear();
         auto s = m.score_name(qtoks[v], variants[v], n, q, true);
         if (std::abs(s.score - score) < 1e-9) {
           mt.alignment = std::move(s.alignment);

@@ -20,9 +20,11 @@ constexpr size_t kMaxNameBytes = 4096;
 const std::unordered_set<std::string_view>& honorifics() {
   static const std::unordered_set<std::string_view> s = {
       "mr", "mrs", "ms", "miss", "dr", "prof", "sir", "dame", "sheikh", "shaikh", "sheik", "shaykh", "haji",
-      "hajji", "hadji", "alhaj", "alhaji", "mullah", "mulla", "maulana", "maulvi", "mawlawi", "qari", "general",
-      "gen", "colonel", "col", "captain", "capt", "lieutenant", "lt", "major", "maj", "brigadier", "admiral",
-      "president", "minister", "hon", "honorable", "excellency", "his", "her", "rev", "reverend", "father"};
+      "hajji", "hadji", "alhaj", "alhaji", "mullah", "mulla", "maulana", "maulvi", "mawlawi", "qari", "gen",
+      "colonel", "col", "captain", "capt", "lieutenant", "lt", "maj", "brigadier", "admiral", "hon", "honorable",
+      "excellency", "rev", "reverend",
+      // vessel prefixes
+      "mv", "mt", "mty", "fv"};
   return s;
 }
 
@@ -159,6 +161,29 @@ NormalizedName tokenize_ascii(std::string_view s) {
     else if (honorifics().count(t.text)) t.tag = TokenTag::honorific;
     n.tokens.push_back(std::move(t));
     ++i;
+  }
+  // "Public JSC", "Open Joint Stock Company": the qualifier belongs to the legal form.
+  for (size_t i = 0; i + 1 < n.tokens.size(); ++i) {
+    const auto& q = n.tokens[i].text;
+    if (n.tokens[i].tag == TokenTag::core && n.tokens[i + 1].tag == TokenTag::legal &&
+        (q == "public" || q == "open" || q == "closed" || q == "private" || q == "joint")) {
+      n.tokens[i + 1].text = q + n.tokens[i + 1].text;
+      n.tokens.erase(n.tokens.begin() + static_cast<long>(i));
+      --i;
+    }
+  }
+  // A misspelt long legal word ("Coporation") is still a legal form.
+  static const std::pair<std::string_view, std::string_view> long_forms[] = {
+      {"corporation", "corp"}, {"incorporated", "corp"}, {"company", "co"}, {"limited", "ltd"},
+      {"establishment", "est"}};
+  for (auto& t : n.tokens) {
+    if (t.tag != TokenTag::core || t.text.size() < 6) continue;
+    for (const auto& [word, cls] : long_forms)
+      if (edit_distance(t.text, word, 1) == 1) {
+        t.tag = TokenTag::legal;
+        t.legal = std::string(cls);
+        break;
+      }
   }
   // A name made only of tagged words keeps them as its core ("LIMITED", "AL").
   bool any_core = std::any_of(n.tokens.begin(), n.tokens.end(),

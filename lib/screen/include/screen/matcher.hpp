@@ -13,7 +13,7 @@
 //      translit, variant (given-name family), phonetic, or N edits within a
 //      length-based allowance, or an initial;
 //   2. parts are weighted by rarity across the lists (IDF), and
-//      base = 100 * (0.35 * listed coverage + 0.65 * query coverage), so an
+//      base = 100 * (0.45 * listed coverage + 0.55 * query coverage), so an
 //      extra query part costs more than an extra listed part;
 //   3. factors: weak alias, legal-form class, numbers (must match exactly),
 //      entity type, DOB, country/nationality; a hit carried only by common
@@ -74,7 +74,7 @@ struct Match {
 struct MatchOptions {
   double min_score = 50;  // drop weaker matches
   size_t limit = 10;      // at most this many entities
-  size_t candidates = 48; // names scored in full per query romanisation
+  size_t candidates = 32; // names scored in full per query romanisation
 };
 
 struct MatcherStats {
