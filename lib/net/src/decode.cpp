@@ -196,6 +196,16 @@ bool Decoder::by_ethertype(uint16_t type, const uint8_t* p, size_t n, Decoded& d
       weirds_.add(Weird::mpls_truncated);
       return false;
     }
+    case 0x8864: {  // PPPoE session: 6-byte header, then the PPP protocol
+      if (n < 8) {
+        weirds_.add(Weird::link_truncated);
+        return false;
+      }
+      uint16_t ppp = be16(p + 6);
+      if (ppp == 0x0021) return ipv4(p + 8, n - 8, d);
+      if (ppp == 0x0057) return ipv6(p + 8, n - 8, d);
+      return false;
+    }
     case 0x6558:
       if (++d.tunnel_depth > options_.max_tunnel_depth) {
         weirds_.add(Weird::tunnel_depth);

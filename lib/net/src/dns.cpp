@@ -268,13 +268,11 @@ bool parse_dns(const uint8_t* data, size_t size, DnsMessage& m, Weirds& weirds, 
     std::string name;
     size_t next = 0;
     if (!read_dns_name(data, size, pos, name, next, weirds) || next + 4 > size) {
-      if (i == 0) {
-        if (next + 4 > size && next) weirds.add(Weird::dns_truncated);
-        return false;
-      }
+      if (next + 4 > size && next) weirds.add(Weird::dns_truncated);
       m.complete = false;
       return true;
     }
+    if (m.questions.size() < 16) m.questions.emplace_back(name, be16(data + next));
     if (i == 0) {
       m.qname = std::move(name);
       m.qtype = be16(data + next);

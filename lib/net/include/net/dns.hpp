@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "net/packet.hpp"
@@ -31,6 +32,7 @@ struct DnsMessage {
   uint16_t qdcount = 0, ancount = 0, nscount = 0, arcount = 0;
   std::string qname;  // first question (presentation form, no trailing dot; "<Root>" as "")
   uint16_t qtype = 0, qclass = 0;
+  std::vector<std::pair<std::string, uint16_t>> questions;  // every readable question: name, type
   bool unicast_response = false;  // mDNS QU bit
   std::vector<DnsRecord> answers, authority, additional;
   // EDNS0
@@ -47,9 +49,9 @@ struct DnsLimits {
 };
 
 // Parses one message. Returns false when it is not a DNS message at all
-// (shorter than the header, or the question section is unreadable); a
-// message whose later sections are damaged is returned with complete=false
-// and the damage counted in `weirds`.
+// (shorter than the 12-byte header); a message whose sections are damaged
+// (even the question) is returned with complete=false and the damage
+// counted in `weirds`, as tshark still shows such a message.
 bool parse_dns(const uint8_t* data, size_t size, DnsMessage& out, Weirds& weirds, const DnsLimits& limits = {});
 
 // Reads a (possibly compressed) name starting at `offset`. On success sets
