@@ -1,5 +1,6 @@
 #include "report/document.hpp"
 
+#include <algorithm>
 #include <variant>
 
 namespace opskit::report {
@@ -83,6 +84,25 @@ Section& Section::rows(const store::Rows& rows) {
     }
     j_["table"]["rows"].push_back(std::move(cells));
   }
+  return *this;
+}
+
+Section& Section::sort_rows(std::vector<std::pair<size_t, bool>> keys) {
+  auto& rows = j_["table"]["rows"];
+  std::vector<nlohmann::json> v(rows.begin(), rows.end());
+  auto less = [](const nlohmann::json& a, const nlohmann::json& b) {
+    if (a.is_number() && b.is_number()) return a.get<double>() < b.get<double>();
+    if (a.is_string() && b.is_string()) return a.get_ref<const std::string&>() < b.get_ref<const std::string&>();
+    return a.type() < b.type();
+  };
+  std::stable_sort(v.begin(), v.end(), [&](const nlohmann::json& a, const nlohmann::json& b) {
+    for (auto [i, desc] : keys) {
+      if (less(a[i], b[i])) return !desc;
+      if (less(b[i], a[i])) return desc;
+    }
+    return false;
+  });
+  rows = v;
   return *this;
 }
 

@@ -23,15 +23,21 @@ std::string html_escape(std::string_view s) {
 std::string markdown_escape(std::string_view s) {
   std::string out;
   out.reserve(s.size() + s.size() / 4);
-  for (char c : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
       case '\n': case '\r': out += ' '; break;
-      case '\\': case '`': case '*': case '_': case '{': case '}': case '[': case ']': case '(': case ')':
-      case '#': case '+': case '-': case '!': case '|': case '~':
+      // Inline markup, links, images, table cells.
+      case '\\': case '`': case '*': case '_': case '[': case ']': case '|': case '~':
         out += '\\';
+        out += c;
+        break;
+      // Block markup only at the start of a value (headings, lists, quotes).
+      case '#': case '-': case '+': case '!':
+        if (i == 0) out += '\\';
         out += c;
         break;
       default: out += c;
@@ -50,10 +56,6 @@ std::string text_escape(std::string_view s) {
   return out;
 }
 
-std::string csv_cell(std::string_view s) {
-  // A leading tab or CR also starts a formula in some spreadsheets.
-  if (!s.empty() && (s[0] == '\t' || s[0] == '\r')) return csv::escape("'" + std::string(s), ',', true);
-  return csv::escape(s, ',', true);
-}
+std::string csv_cell(std::string_view s) { return csv::escape(s, ',', true); }
 
 }  // namespace opskit::report

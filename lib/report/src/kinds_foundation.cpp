@@ -49,6 +49,7 @@ void build_runs(BuildContext& c, json& doc) {
   tools.columns({{"tool", "Tool"}, {"runs", "Runs", "int"}, {"ok", "Succeeded", "int"}, {"findings", "Findings", "int"},
                  {"failed", "Failed", "int"}, {"running", "Running", "int"}, {"last_started", "Last started", "time"}})
       .rows(by_tool)
+      .sort_rows({{0, false}})
       .chart("stacked_bar", "tool", {"ok", "findings", "failed", "running"})
       .empty_note("No runs in this period.");
   add_section(doc, tools);
@@ -125,6 +126,7 @@ void build_audit(BuildContext& c, json& doc) {
   Section actions("by_action", "Entries per action");
   actions.columns({{"action", "Action"}, {"entries", "Entries", "int"}})
       .rows(c.repo.audit_by_action(c.period))
+      .sort_rows({{1, true}, {0, false}})
       .chart("bar", "action", {"entries"})
       .empty_note("No entries in this period.");
   add_section(doc, actions);
@@ -159,6 +161,7 @@ void build_summary(BuildContext& c, json& doc) {
   tools.columns({{"tool", "Tool"}, {"runs", "Runs", "int"}, {"ok", "Succeeded", "int"}, {"findings", "Findings", "int"},
                  {"failed", "Failed", "int"}, {"running", "Running", "int"}, {"last_started", "Last started", "time"}})
       .rows(by_tool)
+      .sort_rows({{0, false}})
       .chart("bar", "tool", {"runs"})
       .empty_note("No runs in this period.");
   add_section(doc, tools);

@@ -46,6 +46,9 @@ class Section {
   Section& row(nlohmann::json cells);  // an array, one cell per column
   // Appends every row of a query result; columns are matched by position.
   Section& rows(const store::Rows& rows);
+  // Sorts the table rows by columns (index, descending?) in byte order for
+  // text, so the order is the same on both backends whatever the collation.
+  Section& sort_rows(std::vector<std::pair<size_t, bool>> keys);
   Section& chart(const std::string& type, const std::string& x, std::vector<std::string> series,
                  const std::string& unit = {});
   Section& empty_note(const std::string& note);

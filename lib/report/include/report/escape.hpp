@@ -9,8 +9,9 @@ namespace opskit::report {
 
 // & < > " ' as entities: safe in HTML text, attribute values and SVG/XML.
 std::string html_escape(std::string_view s);
-// Markdown text: backslash before Markdown punctuation, HTML specials as
-// entities (Markdown passes raw HTML through), newlines as spaces.
+// Markdown text: backslash before inline Markdown punctuation (and block
+// markers at the start), HTML specials as entities (Markdown passes raw HTML
+// through), newlines as spaces.
 std::string markdown_escape(std::string_view s);
 // Plain text for a terminal: control characters (ESC included) removed.
 std::string text_escape(std::string_view s);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "store/store.hpp"
 
@@ -46,6 +47,58 @@ class Repository {
   store::Rows audit_by_day(const Period& p);            // day, entries
   store::Rows audit_entries(const Period& p, int limit);  // seq, at, actor, action, object_type, object_id, hash
   int64_t audit_count(const Period& p);
+
+  // posture (scan-endpoint's tables)
+  store::Rows posture_endpoints();                   // name, kind, host, grade, score, tls_grade, status, last_scanned_at
+  store::Rows posture_open_by_severity();            // severity, open
+  store::Rows posture_open_issues(int limit);        // endpoint, severity, rule, title, controls, first_seen_at
+  store::Rows posture_open_controls();               // controls, severity (one row per open issue)
+  store::Rows posture_fixed(const Period& p, int limit);  // endpoint, severity, rule, title, closed_at
+  store::Rows posture_open_incidents(int limit);     // incident_key, device_id, opened_at, status, max_score, event_count, summary
+
+  // screening / kyc (screen's tables)
+  store::Rows screening_lists();                       // list, source, published, loaded_at, entity_count, sha256
+  store::Rows screening_status_by_day(const Period& p);  // day, status, subjects
+  store::Rows screening_open_reviews(int limit);       // id, subject_id, subject_name, list, entity_name, score, created_at
+  store::Rows screening_top_entities(const Period& p, int limit);  // list, entity_name, matches
+  int64_t screening_subjects(const Period& p);
+  store::Rows kyc_subject(const std::string& id);      // id, kind, date, amount, currency, counterparty, country, sanctions_status, compliance_score, screened_at, lists_hash
+  store::Rows kyc_matches(const std::string& id);      // id, list, list_version, entity_uid, entity_name, matched_name, score, status, explanation, review_status, reviewed_by, reviewed_at, review_note
+  store::Rows kyc_reviews(const std::string& id);      // match_id, decision, note, actor, decided_at
+  store::Rows kyc_list_versions(const std::string& id);  // id, list, source, published, sha256, loaded_at
+  store::Rows kyc_audit(const std::string& id);        // seq, at, actor, action, object_type, object_id, hash
+
+  // leads (score-leads' tables)
+  store::Rows leads_by_band();                          // band, leads, won, lost, open
+  store::Rows leads_calibration();                      // band, leads, predicted, observed
+  store::Rows leads_models(int limit);                  // version, kind, training_rows, created_at, promoted, metrics
+  store::Rows leads_drift(int limit);                   // run_at, model_version, feature, psi, level
+  store::Rows leads_top(int limit);                     // external_id, score, probability, status, scored_at, reasons
+
+  // threats (capture's tables)
+  store::Rows threats_by_type_severity(const Period& p);  // threat_type, severity, alerts
+  store::Rows threats_by_day(const Period& p);            // day, alerts
+  store::Rows threats_top_talkers(const Period& p, int limit);  // client, queries, domains
+  store::Rows threats_top_domains(const Period& p, int limit);  // query, queries, clients
+  store::Rows threats_new_devices(const Period& p, int limit);  // mac, vendor, ips, hostnames, first_seen
+  store::Rows threats_alerts(const Period& p, int limit);       // detected_at, threat_type, severity, score, indicator, src, dst, status, evidence
+
+  // simulation (simulate's tables)
+  store::Rows simulation_run(int64_t id);               // id, created_at, kind, mode, method, horizon_days, samples, engine_version, graph_hash, interventions, results
+  store::Rows simulation_latest_plan();                 // id, created_at, objective, budget, chosen, value, cost, optimality, frontier
+
+  // lineage: data quality of one table. `time_col` is its freshness column,
+  // `key_expr` its natural key (an SQL expression over its own columns),
+  // `required` the text columns that should never be empty. All of them come
+  // from report's own catalogue (kinds_lineage.cpp), never from input.
+  struct TableQuality {
+    int64_t rows = 0, duplicates = 0, incomplete = 0;
+    std::string oldest, newest;
+  };
+  TableQuality table_quality(const std::string& table, const std::string& time_col, const std::string& key_expr,
+                             const std::vector<std::string>& required);
+  store::Rows lineage_sources(const Period& p);  // tool, subcommand, runs, last_started, arguments of the last run
+  store::Rows lineage_list_versions();           // list, source, published, sha256, loaded_at, entity_count, active
 
   // report_runs
   void record_report_run(const ReportRunRow& r);
