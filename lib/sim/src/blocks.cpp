@@ -1,6 +1,7 @@
 #include "blocks.hpp"
 
 #include <algorithm>
+#include <queue>
 
 namespace opskit::sim::detail {
 
@@ -45,15 +46,41 @@ Blocks topological_blocks(int n, const std::vector<int>& out_start, const std::v
       }
     }
   }
-  // Tarjan emits sinks first; reverse the block order so causes come first.
+  // Order the blocks topologically, preferring the block with the smallest
+  // metric index whenever several are ready (Kahn's algorithm with a heap):
+  // evaluation then follows the graph's own order, which keeps the memory
+  // reads of neighbouring metrics close together.
+  const size_t nb = emitted_start.size() - 1;
+  std::vector<int> block_of(n), min_member(nb, n);
+  for (size_t k = 0; k < nb; ++k)
+    for (int p = emitted_start[k]; p < emitted_start[k + 1]; ++p) {
+      block_of[emitted[p]] = static_cast<int>(k);
+      min_member[k] = std::min(min_member[k], emitted[p]);
+    }
+  std::vector<int> indeg(nb, 0);
+  for (int v = 0; v < n; ++v)
+    for (int p = out_start[v]; p < out_start[v + 1]; ++p)
+      if (block_of[out_to[p]] != block_of[v]) ++indeg[block_of[out_to[p]]];
+  std::priority_queue<std::pair<int, int>, std::vector<std::pair<int, int>>, std::greater<>> ready;
+  for (size_t k = 0; k < nb; ++k)
+    if (indeg[k] == 0) ready.emplace(min_member[k], static_cast<int>(k));
   Blocks b;
-  size_t nb = emitted_start.size() - 1;
   b.block_of.assign(n, -1);
   b.start.push_back(0);
-  for (size_t k = nb; k-- > 0;) {
-    for (int p = emitted_start[k]; p < emitted_start[k + 1]; ++p) {
-      b.block_of[emitted[p]] = static_cast<int>(b.start.size() - 1);
-      b.members.push_back(emitted[p]);
+  while (!ready.empty()) {
+    int k = ready.top().second;
+    ready.pop();
+    size_t first = b.members.size();
+    for (int p = emitted_start[k]; p < emitted_start[k + 1]; ++p) b.members.push_back(emitted[p]);
+    std::sort(b.members.begin() + first, b.members.end());
+    int id = static_cast<int>(b.start.size() - 1);
+    for (size_t q = first; q < b.members.size(); ++q) {
+      int v = b.members[q];
+      b.block_of[v] = id;
+      for (int p = out_start[v]; p < out_start[v + 1]; ++p) {
+        int w = block_of[out_to[p]];
+        if (w != k && --indeg[w] == 0) ready.emplace(min_member[w], w);
+      }
     }
     b.start.push_back(static_cast<int>(b.members.size()));
   }

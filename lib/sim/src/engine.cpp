@@ -66,7 +66,8 @@ bool Engine::steady(const std::vector<Intervention>& set, Mode mode, const std::
   ActiveSet act = I.activate(set, mode);
   deviation.assign(I.n, 0.0);
   std::vector<double> lr(I.n, 0.0);
-  return I.step(I.stat, coef.data(), act, 0, false, deviation, lr, nullptr);
+  std::vector<double> k = I.to_csr(coef);
+  return I.step(I.stat, k.data(), act, 0, false, deviation, lr, nullptr);
 }
 
 SimResult Engine::run(const std::vector<Intervention>& set, const SimOptions& opt) const {
@@ -97,7 +98,7 @@ SimResult Engine::run(const std::vector<Intervention>& set, const SimOptions& op
   int quiet_days = 0;
   std::vector<double> prev(n, 0.0);
   for (int t = 0; t <= opt.horizon_days; ++t) {
-    if (!I.step(I.dyn, I.coef.data(), act, t, true, dev, lr, &clamped))
+    if (!I.step(I.dyn, I.in_coef.data(), act, t, true, dev, lr, &clamped))
       throw DataError("the simulation left the model's domain on day " + std::to_string(t) +
                       " (a metric with elasticity edges reached zero or below, or a loop did not converge)");
     const double* cur = &dev[static_cast<size_t>(t % D) * n];

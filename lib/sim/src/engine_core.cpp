@@ -27,8 +27,11 @@ Engine::Impl::Impl(const Graph& g) {
   }
   log_needed.assign(n, 0);
   in_start.assign(n + 1, 0);
+  for (int i = 0; i < n; ++i) by_name.emplace(names[i], i);
   for (const auto& e : g.edges) {
-    int c = g.require(e.cause), f = g.require(e.effect);
+    auto ci = by_name.find(e.cause), fi = by_name.find(e.effect);
+    if (ci == by_name.end() || fi == by_name.end()) g.require(ci == by_name.end() ? e.cause : e.effect, e.where);
+    int c = ci->second, f = fi->second;
     cause.push_back(c);
     effect.push_back(f);
     elastic.push_back(e.kind == EdgeKind::elasticity);
@@ -40,7 +43,19 @@ Engine::Impl::Impl(const Graph& g) {
   in_edge.assign(m, 0);
   std::vector<int> fill(in_start.begin(), in_start.end() - 1);
   for (int e = 0; e < m; ++e) in_edge[fill[effect[e]]++] = e;
+  // Linear edges first, then elasticities: the day loop runs two branch-free sums.
+  in_split.assign(n, 0);
+  for (int i = 0; i < n; ++i) {
+    auto first = in_edge.begin() + in_start[i], last = in_edge.begin() + in_start[i + 1];
+    auto mid = std::stable_partition(first, last, [&](int e) { return !elastic[e]; });
+    in_split[i] = static_cast<int>(mid - in_edge.begin());
+  }
   for (const auto& e : g.edges) lags.push_back(e.lag_days);
+  for (int p = 0; p < m; ++p) {
+    in_cause.push_back(cause[in_edge[p]]);
+    in_elastic.push_back(elastic[in_edge[p]]);
+    in_coef.push_back(coef[in_edge[p]]);
+  }
   dyn = compile(true);
   stat = compile(false);
 }
@@ -62,6 +77,8 @@ Compiled Engine::Impl::compile(bool with_lags) const {
   for (int e = 0; e < m; ++e)
     if (c.lag[e] == 0) ot[f[cause[e]]++] = effect[e];
   c.blocks = detail::topological_blocks(n, os, ot);
+  c.in_lag.resize(m);
+  for (int p = 0; p < m; ++p) c.in_lag[p] = c.lag[in_edge[p]];
   c.solve.assign(c.blocks.count(), 0);
   for (size_t b = 0; b < c.blocks.count(); ++b) {
     int s = c.blocks.start[b];
@@ -76,15 +93,21 @@ Compiled Engine::Impl::compile(bool with_lags) const {
   return c;
 }
 
+std::vector<double> Engine::Impl::to_csr(const std::vector<double>& by_edge) const {
+  std::vector<double> k(m);
+  for (int p = 0; p < m; ++p) k[p] = by_edge[in_edge[p]];
+  return k;
+}
+
 ActiveSet Engine::Impl::activate(const std::vector<Intervention>& set, Mode mode) const {
   ActiveSet a;
   a.kind.assign(n, -1);
   a.set = &set;
   a.mode = mode;
   for (size_t k = 0; k < set.size(); ++k) {
-    auto it = std::find(names.begin(), names.end(), set[k].metric);
-    if (it == names.end()) throw DataError("unknown metric '" + set[k].metric + "'");
-    a.kind[it - names.begin()] = static_cast<int>(k);
+    auto it = by_name.find(set[k].metric);
+    if (it == by_name.end()) throw DataError("unknown metric '" + set[k].metric + "'");
+    a.kind[it->second] = static_cast<int>(k);
   }
   return a;
 }
@@ -124,7 +147,8 @@ static double apply(const Intervention& iv, Mode mode, double b, double d, doubl
 }
 
 double Engine::Impl::eval(const Compiled& c, const double* k, const ActiveSet& act, int i, int t, bool use_start,
-                          const std::vector<double>& dev, const std::vector<double>& lr, bool* was_clamped) const {
+                          const size_t* off, const std::vector<double>& dev, const std::vector<double>& lr,
+                          bool* was_clamped) const {
   const Intervention* iv = nullptr;
   if (act.kind[i] >= 0) {
     const auto& x = (*act.set)[act.kind[i]];
@@ -133,18 +157,21 @@ double Engine::Impl::eval(const Compiled& c, const double* k, const ActiveSet& a
   double d = 0;
   if (!(iv && act.mode == Mode::do_)) {
     double a = 0, L = 0;
-    const int D = c.depth;
-    for (int p = in_start[i]; p < in_start[i + 1]; ++p) {
-      int e = in_edge[p];
-      int tt = t - c.lag[e];
-      if (tt < 0) continue;
-      size_t s = static_cast<size_t>(tt % D) * n + cause[e];
-      double dc = dev[s];
-      if (dc == 0) continue;
-      if (elastic[e]) L += k[e] * lr[s];
-      else a += k[e] * dc;
+    // Days before day 0 read ring slots not yet written, which hold zeros;
+    // a metric at its baseline has deviation 0 and log-ratio 0, so no test is needed.
+    const double* dv = dev.data();
+    const double* lv = lr.data();
+    const int* lag = c.in_lag.data();
+    const int* cs = in_cause.data();
+    const int split = in_split[i], end = in_start[i + 1];
+    for (int p = in_start[i]; p < split; ++p) a += k[p] * dv[off[lag[p]] + cs[p]];
+    for (int p = split; p < end; ++p) L += k[p] * lv[off[lag[p]] + cs[p]];
+    if (L != 0) {
+      double em1 = std::expm1(L);
+      d = a * (em1 + 1) + base[i] * em1;
+    } else {
+      d = a;
     }
-    d = L == 0 ? a : a * std::exp(L) + base[i] * std::expm1(L);
   }
   if (iv) {
     double scale;
@@ -158,16 +185,18 @@ double Engine::Impl::eval(const Compiled& c, const double* k, const ActiveSet& a
 
 bool Engine::Impl::step(const Compiled& c, const double* k, const ActiveSet& act, int t, bool use_start,
                         std::vector<double>& dev, std::vector<double>& lr, std::vector<char>* clamped) const {
-  const int slot = t % c.depth;
+  const int slot = t % c.depth, D = c.depth;
+  std::vector<size_t> off(D);
+  for (int L = 0; L < D; ++L) off[L] = static_cast<size_t>(((t - L) % D + D) % D) * n;
   const size_t nb = c.blocks.count();
   for (size_t b = 0; b < nb; ++b) {
     if (c.solve[b]) {
-      if (!solve_block(c, k, act, static_cast<int>(b), t, use_start, dev, lr, clamped)) return false;
+      if (!solve_block(c, k, act, static_cast<int>(b), t, use_start, off.data(), dev, lr, clamped)) return false;
       continue;
     }
     int i = c.blocks.members[c.blocks.start[b]];
     bool cl;
-    double d = eval(c, k, act, i, t, use_start, dev, lr, &cl);
+    double d = eval(c, k, act, i, t, use_start, off.data(), dev, lr, &cl);
     if (cl && clamped) (*clamped)[i] = 1;
     if (!set_value(i, slot, d, dev, lr)) return false;
   }
@@ -175,7 +204,7 @@ bool Engine::Impl::step(const Compiled& c, const double* k, const ActiveSet& act
 }
 
 bool Engine::Impl::solve_block(const Compiled& c, const double* k, const ActiveSet& act, int blk, int t,
-                               bool use_start, std::vector<double>& dev, std::vector<double>& lr,
+                               bool use_start, const size_t* off, std::vector<double>& dev, std::vector<double>& lr,
                                std::vector<char>* clamped) const {
   const int s0 = c.blocks.start[blk], size = c.blocks.start[blk + 1] - s0;
   const int* mem = &c.blocks.members[s0];
@@ -191,15 +220,14 @@ bool Engine::Impl::solve_block(const Compiled& c, const double* k, const ActiveS
       if (mem[j] == metric) return j;
     return -1;
   };
-  std::vector<std::vector<std::pair<int, int>>> internal(size);  // (edge, local cause)
+  std::vector<std::vector<std::pair<int, int>>> internal(size);  // (CSR position, local cause)
   {
     std::vector<int> pos;
     for (int j = 0; j < size; ++j) {
       int i = mem[j];
       for (int p = in_start[i]; p < in_start[i + 1]; ++p) {
-        int e = in_edge[p];
-        if (c.lag[e] != 0 || c.blocks.block_of[cause[e]] != blk) continue;
-        internal[j].emplace_back(e, size <= 64 ? local_of(cause[e]) : -1);
+        if (c.in_lag[p] != 0 || c.blocks.block_of[in_cause[p]] != blk) continue;
+        internal[j].emplace_back(p, size <= 64 ? local_of(in_cause[p]) : -1);
       }
     }
     if (size > 64) {  // map causes with a sorted index for large blocks
@@ -207,7 +235,7 @@ bool Engine::Impl::solve_block(const Compiled& c, const double* k, const ActiveS
       for (int j = 0; j < size; ++j) idx.emplace_back(mem[j], j);
       std::sort(idx.begin(), idx.end());
       for (auto& v : internal)
-        for (auto& [e, lc] : v) lc = std::lower_bound(idx.begin(), idx.end(), std::make_pair(cause[e], -1))->second;
+        for (auto& [p, lc] : v) lc = std::lower_bound(idx.begin(), idx.end(), std::make_pair(in_cause[p], -1))->second;
     }
   }
   std::vector<char> cl(size, 0);
@@ -219,7 +247,7 @@ bool Engine::Impl::solve_block(const Compiled& c, const double* k, const ActiveS
     for (int j = 0; j < size; ++j) {
       int i = mem[j];
       bool was;
-      F[j] = eval(c, k, act, i, t, use_start, dev, lr, &was);
+      F[j] = eval(c, k, act, i, t, use_start, off, dev, lr, &was);
       cl[j] = was;
       trip.emplace_back(j, j, 1.0);
       bool is_do = act.kind[i] >= 0 && act.mode == Mode::do_ &&
@@ -232,16 +260,13 @@ bool Engine::Impl::solve_block(const Compiled& c, const double* k, const ActiveS
         // F = (b + a) e^L - b; recover e^L and (b + a) from the sums.
         double a = 0, L = 0;
         for (int p = in_start[i]; p < in_start[i + 1]; ++p) {
-          int e = in_edge[p];
-          int tt = t - c.lag[e];
-          if (tt < 0) continue;
-          size_t sidx = static_cast<size_t>(tt % D) * n + cause[e];
-          if (elastic[e]) L += k[e] * lr[sidx];
-          else a += k[e] * dev[sidx];
+          size_t sidx = off[c.in_lag[p]] + in_cause[p];
+          if (in_elastic[p]) L += k[p] * lr[sidx];
+          else a += k[p] * dev[sidx];
         }
         double eL = std::exp(L);
-        for (auto [e, lc] : internal[j]) {
-          double g = elastic[e] ? (base[i] + a) * eL * k[e] / (base[cause[e]] + x[lc]) : k[e] * eL;
+        for (auto [p, lc] : internal[j]) {
+          double g = in_elastic[p] ? (base[i] + a) * eL * k[p] / (base[in_cause[p]] + x[lc]) : k[p] * eL;
           trip.emplace_back(j, lc, -g * mult);
         }
       }

@@ -144,7 +144,10 @@ LearnReport learn(const Graph& structure, const History& h, const LearnOptions& 
     for (const auto& c : cs) {
       Edge* e;
       if (c.edge == SIZE_MAX) {
-        g.edges.push_back(Edge{c.cause, effect.name, EdgeKind::linear});
+        Edge fresh;
+        fresh.cause = c.cause;
+        fresh.effect = effect.name;
+        g.edges.push_back(fresh);
         e = &g.edges.back();
         ++rep.discovered;
       } else {

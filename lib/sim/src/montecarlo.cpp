@@ -35,16 +35,21 @@ double DrawSource::uniform() {
 }
 
 double DrawSource::normal() {
+  // Marsaglia's polar method: two normals per accepted pair, no trigonometry.
   if (have_spare_) {
     have_spare_ = false;
     return spare_;
   }
-  double u1 = uniform(), u2 = uniform();
-  if (u1 < 1e-300) u1 = 1e-300;
-  double r = std::sqrt(-2 * std::log(u1)), th = 2 * M_PI * u2;
-  spare_ = r * std::sin(th);
+  double u, v, s;
+  do {
+    u = 2 * uniform() - 1;
+    v = 2 * uniform() - 1;
+    s = u * u + v * v;
+  } while (s >= 1 || s == 0);
+  double f = std::sqrt(-2 * std::log(s) / s);
+  spare_ = v * f;
   have_spare_ = true;
-  return r * std::cos(th);
+  return u * f;
 }
 
 McResult monte_carlo(const Engine& engine, const Graph& g, const std::vector<Intervention>& set, const McOptions& opt) {

@@ -59,7 +59,7 @@ Waterfall waterfall_by_causes(const Engine& engine, const std::vector<Interventi
       w.bars.push_back({I.names[c], by_cause[c]});
       sum += by_cause[c];
     }
-    if (iv || std::fabs(w.total - sum) > 0) w.bars.push_back({iv ? "intervention on " + target : "bounds", w.total - sum});
+    if (iv || std::fabs(w.total - sum) > 0) w.bars.push_back({iv ? "intervention on " + target : "residual (bounds, rounding)", w.total - sum});
   } else {
     w.bars.push_back({"intervention on " + target, w.total});
   }
