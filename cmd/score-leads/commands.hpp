@@ -25,6 +25,9 @@ struct TrainFlags {
   std::string select = "holdout_auc";
   std::string calibration = "platt";
   int trees = 0;
+  double l2 = 1.0;
+  int linear_bins = 10;
+  int tree_bins = 64;
 };
 void add_train_flags(CLI::App& c, TrainFlags& f);
 opskit::leads::TrainOptions train_options(const TrainFlags& f, const opskit::app::Context& ctx);

@@ -38,6 +38,10 @@ void add_train_flags(CLI::App& c, TrainFlags& f) {
                              "holdout_average_precision"}));
   c.add_option("--calibration", f.calibration, "platt or isotonic")->check(CLI::IsMember({"platt", "isotonic"}));
   c.add_option("--trees", f.trees, "Boosting rounds for gbdt (default 200)")->check(CLI::Range(1, 5000));
+  c.add_option("--l2", f.l2, "L2 penalty of the linear model (default 1)")->check(CLI::Range(1e-6, 1e6));
+  c.add_option("--linear-bins", f.linear_bins, "Quantile bins per numeric input, linear model (default 10)")
+      ->check(CLI::Range(2, 250));
+  c.add_option("--tree-bins", f.tree_bins, "Quantile bins per numeric input, trees (default 64)")->check(CLI::Range(2, 250));
 }
 
 leads::TrainOptions train_options(const TrainFlags& f, const app::Context& ctx) {
@@ -51,6 +55,9 @@ leads::TrainOptions train_options(const TrainFlags& f, const app::Context& ctx) 
   o.calibration = f.calibration;
   o.seed = ctx.random.seed();
   if (f.trees) o.gbdt.trees = f.trees;
+  o.linear.l2 = f.l2;
+  o.linear_bins = f.linear_bins;
+  o.tree_bins = f.tree_bins;
   if (o.folds <= 1 && o.holdout <= 0 && o.kinds.size() > 1)
     throw UsageError("choosing between models needs --folds >= 2 or --holdout > 0");
   return o;

@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "core/hash.hpp"
+#include "core/text.hpp"
 #include "leads/dataset.hpp"
 #include "leads/metrics.hpp"
 
@@ -22,7 +23,7 @@ struct TrainCmd {
 };
 
 struct EvalCmd {
-  std::string file, spec, input_format, model_file;
+  std::string file, spec, input_format, model_file, folds_file;
   TrainFlags flags;
   int bins = 10;
 };
@@ -150,6 +151,12 @@ int run_evaluate(const EvalCmd& o, app::Context& ctx) {
   opts.fit_final = false;
   auto src = leads::open_source(o.file, spec, o.input_format);
   auto data = leads::read_dataset(*src, spec, ctx.clock.now_unix());
+  if (!o.folds_file.empty() && opts.folds > 1) {
+    // The fold of every row, so other tools can be compared on the same folds.
+    std::string text;
+    for (int f : leads::stratified_folds(data.target, opts.folds, opts.seed)) text += std::to_string(f) + "\n";
+    text::write_file_atomic(o.folds_file, text);
+  }
   auto result = leads::train(spec, data, opts, "", "");
   {
     auto cols = kMetricColumns;
@@ -202,6 +209,7 @@ void register_training(app::Tool& tool) {
              c.add_option("--model-file", e->model_file, "Evaluate this model file on FILE instead of training");
              c.add_option("--input-format", e->input_format, "csv or jsonl (default: by extension)")
                  ->check(CLI::IsMember({"csv", "jsonl"}));
+             c.add_option("--folds-file", e->folds_file, "Write each row's cross-validation fold to this file");
              c.add_option("--bins", e->bins, "Rows of the calibration and lift tables")->check(CLI::Range(2, 100));
              add_train_flags(c, e->flags);
            },

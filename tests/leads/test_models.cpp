@@ -40,7 +40,13 @@ FeatureSpec synthetic_spec() {
   FeatureSpec s;
   s.name = "synthetic";
   s.target_column = "won";
-  s.features = {{"x0", FeatureType::numeric}, {"x1", FeatureType::numeric}, {"c", FeatureType::categorical}};
+  for (auto [column, type] : {std::pair{"x0", FeatureType::numeric}, std::pair{"x1", FeatureType::numeric},
+                              std::pair{"c", FeatureType::categorical}}) {
+    FeatureDef d;
+    d.column = column;
+    d.type = type;
+    s.features.push_back(d);
+  }
   return s;
 }
 

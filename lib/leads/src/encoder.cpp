@@ -48,27 +48,28 @@ std::vector<double> quantile_cuts(std::vector<double> v, int bins) {
   std::vector<double> cuts;
   if (v.empty()) return cuts;
   std::sort(v.begin(), v.end());
-  // Distinct values with counts; a cut goes midway between two distinct values.
+  // Distinct values with counts.
   std::vector<std::pair<double, size_t>> distinct;
   for (double x : v) {
     if (distinct.empty() || distinct.back().first != x) distinct.push_back({x, 0});
     distinct.back().second++;
   }
-  const double n = double(v.size());
-  if (int(distinct.size()) <= bins) {
-    for (size_t i = 0; i + 1 < distinct.size(); ++i) cuts.push_back((distinct[i].first + distinct[i + 1].first) / 2);
-    return cuts;
+  if (distinct.size() < 2) return cuts;
+  // Quantile cuts (linear interpolation between order statistics); a value
+  // equal to a cut starts the next bin. A value below the training minimum
+  // falls in a bin no training row used, whose weight stays neutral.
+  const size_t count = v.size();
+  for (int k = 1; k < bins; ++k) {
+    double pos = double(k) * double(count - 1) / bins;
+    size_t lo = size_t(pos);
+    size_t hi = std::min(lo + 1, count - 1);
+    double q = v[lo] + (v[hi] - v[lo]) * (pos - double(lo));
+    if (cuts.empty() || q > cuts.back()) cuts.push_back(q);
   }
-  size_t cum = 0;
-  int next = 1;
-  for (size_t i = 0; i + 1 < distinct.size(); ++i) {
-    cum += distinct[i].second;
-    if (cum >= next * n / bins) {
-      cuts.push_back((distinct[i].first + distinct[i + 1].first) / 2);
-      while (next < bins && cum >= next * n / bins) ++next;
-      if (next >= bins) break;
-    }
-  }
+  // A dominant smallest value leaves every cut at the minimum: split it off.
+  bool splits = false;
+  for (double c : cuts) splits |= c > distinct.front().first;
+  if (!splits) cuts.push_back((distinct[0].first + distinct[1].first) / 2);
   return cuts;
 }
 

@@ -32,11 +32,24 @@ LinearModel LinearModel::fit(const std::vector<uint8_t>& codes, size_t n, const 
   double rate = std::clamp(pos / std::max<double>(1, rows.size()), 1e-6, 1 - 1e-6);
   beta[p] = std::log(rate / (1 - rate));
   std::vector<size_t> active(w);
-  double prev_loss = INFINITY;
+  // Penalised negative log-likelihood at b.
+  auto objective = [&](const Eigen::VectorXd& b) {
+    double loss = 0;
+    for (size_t r : rows) {
+      const uint8_t* x = codes.data() + r * w;
+      double z = b[p];
+      for (size_t i = 0; i < w; ++i) z += b[m.offsets_[i] + x[i]];
+      // log(1 + e^z) - y z, computed without overflow.
+      double soft = z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z));
+      loss += soft - (y[r] == 1 ? z : 0.0);
+    }
+    for (size_t j = 0; j < p; ++j) loss += 0.5 * o.l2 * b[j] * b[j];
+    return loss;
+  };
+  double loss = objective(beta);
   for (int it = 0; it < o.max_iterations; ++it) {
     Eigen::MatrixXd H = Eigen::MatrixXd::Zero(p + 1, p + 1);
     Eigen::VectorXd g = Eigen::VectorXd::Zero(p + 1);
-    double loss = 0;
     for (size_t r : rows) {
       const uint8_t* x = codes.data() + r * w;
       double z = beta[p];
@@ -45,33 +58,35 @@ LinearModel LinearModel::fit(const std::vector<uint8_t>& codes, size_t n, const 
         z += beta[active[i]];
       }
       double pr = 1 / (1 + std::exp(-z));
-      double yi = y[r] == 1 ? 1.0 : 0.0;
-      loss += yi ? -std::log(std::max(pr, 1e-300)) : -std::log(std::max(1 - pr, 1e-300));
-      double gi = pr - yi, hi = std::max(pr * (1 - pr), 1e-12);
+      double gi = pr - (y[r] == 1 ? 1.0 : 0.0), hi = std::max(pr * (1 - pr), 1e-12);
       g[p] += gi;
       H(p, p) += hi;
       for (size_t a = 0; a < w; ++a) {
         g[active[a]] += gi;
-        H(active[a], p) += hi;
+        H(p, active[a]) += hi;  // row p is below every code row: lower triangle
         for (size_t b = 0; b <= a; ++b) H(active[a], active[b]) += hi;
       }
     }
-    // Symmetrise (only the lower triangle by active order was filled).
-    for (size_t a = 0; a <= p; ++a)
-      for (size_t b = 0; b < a; ++b) {
-        double s = H(a, b) + H(b, a);
-        if (a != b) H(a, b) = H(b, a) = s;
-      }
     for (size_t j = 0; j < p; ++j) {
       H(j, j) += o.l2;
       g[j] += o.l2 * beta[j];
-      loss += 0.5 * o.l2 * beta[j] * beta[j];
     }
-    Eigen::VectorXd step = H.ldlt().solve(g);
+    // Only the lower triangle is filled; LDLT reads exactly that.
+    Eigen::VectorXd step = H.selfadjointView<Eigen::Lower>().ldlt().solve(g);
     if (!step.allFinite()) throw InternalError("logistic regression: singular system");
-    beta -= step;
-    if (std::abs(prev_loss - loss) < o.tolerance * std::max(1.0, std::abs(loss)) && step.cwiseAbs().maxCoeff() < 1e-6) break;
-    prev_loss = loss;
+    // Backtracking: Newton steps can overshoot far from the optimum.
+    double t = 1, next = 0;
+    Eigen::VectorXd candidate;
+    for (int half = 0; half < 30; ++half, t /= 2) {
+      candidate = beta - t * step;
+      next = objective(candidate);
+      if (next <= loss) break;
+    }
+    if (!(next <= loss)) break;
+    beta = candidate;
+    double gain = loss - next;
+    loss = next;
+    if (gain < o.tolerance * std::max(1.0, loss)) break;
   }
   m.bias_ = beta[p];
   m.weights_.assign(beta.data(), beta.data() + p);
