@@ -20,10 +20,12 @@ class BulkLeadWriter : public Repository::LeadWriter {
   BulkLeadWriter(store::Session& s, bool scored) {
     store::BulkSpec spec;
     spec.table = "leads";
+    // One column list for both writers: the PostgreSQL bulk path keeps one
+    // staging table per target table and session, shaped by its first use.
     spec.columns = kLeadColumns;
+    spec.columns.insert(spec.columns.end(), kScoreColumns.begin(), kScoreColumns.end());
     spec.conflict = {"external_id"};
     if (scored) {
-      spec.columns.insert(spec.columns.end(), kScoreColumns.begin(), kScoreColumns.end());
       spec.update = {"fields", "fields_hash", "source"};
       spec.update.insert(spec.update.end(), kScoreColumns.begin(), kScoreColumns.end());
     } else {
@@ -33,7 +35,7 @@ class BulkLeadWriter : public Repository::LeadWriter {
   }
   void add(const LeadRecord& l, const std::string& at) override {
     bulk_->add({l.external_id, l.fields.dump(), l.fields_hash, outcome_value(l), text_or_null(l.occurred_at), l.source, at,
-                std::string("new")});
+                std::string("new"), nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
   }
   void add_scored(const LeadRecord& l, const LeadScore& s, const std::string& at) override {
     bulk_->add({l.external_id, l.fields.dump(), l.fields_hash, outcome_value(l), text_or_null(l.occurred_at), l.source, at,
