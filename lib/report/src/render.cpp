@@ -194,6 +194,13 @@ json template_view(const json& doc, OutputFormat format) {
     for (auto& f : s.value("facts", json::array())) facts.push_back({{"label", f["label"]}, {"value", display(f["value"])}});
     out["facts"] = facts;
     out["has_facts"] = !facts.empty();
+    if (format == OutputFormat::md) {
+      std::string md;
+      for (auto& f : facts)
+        md += (md.empty() ? "" : "\n") + std::string("- **") + markdown_escape(f["label"].get<std::string>()) + "**: " +
+              markdown_escape(f["value"].get<std::string>());
+      out["md_facts"] = md;
+    }
     const bool has_table = s.contains("table") && !s["table"]["rows"].empty();
     out["has_table"] = has_table;
     out["empty"] = s.contains("table") && s["table"]["rows"].empty();
@@ -212,7 +219,11 @@ json template_view(const json& doc, OutputFormat format) {
       out["rows"] = rows;
       out["row_count"] = rows.size();
       if (format == OutputFormat::text) out["text_table"] = text_table(s["table"]);
-      if (format == OutputFormat::md) out["md_table"] = md_table(s["table"]);
+      if (format == OutputFormat::md) {
+        std::string t = md_table(s["table"]);
+        if (!t.empty() && t.back() == '\n') t.pop_back();  // the template places the blank lines
+        out["md_table"] = t;
+      }
       if (format == OutputFormat::html || format == OutputFormat::pdf) {
         std::string svg = render_chart_svg(s, out["table_id"].get<std::string>());
         out["has_chart"] = !svg.empty();
