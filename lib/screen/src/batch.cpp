@@ -138,7 +138,7 @@ void write_matches(Screener& screener, Repository& repo, const Subject& s, const
     r.entity_uid = m.uid;
     r.entity_name = m.entity_name;
     r.matched_name = m.matched_name;
-    r.score = m.score;
+    r.score = std::round(m.score * 10) / 10;
     r.status = status_text(status_for(m.score, screener.thresholds()));
     r.explanation = screener.explanation_json(m);
     r.list_version = screener.version_of(m.list);

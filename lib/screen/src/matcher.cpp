@@ -368,7 +368,9 @@ struct Matcher::Impl {
       if (q.family && q.family == l.family) best = {0.95, "variant", 0};
       else if (q.id >= 0 && mined.count(pair_key(static_cast<uint32_t>(q.id), static_cast<uint32_t>(lid))))
         best = {0.93, "variant", 0};
-      if (best.value == 0 && l.phon.size() >= 3 && q.phon == l.phon && q.text.size() >= 4 && ltext.size() >= 4)
+      // Phonetic keys drop vowels: only for parts of nearly the same length (not Putin / Potanin).
+      if (best.value == 0 && l.phon.size() >= 3 && q.phon == l.phon && q.text.size() >= 4 && ltext.size() >= 4 &&
+          std::abs(static_cast<long>(q.text.size()) - static_cast<long>(ltext.size())) <= 1)
         best = {0.85, "phonetic", 0};
     }
     if (best.value < 0.95 && collapse_doubles(q.text) == collapse_doubles(ltext)) return {0.95, "variant", 0};
@@ -613,7 +615,10 @@ std::vector<Match> Matcher::match(const Query& q, const MatchOptions& options) {
     return mt;
   };
   if (!q.identifier.empty()) {
-    auto it = m.identifiers.find(id_key(q.identifier));
+    // "IMO 9187629" and "9187629" are the same identifier.
+    std::string k = id_key(q.identifier);
+    auto it = m.identifiers.find(k);
+    if (it == m.identifiers.end() && k.rfind("IMO", 0) == 0) it = m.identifiers.find(k.substr(3));
     if (it != m.identifiers.end())
       for (uint32_t e : it->second) {
         Match mt = make(e, UINT32_MAX, 100);
