@@ -157,10 +157,12 @@ int run_score(const ScoreCmd& o, app::Context& ctx) {
   // Drift against the training distribution.
   auto thresholds = drift_thresholds(ctx);
   auto report = scorer.drift().report(thresholds);
+  const int64_t min_rows = ctx.config.get_int("leads.drift.min_rows", 200);
   std::vector<leads::DriftRow> rows;
   for (const auto& d : report) {
     rows.push_back({d.input, d.level, d.psi, int64_t(scorer.drift().rows())});
-    if (d.level != "stable" && scorer.drift().rows() > 0)
+    // Small batches give noisy PSI: they are recorded, but only larger ones warn.
+    if (d.level != "stable" && int64_t(scorer.drift().rows()) >= min_rows)
       ctx.log.warn("input distribution drifted since training",
                    {{"feature", d.input}, {"psi", std::to_string(d.psi)}, {"level", d.level}, {"model", model.version}});
   }

@@ -22,10 +22,16 @@ echo "== train on the stored leads, choose by holdout AUC, promote"
 "$bin/score-leads" models list "${common[@]}"
 
 echo "== score new leads with the three main reasons (written back to leads)"
-"$bin/score-leads" score "$here/new_leads.csv" "${common[@]}" --format csv | head -6
+scores=$(mktemp)
+"$bin/score-leads" score "$here/new_leads.csv" "${common[@]}" --format csv >"$scores"
+head -6 "$scores"
+rm -f "$scores"
 
-echo "== a second run changes nothing (idempotent)"
-"$bin/score-leads" score "${common[@]}" --format csv | wc -l
+echo "== score the stored leads that are new or changed (the imported history)"
+"$bin/score-leads" score "${common[@]}" --format csv --quiet | wc -l
+
+echo "== a second run finds nothing left to score (idempotent)"
+"$bin/score-leads" score "${common[@]}" --format csv --quiet | wc -l
 
 echo "== RFM segments of customers from their orders"
 "$bin/score-leads" segment "$here/orders.csv" -k 4 "${common[@]}"
