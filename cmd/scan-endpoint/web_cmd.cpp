@@ -94,7 +94,7 @@ int run_grade(const GradeOptions& o, app::Context& ctx) {
 struct UrlOptions {
   std::vector<std::string> urls, headers, resolve;
   std::string targets, ca_file;
-  int concurrency = 64, per_host = 6, retries = 1, max_redirects = 10;
+  int concurrency = 64, per_host = 2, retries = 1, max_redirects = 10;
   double rate = 0, connect_timeout = 5, timeout = 10, target_timeout = 60;
   bool no_tls = false, no_exposure = false, no_legacy_tls = false;
   GateOptions gate;
@@ -207,7 +207,7 @@ void register_web(app::Tool& tool) {
              c.add_option("--targets", url->targets, "File of targets: one URL per line, or YAML with per-target options");
              c.add_option("--header,-H", url->headers, "Extra request header for every target ('Name: value'); repeatable");
              c.add_option("--concurrency", url->concurrency, "Requests in flight overall (default 64)");
-             c.add_option("--per-host", url->per_host, "Requests in flight per host (default 6)");
+             c.add_option("--per-host", url->per_host, "Requests in flight per host (default 2)");
              c.add_option("--rate", url->rate, "Requests per second per host (default: no limit)");
              c.add_option("--connect-timeout", url->connect_timeout, "Seconds to connect (default 5)");
              c.add_option("--timeout", url->timeout, "Seconds per request (default 10)");

@@ -85,13 +85,20 @@ class CurlTransport : public HttpTransport {
     curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
     if (o.max_host_connections) curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, o.max_host_connections);
     if (o.max_total_connections) curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, o.max_total_connections);
-    for (const auto& r : o.resolve) resolve_ = curl_slist_append(resolve_, r.c_str());
+    // Per host:port, so a transfer loads only its own entry (curl parses the
+    // whole list for every transfer).
+    for (const auto& r : o.resolve) {
+      auto last = r.rfind(':');
+      if (last == std::string::npos) continue;
+      std::string key = text::lower(r.substr(0, last));
+      resolve_[key] = curl_slist_append(resolve_[key], r.c_str());
+    }
   }
   ~CurlTransport() override {
     for (auto& [id, t] : transfers_) release(*t);
     curl_multi_cleanup(multi_);
     curl_share_cleanup(share_);
-    curl_slist_free_all(resolve_);
+    for (auto& [k, list] : resolve_) curl_slist_free_all(list);
   }
 
   void start(uint64_t id, const HttpRequest& req) override {
@@ -123,7 +130,11 @@ class CurlTransport : public HttpTransport {
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
     curl_easy_setopt(e, CURLOPT_CERTINFO, 0L);
     if (!options_.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, options_.ca_file.c_str());
-    if (resolve_) curl_easy_setopt(e, CURLOPT_RESOLVE, resolve_);
+    Url u;
+    if (!resolve_.empty() && parse_url(req.url, u)) {
+      auto it = resolve_.find(u.host + ":" + std::to_string(u.port));
+      if (it != resolve_.end()) curl_easy_setopt(e, CURLOPT_RESOLVE, it->second);
+    }
     if (req.head_only) curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
     for (const auto& h : req.headers) t->headers = curl_slist_append(t->headers, h.c_str());
     if (t->headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
@@ -189,7 +200,7 @@ class CurlTransport : public HttpTransport {
   CurlOptions options_;
   CURLM* multi_ = nullptr;
   CURLSH* share_ = nullptr;
-  curl_slist* resolve_ = nullptr;
+  std::unordered_map<std::string, curl_slist*> resolve_;
   std::unordered_map<uint64_t, std::unique_ptr<Transfer>> transfers_;
 };
 

@@ -31,6 +31,56 @@ struct Job {
   int attempt = 0;
   double not_before = 0;
   size_t check = 0;  // exposure check index (or extra path index beyond the table)
+  std::string host;  // host:port, the unit of the per-host caps
+};
+
+std::string host_key_of(const std::string& url);
+
+Job make_job(size_t target, Kind kind, std::string url, size_t check = 0) {
+  Job j;
+  j.target = target;
+  j.kind = kind;
+  j.url = std::move(url);
+  j.check = check;
+  return j;
+}
+
+// Waiting jobs, one queue per host:port, visited in first-seen order, so the
+// loop never rescans jobs whose host is at its cap.
+class JobQueue {
+ public:
+  void push_back(Job j) {
+    auto& q = bucket(j);
+    q.push_back(std::move(j));
+    ++size_;
+  }
+  void push_front(Job j) {
+    auto& q = bucket(j);
+    q.push_front(std::move(j));
+    ++size_;
+  }
+  bool empty() const { return size_ == 0; }
+  std::vector<std::pair<std::string, std::deque<Job>>>& hosts() { return hosts_; }
+  void popped() { --size_; }
+  template <class Pred>
+  void drop_if(Pred pred) {
+    for (auto& [h, q] : hosts_) {
+      size_t before = q.size();
+      q.erase(std::remove_if(q.begin(), q.end(), pred), q.end());
+      size_ -= before - q.size();
+    }
+  }
+
+ private:
+  std::deque<Job>& bucket(Job& j) {
+    if (j.host.empty()) j.host = host_key_of(j.url);
+    auto [it, fresh] = index_.emplace(j.host, hosts_.size());
+    if (fresh) hosts_.emplace_back(j.host, std::deque<Job>{});
+    return hosts_[it->second].second;
+  }
+  std::vector<std::pair<std::string, std::deque<Job>>> hosts_;
+  std::unordered_map<std::string, size_t> index_;
+  size_t size_ = 0;
 };
 
 struct Chain {
@@ -56,6 +106,11 @@ struct State {
 };
 
 std::string host_key(const Url& u) { return u.host + ":" + std::to_string(u.port); }
+std::string host_key_of(const std::string& url) {
+  Url u;
+  parse_url(url, u);
+  return host_key(u);
+}
 
 bool transient(const std::string& error) {
   return error.starts_with("connect") || error.starts_with("timeout") || error.starts_with("protocol") ||
@@ -181,7 +236,7 @@ std::vector<EndpointResult> scan_targets(const TargetList& list, const AllowList
   std::vector<State> states(list.targets.size());
   std::vector<EndpointResult> out;
   std::mt19937_64 rng(opt.seed);
-  std::deque<Job> queue;
+  JobQueue queue;
   std::unordered_map<uint64_t, Job> running;
   std::unordered_map<std::string, size_t> host_inflight;
   std::unordered_map<std::string, double> host_last_start;
@@ -210,7 +265,7 @@ std::vector<EndpointResult> scan_targets(const TargetList& list, const AllowList
     s.result.expect_grade = s.target->expect_grade;
     s.result.where = s.target->where;
     s.started = t0;
-    s.deadline = t0 + opt.target_timeout_ms / 1000.0;
+    s.deadline = 1e300;  // set when the target's first request starts
     if (!parse_url(s.target->url, s.url)) {
       s.result.status = "invalid";
       s.result.error = "not an absolute http(s) URL";
@@ -225,14 +280,14 @@ std::vector<EndpointResult> scan_targets(const TargetList& list, const AllowList
       s.finished = true;
       continue;
     }
-    queue.push_back({i, Kind::main, s.url.str()});
+    queue.push_back(make_job(i, Kind::main, s.url.str()));
     s.pending = 1;
     std::string http_url = s.target->http_url;
     if (http_url.empty() && s.url.scheme == "https" && s.url.port == 443) http_url = "http://" + s.url.host + "/";
     Url hu;
     if (!http_url.empty() && parse_url(http_url, hu) && hu.scheme == "http") {
       s.want_http = true;
-      queue.push_back({i, Kind::http, hu.str()});
+      queue.push_back(make_job(i, Kind::http, hu.str()));
       ++s.pending;
     }
     if (opt.tls && s.url.scheme == "https") {
@@ -258,8 +313,10 @@ std::vector<EndpointResult> scan_targets(const TargetList& list, const AllowList
 
   auto start_job = [&](Job job) {
     State& s = states[job.target];
-    Url u;
-    parse_url(job.url, u);
+    if (s.deadline > 1e299) {
+      s.started = now_s();
+      s.deadline = s.started + opt.target_timeout_ms / 1000.0;
+    }
     HttpRequest req;
     req.url = job.url;
     req.connect_timeout_ms = opt.connect_timeout_ms;
@@ -268,9 +325,8 @@ std::vector<EndpointResult> scan_targets(const TargetList& list, const AllowList
     req.body_limit = job.kind == Kind::main || job.kind == Kind::http ? opt.body_limit : opt.probe_limit;
     if (job.kind == Kind::main) req.headers.push_back("Origin: " + opt.origin);
     uint64_t id = next_id++;
-    std::string hk = host_key(u);
-    ++host_inflight[hk];
-    host_last_start[hk] = now_s();
+    ++host_inflight[job.host];
+    host_last_start[job.host] = now_s();
     s.inflight.insert(id);
     running[id] = job;
     transport.start(id, req);
@@ -291,13 +347,13 @@ std::vector<EndpointResult> scan_targets(const TargetList& list, const AllowList
     char name[40];
     std::snprintf(name, sizeof name, "/scan-endpoint-%016llx.html", static_cast<unsigned long long>(rng()));
     s.soft404_done = false;
-    queue.push_back({i, Kind::soft404, s.url.origin() + name});
+    queue.push_back(make_job(i, Kind::soft404, s.url.origin() + name));
     ++s.pending;
     size_t n = exposure_checks().size() + s.target->paths.size();
     for (size_t c = 0; c < n; ++c) {
       std::string path = c < exposure_checks().size() ? exposure_checks()[c].path : s.target->paths[c - exposure_checks().size()];
       if (path.empty() || path[0] != '/') path = "/" + path;
-      queue.push_back({i, Kind::exposure, s.url.origin() + path, 0, 0, c});
+      queue.push_back(make_job(i, Kind::exposure, s.url.origin() + path, c));
       ++s.pending;
     }
   };
@@ -348,7 +404,7 @@ std::vector<EndpointResult> scan_targets(const TargetList& list, const AllowList
           chain.off_allow_list = true;
           chain.done = true;
         } else {
-          queue.push_back({job.target, job.kind, nu.str()});
+          queue.push_back(make_job(job.target, job.kind, nu.str()));
           return;  // the job continues with the next hop; pending unchanged
         }
       } else {
@@ -368,47 +424,41 @@ std::vector<EndpointResult> scan_targets(const TargetList& list, const AllowList
     finish_job(s);
   };
 
-  auto eligible = [&](const Job& j, double now) {
-    if (j.not_before > now) return false;
-    Url u;
-    parse_url(j.url, u);
-    std::string hk = host_key(u);
-    if (host_inflight[hk] >= opt.per_host) return false;
-    if (opt.per_host_rate > 0) {
-      auto it = host_last_start.find(hk);
-      if (it != host_last_start.end() && now - it->second < 1.0 / opt.per_host_rate) return false;
-    }
-    return true;
-  };
-
+  double next_deadline_check = 0;
   while (!queue.empty() || transport.in_flight() > 0) {
     double now = now_s();
     // Targets past their deadline: cancel what is in flight, drop what waits.
-    for (auto& s : states) {
-      if (s.finished || s.timed_out || now < s.deadline || (!s.pending && s.inflight.empty())) continue;
-      s.timed_out = true;
-      for (uint64_t id : s.inflight) {
-        transport.cancel(id);
-        auto it = running.find(id);
-        if (it != running.end()) {
-          Url u;
-          parse_url(it->second.url, u);
-          --host_inflight[host_key(u)];
-          running.erase(it);
+    if (now >= next_deadline_check) {
+      next_deadline_check = now + 0.1;
+      bool any = false;
+      for (auto& s : states) {
+        if (s.finished || s.timed_out || now < s.deadline || (!s.pending && s.inflight.empty())) continue;
+        s.timed_out = any = true;
+        for (uint64_t id : s.inflight) {
+          transport.cancel(id);
+          auto it = running.find(id);
+          if (it != running.end()) {
+            --host_inflight[it->second.host];
+            running.erase(it);
+          }
         }
+        s.inflight.clear();
+        s.pending = 0;
       }
-      s.inflight.clear();
-      s.pending = 0;
+      if (any) queue.drop_if([&](const Job& j) { return states[j.target].timed_out; });
     }
-    queue.erase(std::remove_if(queue.begin(), queue.end(), [&](const Job& j) { return states[j.target].timed_out; }),
-                queue.end());
-    for (auto it = queue.begin(); it != queue.end() && transport.in_flight() < opt.concurrency;) {
-      if (eligible(*it, now)) {
-        Job j = *it;
-        it = queue.erase(it);
+    for (auto& [host, q] : queue.hosts()) {
+      if (transport.in_flight() >= opt.concurrency) break;
+      while (!q.empty() && transport.in_flight() < opt.concurrency && host_inflight[host] < opt.per_host &&
+             q.front().not_before <= now) {
+        if (opt.per_host_rate > 0) {
+          auto it = host_last_start.find(host);
+          if (it != host_last_start.end() && now - it->second < 1.0 / opt.per_host_rate) break;
+        }
+        Job j = std::move(q.front());
+        q.pop_front();
+        queue.popped();
         start_job(j);
-      } else {
-        ++it;
       }
     }
     if (transport.in_flight() == 0) {
@@ -419,11 +469,9 @@ std::vector<EndpointResult> scan_targets(const TargetList& list, const AllowList
     for (auto& [id, resp] : transport.poll(20)) {
       auto it = running.find(id);
       if (it == running.end()) continue;
-      Job job = it->second;
+      Job job = std::move(it->second);
       running.erase(it);
-      Url u;
-      parse_url(job.url, u);
-      --host_inflight[host_key(u)];
+      --host_inflight[job.host];
       states[job.target].inflight.erase(id);
       on_response(job, std::move(resp));
     }

@@ -12,7 +12,10 @@
 
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <tuple>
 
 namespace opskit::scan {
 namespace {
@@ -67,21 +70,31 @@ struct Handshake {
   }
 };
 
-std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> make_ctx(int version, const TlsOptions& opt) {
-  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
-  if (!ctx) return ctx;
+// One SSL_CTX per (version, CA file) for the whole process: creating one
+// costs milliseconds under OpenSSL 3 and SSL_new on a shared context is
+// thread-safe, so every probe thread reuses them.
+SSL_CTX* make_ctx(int version, const TlsOptions& opt, int max_version = 0) {
+  static std::mutex mu;
+  static std::map<std::tuple<int, int, std::string>, SSL_CTX*> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  auto key = std::make_tuple(version, max_version, opt.ca_file);
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (!ctx) return nullptr;
   if (version) {
-    SSL_CTX_set_min_proto_version(ctx.get(), version);
-    SSL_CTX_set_max_proto_version(ctx.get(), version);
+    SSL_CTX_set_min_proto_version(ctx, version);
+    SSL_CTX_set_max_proto_version(ctx, max_version ? max_version : version);
   }
   if (version == TLS1_VERSION || version == TLS1_1_VERSION) {
     // Legacy probes: allow what OpenSSL's default security level forbids.
-    SSL_CTX_set_security_level(ctx.get(), 0);
-    SSL_CTX_set_cipher_list(ctx.get(), "ALL:@SECLEVEL=0");
+    SSL_CTX_set_security_level(ctx, 0);
+    SSL_CTX_set_cipher_list(ctx, "ALL:@SECLEVEL=0");
   }
-  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_NONE, nullptr);  // we read the verdict, we never abort on it
-  if (!opt.ca_file.empty()) SSL_CTX_load_verify_locations(ctx.get(), opt.ca_file.c_str(), nullptr);
-  else SSL_CTX_set_default_verify_paths(ctx.get());
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);  // we read the verdict, we never abort on it
+  if (!opt.ca_file.empty()) SSL_CTX_load_verify_locations(ctx, opt.ca_file.c_str(), nullptr);
+  else SSL_CTX_set_default_verify_paths(ctx);
+  cache[key] = ctx;
   return ctx;
 }
 
@@ -165,9 +178,8 @@ TlsReport probe_tls(const std::string& connect_host, int port, const std::string
   std::string first_error;
   for (auto [name, v] : versions) {
     if (!opt.probe_legacy && (v == TLS1_VERSION || v == TLS1_1_VERSION)) continue;
-    auto ctx = make_ctx(v, opt);
     Handshake h;
-    handshake(h, ctx.get(), connect_host, port, sni, opt.timeout_ms);
+    handshake(h, make_ctx(v, opt), connect_host, port, sni, opt.timeout_ms);
     r.offered[name] = h.ok;
     if (h.ok) r.reachable = true;
     else if (first_error.empty()) first_error = h.error;
@@ -182,14 +194,15 @@ TlsReport probe_tls(const std::string& connect_host, int port, const std::string
     return r;
   }
   // The negotiated session as a default client sees it, with the certificate.
-  auto ctx = make_ctx(0, opt);
   Handshake h;
-  handshake(h, ctx.get(), connect_host, port, sni, opt.timeout_ms);
+  handshake(h, make_ctx(0, opt), connect_host, port, sni, opt.timeout_ms);
   if (!h.ok) {
     // Only legacy versions answer: look at them with the lowered level.
-    ctx = make_ctx(TLS1_VERSION, opt);
-    SSL_CTX_set_max_proto_version(ctx.get(), TLS1_1_VERSION);
-    handshake(h, ctx.get(), connect_host, port, sni, opt.timeout_ms);
+    Handshake legacy;
+    handshake(legacy, make_ctx(TLS1_VERSION, opt, TLS1_1_VERSION), connect_host, port, sni, opt.timeout_ms);
+    std::swap(h.ok, legacy.ok);
+    std::swap(h.fd, legacy.fd);
+    std::swap(h.ssl, legacy.ssl);
   }
   if (!h.ok) return r;
   SSL* ssl = h.ssl.get();

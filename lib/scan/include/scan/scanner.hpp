@@ -60,7 +60,7 @@ struct AllowList {
 
 struct ScanOptions {
   size_t concurrency = 64;        // requests in flight overall
-  size_t per_host = 6;            // requests in flight per host:port
+  size_t per_host = 2;            // requests in flight per host:port (keep-alive reuse beats more handshakes)
   double per_host_rate = 0;       // requests per second per host:port, 0 = no limit
   long connect_timeout_ms = 5000;
   long request_timeout_ms = 10000;
