@@ -1,6 +1,7 @@
 // score-leads import | score | speed
 #include <chrono>
 #include <cmath>
+#include <fstream>
 #include <memory>
 
 #include "commands.hpp"
@@ -21,7 +22,7 @@ struct ImportCmd {
 };
 
 struct ScoreCmd {
-  std::string file, input_format, model, model_file, source;
+  std::string file, input_format, model, model_file, source, output;
   int reasons = 3;
   bool all = false;
 };
@@ -95,7 +96,13 @@ int run_score(const ScoreCmd& o, app::Context& ctx) {
   leads::Scorer scorer(model, ctx.clock.now_unix(), o.reasons);
   auto at = ctx.clock.now_iso();
   int threshold = qualify_threshold(ctx);
-  RowWriter w(ctx.out, ctx.format, {"id", "score", "probability", "reasons"});
+  std::ofstream output_file;
+  if (!o.output.empty() && o.output != "-") {
+    output_file.open(o.output, std::ios::binary | std::ios::trunc);
+    if (!output_file) throw DataError(SourceLocation{o.output, 0, 0, ""}, "cannot write the output file");
+  }
+  std::ostream& out = output_file.is_open() ? static_cast<std::ostream&>(output_file) : ctx.out;
+  RowWriter w(out, ctx.format, {"id", "score", "probability", "reasons"});
   int64_t read = 0, scored = 0, other_shards = 0, qualified = 0;
   auto emit = [&](const leads::ScoredLead& s) {
     w.row({{"id", s.id},
@@ -250,6 +257,7 @@ void register_scoring(app::Tool& tool) {
                  ->check(CLI::IsMember({"csv", "jsonl"}));
              c.add_option("--source", s->source, "Source label for leads first seen in FILE");
              c.add_flag("--all", s->all, "Re-score every stored lead, not only new and changed ones");
+             c.add_option("-o,--output", s->output, "Write the scored rows to this file instead of stdout");
            },
            [s](app::Context& ctx) { return run_score(*s, ctx); });
   auto p = std::make_shared<SpeedCmd>();
