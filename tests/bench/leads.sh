@@ -21,8 +21,10 @@ run() {  # prints the command, then its output
   echo
 }
 
-run "$bin/score-leads" evaluate "$data/bank-additional-full.csv" --spec "$specs/bank-marketing.yaml" --folds 5 --holdout 0.2 --bins 5
-run "$bin/score-leads" evaluate "$data/xeducation-Leads.csv" --spec "$specs/xeducation.yaml" --folds 5 --holdout 0 --select cv_auc --bins 5
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+run "$bin/score-leads" evaluate "$data/bank-additional-full.csv" --spec "$specs/bank-marketing.yaml" --folds 5 --holdout 0.2 --bins 5 --folds-file "$tmp/bank.folds"
+run "$bin/score-leads" evaluate "$data/xeducation-Leads.csv" --spec "$specs/xeducation.yaml" --folds 5 --holdout 0 --select cv_auc --bins 5 --folds-file "$tmp/xed.folds"
 
 # Baselines: the bench may install them; the product never needs them.
 py=/usr/bin/python3
@@ -33,7 +35,7 @@ if ! $py -c 'import sklearn, xgboost' 2>/dev/null; then
   fi
 fi
 if $py -c 'import sklearn, xgboost' 2>/dev/null; then
-  run $py "$here/leads_baseline.py" "$data"
+  run $py "$here/leads_baseline.py" "$data" "$tmp/bank.folds" "$tmp/xed.folds"
 else
   echo "leads bench: python3-sklearn / python3-xgboost unavailable; baseline skipped"
 fi
@@ -42,8 +44,6 @@ fi
 run "$bin/score-leads" speed "$data/bank-additional-full.csv" --spec "$specs/bank-marketing.yaml" --repeat 20
 
 # End to end: CSV in, scores and reasons out (no database writes).
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 "$bin/opskit" db migrate --db "$tmp/b.db" >/dev/null && "$bin/opskit" tenant add bench --db "$tmp/b.db" >/dev/null
 "$bin/score-leads" train "$data/bank-additional-full.csv" --spec "$specs/bank-marketing.yaml" --models linear \
   --promote --db "$tmp/b.db" --tenant bench --quiet >/dev/null
