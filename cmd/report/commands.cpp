@@ -63,7 +63,7 @@ int run_kind(const std::string& kind, const Options& o, app::Context& ctx) {
     r.since = doc["period"]["since"];
     r.until = doc["period"]["until"];
     r.generated_at = req.now;
-    r.output = o.out.empty() ? "-" : o.out;
+    r.output = o.out.empty() ? "stdout" : o.out;
     r.bytes = static_cast<int64_t>(bytes.size());
     r.sha256 = opskit::sha256_hex(bytes);
     repo.record_report_run(r);

@@ -198,4 +198,8 @@ TEST_CASE("cli: the html opens in headless Chromium with the database's numbers"
   CHECK(shot.exit_code == 0);
   CHECK(fs::exists(artefacts + "/summary.png"));
   CHECK(shot.err.find("CONSOLE") == std::string::npos);
+  // --format pdf prints the same HTML through Chromium.
+  auto pdf = test::run_command(report_cmd(db, "audit --format pdf --out " + dir + "/audit.pdf"));
+  REQUIRE(pdf.exit_code == 0);
+  CHECK(text::read_file(dir + "/audit.pdf").rfind("%PDF-", 0) == 0);
 }
