@@ -57,7 +57,7 @@ common=(--db "$db" --tenant bench --quiet)
 
 cmd="scan-endpoint url --targets targets.txt --ca-file ca.crt --resolve ... (x$n) --format json"
 start=$(date +%s.%N)
-"$bin/scan-endpoint" url --targets targets.txt --ca-file ca.crt "${resolve[@]}" ${SCAN_BENCH_FLAGS:-} --format json "${common[@]}" > out.jsonl || true
+${SCAN_BENCH_WRAP:-} "$bin/scan-endpoint" url --targets targets.txt --ca-file ca.crt "${resolve[@]}" ${SCAN_BENCH_FLAGS:-} --format json "${common[@]}" > out.jsonl || true
 end=$(date +%s.%N)
 ok=$(grep -c '"status":"ok"' out.jsonl || true)
 secs=$(python3 -c "print(f'{$end - $start:.2f}')")

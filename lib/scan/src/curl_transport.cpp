@@ -129,7 +129,9 @@ class CurlTransport : public HttpTransport {
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
     curl_easy_setopt(e, CURLOPT_CERTINFO, 0L);
-    if (!options_.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, options_.ca_file.c_str());
+    // No CA store is loaded for requests (it would be parsed per connection).
+    curl_easy_setopt(e, CURLOPT_CAINFO, nullptr);
+    curl_easy_setopt(e, CURLOPT_CAPATH, nullptr);
     Url u;
     if (!resolve_.empty() && parse_url(req.url, u)) {
       auto it = resolve_.find(u.host + ":" + std::to_string(u.port));

@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <tuple>
+#include <vector>
 
 namespace opskit::scan {
 namespace {
@@ -173,29 +174,36 @@ void apply_tls_caps(TlsReport& r) {
 TlsReport probe_tls(const std::string& connect_host, int port, const std::string& sni, const TlsOptions& opt,
                     int64_t now_unix) {
   TlsReport r;
-  const std::pair<const char*, int> versions[] = {
-      {"TLSv1.3", TLS1_3_VERSION}, {"TLSv1.2", TLS1_2_VERSION}, {"TLSv1.1", TLS1_1_VERSION}, {"TLSv1", TLS1_VERSION}};
-  std::string first_error;
-  for (auto [name, v] : versions) {
-    if (!opt.probe_legacy && (v == TLS1_VERSION || v == TLS1_1_VERSION)) continue;
-    Handshake h;
-    handshake(h, make_ctx(v, opt), connect_host, port, sni, opt.timeout_ms);
-    r.offered[name] = h.ok;
-    if (h.ok) r.reachable = true;
-    else if (first_error.empty()) first_error = h.error;
-    if (!h.ok && (h.error == "dns" || h.error == "connect")) {
-      // Nothing listens: the other versions would fail the same way.
-      r.error = h.error;
-      return r;
-    }
+  // The session a default client negotiates comes first: it tells whether
+  // TLS 1.3 is offered (a default client asks for it) and, when it settles
+  // for 1.2, that 1.3 is not; only then are single versions probed.
+  Handshake h;
+  handshake(h, make_ctx(0, opt), connect_host, port, sni, opt.timeout_ms);
+  if (!h.ok && (h.error == "dns" || h.error == "connect")) {
+    r.error = h.error;  // nothing listens: every probe would fail the same way
+    return r;
   }
+  std::string first_error = h.ok ? "" : h.error;
+  int negotiated = h.ok ? SSL_version(h.ssl.get()) : 0;
+  r.offered["TLSv1.3"] = negotiated == TLS1_3_VERSION;
+  r.offered["TLSv1.2"] = negotiated == TLS1_2_VERSION;
+  std::vector<std::pair<const char*, int>> probes;
+  if (negotiated == TLS1_3_VERSION) probes.push_back({"TLSv1.2", TLS1_2_VERSION});
+  if (opt.probe_legacy) {
+    probes.push_back({"TLSv1.1", TLS1_1_VERSION});
+    probes.push_back({"TLSv1", TLS1_VERSION});
+  }
+  for (auto [name, v] : probes) {
+    Handshake p;
+    handshake(p, make_ctx(v, opt), connect_host, port, sni, opt.timeout_ms);
+    r.offered[name] = p.ok;
+    if (!p.ok && first_error.empty()) first_error = p.error;
+  }
+  for (auto& [name, ok] : r.offered) r.reachable = r.reachable || ok;
   if (!r.reachable) {
     r.error = first_error.empty() ? "handshake failed" : first_error;
     return r;
   }
-  // The negotiated session as a default client sees it, with the certificate.
-  Handshake h;
-  handshake(h, make_ctx(0, opt), connect_host, port, sni, opt.timeout_ms);
   if (!h.ok) {
     // Only legacy versions answer: look at them with the lowered level.
     Handshake legacy;
