@@ -24,7 +24,7 @@ openssl x509 -req -in site.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 {
-  echo "pid $tmp/nginx.pid; error_log $tmp/error.log; worker_rlimit_nofile 16384;"
+  echo "pid $tmp/nginx.pid; error_log $tmp/error.log; worker_processes auto; worker_rlimit_nofile 16384;"
   echo "events { worker_connections 8192; }"
   echo "http { access_log off; client_body_temp_path $tmp/b; proxy_temp_path $tmp/p; fastcgi_temp_path $tmp/f;"
   echo "  uwsgi_temp_path $tmp/u; scgi_temp_path $tmp/s; ssl_protocols TLSv1.2 TLSv1.3;"
