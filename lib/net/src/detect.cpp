@@ -175,12 +175,12 @@ void Detectors::report_indicator(const std::string& what, const std::string& mat
   Alert a;
   a.first_ns = a.last_ns = ts;
   a.threat_type = "indicator";
-  a.indicator = what;
+  a.indicator = matched;  // one alert per listed indicator and source, however many names match it
   a.src = src;
   a.dst = dst;
   a.score = 95;
   a.severity = severity_for(a.score);
-  a.evidence = {{"matched", matched}, {"via", via}};
+  a.evidence = {{"matched", matched}, {"first_match", what}, {"via", via}};
   if (allow_ && allow_->allows(a)) return;
   if (!reported_.insert(a.key()).second) return;
   immediate_(a);
@@ -261,7 +261,9 @@ void Detectors::flow(const Flow& f) {
     }
   }
   // Beacons: connection starts per host pair (not to multicast).
-  if (!multicast && !(f.proto == proto_udp && (f.resp_port == 5353 || f.resp_port == 137 || f.resp_port == 5355))) {
+  // Lookups through a resolver are periodic by nature; DNS polling is the tunnel detector's job.
+  bool name_service = f.resp_port == 53 || f.resp_port == 5353 || f.resp_port == 137 || f.resp_port == 5355;
+  if (!multicast && !name_service) {
     auto key = std::make_pair(orig, resp);
     auto it = pairs_.find(key);
     if (it == pairs_.end() && pairs_.size() >= options_.max_pairs) return;
@@ -310,11 +312,11 @@ std::vector<Alert> Detectors::evaluate(const HostHistory& history) const {
       double avg_ent = unique ? s.entropy_sum / unique : 0;
       double span = std::max(1.0, (s.last_ns - s.first_ns) / 1e9);
       double rate = s.queries / span;
-      double f_unique = std::min(1.0, unique / 150.0);
+      double f_unique = std::min(1.0, unique / 100.0);
       double f_len = std::clamp((avg_len - 15) / 35, 0.0, 1.0);
       double f_ent = std::clamp((avg_ent - 2.8) / 1.6, 0.0, 1.0);
       double f_types = s.queries ? std::min(1.0, 2.0 * s.odd_types / s.queries) : 0;
-      double f_bytes = std::min(1.0, s.sub_bytes / 20000.0);
+      double f_bytes = std::min(1.0, s.sub_bytes / 5000.0);
       double f_long = std::clamp((double(s.max_sub) - 50) / 60, 0.0, 1.0);
       double raw = 0.25 * f_unique + 0.2 * f_len + 0.15 * f_ent + 0.15 * f_types + 0.15 * f_bytes + 0.1 * f_long;
       // A single very long name is exfiltration-shaped even without volume.

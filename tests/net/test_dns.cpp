@@ -1,0 +1,131 @@
+// DNS parser: well-formed messages, every record shape, and hostile input.
+#include <catch2/catch.hpp>
+
+#include "net/dns.hpp"
+#include "net/synth.hpp"
+
+using namespace opskit::net;
+
+namespace {
+std::vector<uint8_t> header(uint16_t qd, uint16_t an, uint16_t ns = 0, uint16_t ar = 0, uint16_t flags = 0x8180) {
+  return {0x12, 0x34, uint8_t(flags >> 8), uint8_t(flags), uint8_t(qd >> 8), uint8_t(qd), uint8_t(an >> 8), uint8_t(an),
+          uint8_t(ns >> 8), uint8_t(ns), uint8_t(ar >> 8), uint8_t(ar)};
+}
+void append(std::vector<uint8_t>& b, std::initializer_list<int> bytes) {
+  for (int x : bytes) b.push_back(static_cast<uint8_t>(x));
+}
+}  // namespace
+
+TEST_CASE("dns: query and response with answers round-trip from the generator", "[net][dns]") {
+  Weirds w;
+  DnsMessage m;
+  auto q = synth::dns_query(7, "www.Example.com", 28);
+  REQUIRE(parse_dns(q.data(), q.size(), m, w));
+  CHECK(m.id == 7);
+  CHECK_FALSE(m.response);
+  CHECK(m.qname == "www.Example.com");
+  CHECK(m.qtype == 28);
+  auto r = synth::dns_response(7, "a.example", 1, 0, {"192.0.2.1", "192.0.2.2"});
+  REQUIRE(parse_dns(r.data(), r.size(), m, w));
+  CHECK(m.response);
+  REQUIRE(m.answers.size() == 2);
+  CHECK(m.answers[0].name == "a.example");
+  CHECK(m.answers[1].data == "192.0.2.2");
+  CHECK(m.answers[0].ttl == 300);
+  auto t = synth::dns_response(9, "t.example", 16, 3, {"hello \"x\""});
+  REQUIRE(parse_dns(t.data(), t.size(), m, w));
+  CHECK(m.rcode == 3);
+  CHECK(m.answers[0].data == "\"hello \\\"x\\\"\"");
+  CHECK(w.total() == 0);
+}
+
+TEST_CASE("dns: compression loops, forward and out-of-range pointers are counted, never followed forever", "[net][dns]") {
+  Weirds w;
+  DnsMessage m;
+  auto b = header(1, 0);
+  append(b, {0xc0, 12, 0, 1, 0, 1});  // name points at itself
+  // The header is kept (tshark shows such messages too), the question is not.
+  CHECK(parse_dns(b.data(), b.size(), m, w));
+  CHECK_FALSE(m.complete);
+  CHECK(m.questions.empty());
+  CHECK(w.get(Weird::dns_pointer_loop) == 1);
+  auto c = header(1, 0);
+  append(c, {0xc0, 0xff, 0, 1, 0, 1});  // past the end
+  CHECK(parse_dns(c.data(), c.size(), m, w));
+  CHECK(m.questions.empty());
+  CHECK(w.get(Weird::dns_pointer_out_of_range) == 1);
+  // Two pointers pointing at each other.
+  auto d = header(1, 0);
+  append(d, {0xc0, 14, 0xc0, 12, 0, 1, 0, 1});
+  CHECK(parse_dns(d.data(), d.size(), m, w));
+  CHECK(m.questions.empty());
+  CHECK(w.get(Weird::dns_pointer_loop) == 2);
+}
+
+TEST_CASE("dns: label and name limits, bad label types, truncation", "[net][dns]") {
+  Weirds w;
+  DnsMessage m;
+  auto b = header(1, 0);
+  for (int i = 0; i < 5; ++i) {  // 5 labels of 63: 320 bytes > 255
+    b.push_back(63);
+    b.insert(b.end(), 63, 'a');
+  }
+  append(b, {0, 0, 1, 0, 1});
+  CHECK(parse_dns(b.data(), b.size(), m, w));
+  CHECK(m.questions.empty());
+  CHECK(w.get(Weird::dns_name_too_long) == 1);
+  auto c = header(1, 0);
+  append(c, {0x41, 'a', 0, 0, 1, 0, 1});
+  CHECK(parse_dns(c.data(), c.size(), m, w));
+  CHECK(m.questions.empty());
+  CHECK(w.get(Weird::dns_bad_label) == 1);
+  auto d = header(1, 0);
+  append(d, {5, 'a', 'b'});
+  CHECK(parse_dns(d.data(), d.size(), m, w));
+  CHECK_FALSE(m.complete);
+  CHECK(w.get(Weird::dns_truncated) >= 1);
+  std::vector<uint8_t> tiny = {1, 2, 3};
+  CHECK_FALSE(parse_dns(tiny.data(), tiny.size(), m, w));
+}
+
+TEST_CASE("dns: huge record counts are bounded by the bytes present", "[net][dns]") {
+  Weirds w;
+  DnsMessage m;
+  auto b = header(1, 65535, 65535, 65535);
+  append(b, {1, 'x', 0, 0, 1, 0, 1});
+  REQUIRE(parse_dns(b.data(), b.size(), m, w));
+  CHECK(m.qname == "x");
+  CHECK_FALSE(m.complete);
+  CHECK(m.answers.empty());
+  CHECK(w.get(Weird::dns_too_many_records) >= 1);
+}
+
+TEST_CASE("dns: EDNS0 with client subnet, root name and unknown types by number", "[net][dns]") {
+  Weirds w;
+  DnsMessage m;
+  auto b = header(1, 1, 0, 1, 0x0100);
+  append(b, {0, 0, 2, 0, 1});                                   // root NS query
+  append(b, {0, 0xff, 0x00, 0, 1, 0, 0, 0, 60, 0, 2, 0xab, 0xcd});  // type 65280, 2 bytes
+  append(b, {0, 0, 41, 0x10, 0x00, 0x01, 0x00, 0x80, 0x00, 0, 11});  // OPT, udp 4096, ext rcode 1, DO
+  append(b, {0, 8, 0, 7, 0, 1, 24, 0, 198, 51, 100});             // ECS 198.51.100.0/24
+  REQUIRE(parse_dns(b.data(), b.size(), m, w));
+  CHECK(m.qname.empty());
+  CHECK(m.edns);
+  CHECK(m.edns_udp_size == 4096);
+  CHECK(m.edns_do);
+  CHECK(m.rcode == 16);
+  CHECK(m.client_subnet == "198.51.100.0/24");
+  REQUIRE(m.answers.size() == 1);
+  CHECK(dns_type_name(m.answers[0].type) == "TYPE65280");
+  CHECK(m.answers[0].data == "abcd");
+  CHECK(dns_type_name(65) == "HTTPS");
+}
+
+TEST_CASE("dns: names with special bytes are escaped as \\DDD", "[net][dns]") {
+  Weirds w;
+  DnsMessage m;
+  auto b = header(1, 0, 0, 0, 0x0100);
+  append(b, {3, 'a', '.', 0, 0, 0, 1, 0, 1});
+  REQUIRE(parse_dns(b.data(), b.size(), m, w));
+  CHECK(m.qname == "a\\046\\000");
+}
