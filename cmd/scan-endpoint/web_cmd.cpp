@@ -65,9 +65,13 @@ int finish(std::vector<sc::EndpointResult>& results, const GateOptions& g, app::
   ctx.counts["endpoints"] = static_cast<int64_t>(results.size());
   ctx.counts["endpoint_errors"] = errors;
   ctx.counts["gate_failures"] = failing;
+  int unusable = 0;  // refused by the allow-list or not a URL
+  for (const auto& r : results) unusable += r.status == "refused" || r.status == "invalid";
   if (gated && failing) return static_cast<int>(opskit::ExitCode::findings);
-  if (!results.empty() && errors == static_cast<int>(results.size()))
+  if (!results.empty() && errors == static_cast<int>(results.size())) {
+    if (unusable == errors) return static_cast<int>(opskit::ExitCode::data);  // nothing was allowed to be scanned
     return static_cast<int>(opskit::ExitCode::network);
+  }
   return 0;
 }
 

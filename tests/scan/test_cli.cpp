@@ -76,6 +76,7 @@ TEST_CASE("url: allow-list, unreachable targets, stored results", "[scan][cli]")
   std::string common = " --db " + db_path + " --tenant acme --now 2026-11-22T00:00:00Z";
   auto refused = run_command(tool() + " url https://closed.test:1/ --format json" + common);
   CHECK(refused.out.find("\"status\":\"refused\"") != std::string::npos);
+  CHECK(refused.exit_code == 3);  // nothing was allowed to be scanned
   CHECK(run_command(tool() + " allow add closed.test" + common).exit_code == 0);
   auto list = run_command(tool() + " allow list" + common);
   CHECK(list.out.find("closed.test") != std::string::npos);
