@@ -87,7 +87,9 @@ int run_grade(const GradeOptions& o, app::Context& ctx) {
     std::string_view t = opskit::text::trim(std::string_view(content).substr(0, 64));
     kind = t.starts_with("{") ? "har" : "curl";
   }
-  std::vector<sc::Response> chain = kind == "har" ? sc::parse_har(content, o.file) : sc::parse_curl_dump(content, o.file, o.url);
+  // A curl dump does not say which URL it came from; a HAR does.
+  std::vector<sc::Response> chain = kind == "har" ? sc::parse_har(content, o.file)
+                                                  : sc::parse_curl_dump(content, o.file, o.url.empty() ? "https://localhost/" : o.url);
   if (kind == "har" && !o.url.empty()) chain.front().url = o.url;
   sc::HstsPreload preload;
   if (!o.gate.hsts_preload.empty()) preload.load_file(o.gate.hsts_preload);
@@ -199,10 +201,7 @@ void register_web(app::Tool& tool) {
              c.add_option("--input", grade->input, "auto, curl or har")->check(CLI::IsMember({"auto", "curl", "har"}));
              add_gate_flags(c, grade->gate);
            },
-           [grade](app::Context& ctx) {
-             if (grade->url.empty()) grade->url = "https://localhost/";
-             return run_grade(*grade, ctx);
-           });
+           [grade](app::Context& ctx) { return run_grade(*grade, ctx); });
 
   auto url = std::make_shared<UrlOptions>();
   tool.add({.path = {"url"}, .help = "Scan web/API endpoints (headers, TLS, exposure) and store the results", .writes = true},
