@@ -16,13 +16,13 @@ db="$work/bench.db"
 "$bin/opskit" --db "$db" --quiet tenant add bench --name Bench
 zcat "$data/pcap/bulk/zeek_echo-connections.pcap.gz" > "$work/echo.pcap"
 small=()
-for i in $(seq 1 30); do small+=("$work/echo.pcap" "$data/pcap/bulk/sdd_synflood-spoofed.pcap"); done
+for i in $(seq 1 10); do small+=("$work/echo.pcap" "$data/pcap/bulk/sdd_synflood-spoofed.pcap"); done
 mergecap -a -F pcap -w "$work/small.pcap" "${small[@]}"
 dnsf=()
-for i in $(seq 1 40); do
-  dnsf+=("$data/pcap/tunnel/netrack_dns2tcp.pcap" "$data/pcap/dns/pp_DnsPackets.pcap" "$data/pcap/dns/oarc_dns.pcap")
+for i in $(seq 1 10); do
+  dnsf+=("$data/pcap/tunnel/netrack_dns2tcp.pcap" "$data/pcap/dns/pp_DnsPackets.pcap" "$data/pcap/tunnel/dom_dnscat_idle_pw_CNAME.pcapng")
 done
-mergecap -a -F pcap -w "$work/dns.pcap" "${dnsf[@]}"
+mergecap -a -F pcapng -w "$work/dns.pcap" "${dnsf[@]}"
 for input in small dns; do
   f="$work/$input.pcap"
   cat "$f" > /dev/null  # page cache
