@@ -37,7 +37,9 @@ std::optional<std::string> pg_unavailable() {
     std::getline(in, why);
     return "PostgreSQL tests skipped: " + why;
   }
-  if (socket_dir().empty()) return "PostgreSQL tests skipped: the pg_start fixture did not run (run the tests through ctest)";
+  std::string sock = socket_dir();
+  if (sock.empty() || !fs::exists(sock + "/.s.PGSQL.5432"))
+    return "PostgreSQL tests skipped: no test server is running (run the tests through ctest, whose pg_start fixture starts one)";
   return std::nullopt;
 }
 
