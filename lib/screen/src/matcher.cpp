@@ -342,7 +342,7 @@ struct Matcher::Impl {
     // that is mostly made of the query's parts comes before a long name that
     // merely contains them.
     std::vector<std::pair<float, uint32_t>> ranked;
-    const float floor = total * 0.2f;
+    const float floor = total * 0.3f;
     for (uint32_t n : touched) {
       if (votes[n] >= floor) ranked.emplace_back(votes[n] / std::sqrt(norms[n]), n);
       votes[n] = 0.f;

@@ -138,8 +138,14 @@ NormalizedName tokenize_ascii(std::string_view s) {
   if (!cur.empty()) raw.push_back(std::move(cur));
 
   const auto& forms = legal_forms();
+  static const std::unordered_set<std::string_view> first_words = [] {
+    std::unordered_set<std::string_view> s;
+    for (const auto& f : legal_forms()) s.insert(f.first.front());
+    return s;
+  }();
   for (size_t i = 0; i < raw.size();) {
     bool matched = false;
+    if (first_words.count(raw[i]))
     for (const auto& [seq, cls] : forms) {
       if (i + seq.size() > raw.size()) continue;
       bool eq = true;

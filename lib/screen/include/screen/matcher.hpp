@@ -74,7 +74,7 @@ struct Match {
 struct MatchOptions {
   double min_score = 50;  // drop weaker matches
   size_t limit = 10;      // at most this many entities
-  size_t candidates = 32; // names scored in full per query romanisation
+  size_t candidates = 16; // names scored in full per query romanisation
 };
 
 struct MatcherStats {
