@@ -17,7 +17,6 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
 demo=0
 tenant=${OPSKIT_TENANT:-}
 while [ $# -gt 0 ]; do
@@ -39,7 +38,7 @@ log() { printf 'nightly: %s\n' "$*" >&2; }
 
 nginx_pid=""
 cleanup() {
-  if [ -n "$nginx_pid" ]; then kill "$nginx_pid" 2>/dev/null || true; fi
+  if [ -n "$nginx_pid" ]; then "$here/demo-nginx.sh" stop "$out/nginx" || true; fi
 }
 trap cleanup EXIT
 
@@ -79,9 +78,10 @@ run_step() {  # run_step NAME INPUT_VAR COMMAND...
   step_no=$((step_no + 1))
   if [ -n "$input" ] && [ -z "${!input:-}" ]; then log "step=$name status=skipped reason=\"$input not set\""; return 0; fi
   if [ -z "$1" ]; then log "step=$name status=skipped reason=\"tool not installed\""; return 0; fi
+  # Data of a step goes to its own files; stdout of the pipeline stays quiet under cron.
   local start rc=0
   start=$(date +%s)
-  "$@" || rc=$?
+  "$@" >/dev/null || rc=$?
   local secs=$(( $(date +%s) - start ))
   if [ "$rc" = 0 ] || [ "$rc" = 1 ]; then
     log "step=$name status=$([ "$rc" = 1 ] && echo findings || echo ok) seconds=$secs"
@@ -92,31 +92,50 @@ run_step() {  # run_step NAME INPUT_VAR COMMAND...
 }
 
 q=(--quiet)
+lists_from=()
+[ "${OPSKIT_NIGHTLY_LISTS:-download}" != download ] && lists_from=(--from "$OPSKIT_NIGHTLY_LISTS")
+
+# Each line of the scenarios file is one what-if: the arguments of `simulate run`.
+simulate_scenarios() {
+  local line rc=0 sim
+  sim=$(tool simulate)
+  [ -n "$sim" ] || return 0
+  if [ -n "${OPSKIT_NIGHTLY_GRAPH:-}" ]; then "$sim" graph import "$OPSKIT_NIGHTLY_GRAPH" --replace "${q[@]}" >/dev/null; fi
+  while IFS= read -r line; do
+    case "$line" in ''|'#'*) continue ;; esac
+    # shellcheck disable=SC2086 # the line holds several arguments
+    "$sim" run $line --format json "${q[@]}" >/dev/null || rc=$?
+    [ "$rc" -le 1 ] || return "$rc"
+  done < "$OPSKIT_NIGHTLY_SCENARIOS"
+}
 [ -n "${OPSKIT_NIGHTLY_METRICS_DIR:-}" ] && mkdir -p "$OPSKIT_NIGHTLY_METRICS_DIR"
 metrics() { [ -n "${OPSKIT_NIGHTLY_METRICS_DIR:-}" ] && echo "--metrics-file=$OPSKIT_NIGHTLY_METRICS_DIR/opskit-$1.prom" || echo "--quiet"; }
 
 run_step lists OPSKIT_NIGHTLY_LISTS \
-  "$(tool screen)" lists update ${OPSKIT_NIGHTLY_LISTS:+--from "${OPSKIT_NIGHTLY_LISTS}"} "${q[@]}" "$(metrics lists)"
+  "$(tool screen)" lists update "${lists_from[@]}" "${q[@]}" "$(metrics lists)"
 run_step screen-batch OPSKIT_NIGHTLY_BATCH \
-  "$(tool screen)" batch "${OPSKIT_NIGHTLY_BATCH:-}" "${q[@]}" "$(metrics screen)"
+  "$(tool screen)" batch "${OPSKIT_NIGHTLY_BATCH:-}" --on-error skip "${q[@]}" "$(metrics screen)"
 run_step rescreen OPSKIT_NIGHTLY_RESCREEN \
   "$(tool screen)" rescreen "${q[@]}" "$(metrics rescreen)"
-if [ -n "${OPSKIT_NIGHTLY_LEADS_TRAIN:-}" ]; then
-  "$(tool score-leads)" import "$OPSKIT_NIGHTLY_LEADS_TRAIN" --spec "$OPSKIT_NIGHTLY_LEADS_SPEC" "${q[@]}" >/dev/null
+if [ -n "${OPSKIT_NIGHTLY_LEADS_TRAIN:-}" ] && [ -n "$(tool score-leads)" ]; then
+  "$(tool score-leads)" import "$OPSKIT_NIGHTLY_LEADS_TRAIN" --spec "$OPSKIT_NIGHTLY_LEADS_SPEC" "${q[@]}"
   "$(tool score-leads)" train --spec "$OPSKIT_NIGHTLY_LEADS_SPEC" --promote "${q[@]}" >/dev/null
 fi
 run_step score-leads OPSKIT_NIGHTLY_LEADS \
-  "$(tool score-leads)" score "${OPSKIT_NIGHTLY_LEADS:-}" "${q[@]}" "$(metrics leads)" --format csv -o /dev/null
+  "$(tool score-leads)" score "${OPSKIT_NIGHTLY_LEADS:-}" -o /dev/null "${q[@]}" "$(metrics leads)"
+# shellcheck disable=SC2086 # a list of capture files
 run_step capture OPSKIT_NIGHTLY_PCAPS \
-  "$(tool capture)" file ${OPSKIT_NIGHTLY_PCAPS:-} --output-dir "${OPSKIT_NIGHTLY_OUT:-/tmp}" "${q[@]}" "$(metrics capture)"
+  "$(tool capture)" file ${OPSKIT_NIGHTLY_PCAPS:-} --records summary "${q[@]}" "$(metrics capture)"
+if [ -n "${OPSKIT_NIGHTLY_ALLOW_HOSTS:-}" ] && [ -n "$(tool scan-endpoint)" ]; then
+  for h in $OPSKIT_NIGHTLY_ALLOW_HOSTS; do "$(tool scan-endpoint)" allow add "$h" "${q[@]}" >/dev/null; done
+fi
 run_step scan-endpoint OPSKIT_NIGHTLY_TARGETS \
-  "$(tool scan-endpoint)" url --targets "${OPSKIT_NIGHTLY_TARGETS:-}" "${q[@]}" "$(metrics scan)"
-run_step simulate OPSKIT_NIGHTLY_SCENARIOS \
-  "$(tool simulate)" run --scenarios "${OPSKIT_NIGHTLY_SCENARIOS:-}" "${q[@]}" "$(metrics simulate)"
-report_dir=${OPSKIT_NIGHTLY_REPORT_DIR:-}
-[ "$demo" = 1 ] && report_dir=${report_dir:-$out}
+  "$(tool scan-endpoint)" url --targets "${OPSKIT_NIGHTLY_TARGETS:-}" --format json "${q[@]}" "$(metrics scan)"
+run_step simulate OPSKIT_NIGHTLY_SCENARIOS simulate_scenarios
+report_dir=${OPSKIT_NIGHTLY_REPORT_DIR:-.}
+[ "$demo" = 1 ] && report_dir=$out
 run_step report "" \
-  "$(tool report)" summary --format html --out "${report_dir:-.}/summary.html" "${q[@]}" "$(metrics report)"
+  "$(tool report)" summary --format html --out "$report_dir/summary.html" "${q[@]}" "$(metrics report)"
 if [ "$demo" = 1 ]; then
   echo "demo finished: database $OPSKIT_DB; HTML report: ${report_dir}/summary.html"
 fi
