@@ -37,7 +37,7 @@ void add_train_flags(CLI::App& c, TrainFlags& f) {
       ->check(CLI::IsMember({"holdout_auc", "cv_auc", "cv_log_loss", "holdout_log_loss", "cv_average_precision",
                              "holdout_average_precision"}));
   c.add_option("--calibration", f.calibration, "platt or isotonic")->check(CLI::IsMember({"platt", "isotonic"}));
-  c.add_option("--trees", f.trees, "Boosting rounds for gbdt (default 200)")->check(CLI::Range(1, 5000));
+  c.add_option("--trees", f.trees, "Boosting rounds for gbdt (default 80)")->check(CLI::Range(1, 5000));
   c.add_option("--l2", f.l2, "L2 penalty of the linear model (default 1)")->check(CLI::Range(1e-6, 1e6));
   c.add_option("--linear-bins", f.linear_bins, "Quantile bins per numeric input, linear model (default 10)")
       ->check(CLI::Range(2, 250));

@@ -11,7 +11,7 @@
 namespace opskit::leads {
 
 struct GbdtOptions {
-  int trees = 200;
+  int trees = 80;
   double learning_rate = 0.05;
   int max_leaves = 31;
   int max_depth = 8;
