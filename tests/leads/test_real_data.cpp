@@ -38,7 +38,7 @@ TEST_CASE("bank marketing: CV and chronological holdout AUC goals", "[leads][rea
     best_cv = std::max(best_cv, c.cv.auc);
     best_holdout = std::max(best_holdout, c.holdout.auc);
   }
-  CHECK(best_cv >= 0.795);
+  CHECK(best_cv >= 0.80);  // scikit-learn HGB 0.8038, XGBoost 0.7904 on the same folds
   CHECK(best_holdout >= 0.76);
 }
 
@@ -59,5 +59,5 @@ TEST_CASE("X Education: CV AUC at least XGBoost's", "[leads][real]") {
   report("xeducation", r);
   double best_cv = 0;
   for (const auto& c : r.candidates) best_cv = std::max(best_cv, c.cv.auc);
-  CHECK(best_cv >= 0.866);
+  CHECK(best_cv >= 0.866);  // XGBoost 0.8650, scikit-learn HGB 0.8722 on the same folds
 }
