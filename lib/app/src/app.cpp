@@ -233,6 +233,7 @@ int Tool::main(int argc, char** argv) {
       int64_t t;
       if (!parse_iso8601(now_text, t)) throw UsageError("--now / OPSKIT_NOW wants an ISO-8601 time, got '" + now_text + "'");
       ctx.clock = Clock(t);
+      log.set_fixed_time(t);
     }
 
     if (cmd->spec.needs != Needs::nothing) {

@@ -38,7 +38,7 @@ void Logger::log(LogLevel l, const std::string& msg, Fields fields) {
   std::fflush(stdout);  // keep data and diagnostics in order on a shared terminal
   if (json_) {
     nlohmann::json j;
-    j["ts"] = format_iso8601(static_cast<int64_t>(std::time(nullptr)));
+    j["ts"] = format_iso8601(fixed_time_ >= 0 ? fixed_time_ : static_cast<int64_t>(std::time(nullptr)));
     j["level"] = level_name(l);
     j["tool"] = tool_;
     j["msg"] = msg;

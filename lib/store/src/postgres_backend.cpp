@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <unordered_map>
 
 #include "connection.hpp"
@@ -237,9 +238,10 @@ class PgConnection : public Connection {
 class PgBulk : public BulkWriter {
  public:
   PgBulk(PgConnection& c, const BulkSpec& spec, const std::string& tenant) : c_(c), spec_(spec), tenant_(tenant) {
-    tmp_ = "bulk_" + spec.table;
     cols_ = "tenant_id";
     for (auto& col : spec.columns) cols_ += ", " + col;
+    // One staging table per table and column list: writers with other columns get their own.
+    tmp_ = "bulk_" + spec.table + "_" + std::to_string(std::hash<std::string>{}(cols_) % 1000000007);
     if (c_.tx_depth == 0) {
       c_.begin();
       own_tx_ = true;

@@ -18,6 +18,8 @@ class Logger {
   void set_level(LogLevel l) { level_ = l; }
   void set_json(bool j) { json_ = j; }
   void set_tool(std::string t) { tool_ = std::move(t); }
+  // Log timestamps from a fixed clock (--now), so logs are reproducible too.
+  void set_fixed_time(long long unix_seconds) { fixed_time_ = unix_seconds; }
   LogLevel level() const { return level_; }
   bool enabled(LogLevel l) const { return l >= level_; }
   void log(LogLevel l, const std::string& msg, Fields fields = {});
@@ -31,6 +33,7 @@ class Logger {
   LogLevel level_;
   bool json_;
   std::FILE* out_;
+  long long fixed_time_ = -1;
 };
 
 bool stderr_is_tty();
