@@ -1,6 +1,7 @@
 // Opening captures: mmap for plain files, zlib for gzip, libpcap for the
 // portable path and live interfaces, and a small pcap writer.
 #include <fcntl.h>
+#include <poll.h>
 #include <pcap/pcap.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -182,6 +183,7 @@ LiveSource::LiveSource(const LiveOptions& o) : name_(o.interface) {
   pcap_set_promisc(h, o.promiscuous ? 1 : 0);
   pcap_set_timeout(h, o.timeout_ms);
   pcap_set_tstamp_precision(h, PCAP_TSTAMP_PRECISION_NANO);
+  pcap_set_immediate_mode(h, 1);  // alerts must not wait for a full buffer
   int rc = pcap_activate(h);
   if (rc == PCAP_ERROR_PERM_DENIED || rc == PCAP_ERROR_PROMISC_PERM_DENIED) {
     pcap_close(h);
@@ -217,6 +219,17 @@ LiveSource::~LiveSource() {
 
 bool LiveSource::next(RawPacket& p) {
   if (stopped_) return false;
+  // libpcap's read timeout does not fire on an idle Linux link (TPACKET_V3
+  // waits for a first packet), so wait on the descriptor ourselves.
+  int fd = pcap_get_selectable_fd(static_cast<pcap_t*>(handle_));
+  if (fd >= 0) {
+    struct pollfd pfd{fd, POLLIN, 0};
+    if (poll(&pfd, 1, 200) <= 0) {
+      p.caplen = 0;
+      p.data = nullptr;
+      return true;
+    }
+  }
   struct pcap_pkthdr* h;
   const u_char* d;
   int rc = pcap_next_ex(static_cast<pcap_t*>(handle_), &h, &d);
