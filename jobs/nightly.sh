@@ -52,6 +52,11 @@ if [ "$demo" = 1 ]; then
   . "$here/demo.env"
   "$(tool opskit)" db migrate --quiet
   "$(tool opskit)" tenant list --format csv | grep -q "^$tenant," || "$(tool opskit)" tenant add "$tenant" --name "Demo tenant" --quiet
+  # The demo capture is written by the project itself.
+  if [ -n "$(tool capture)" ]; then
+    "$(tool capture)" example "$out/office.pcap" --seed 42 --quiet
+    export OPSKIT_NIGHTLY_PCAPS="$out/office.pcap"
+  fi
   if [ -n "${OPSKIT_NIGHTLY_DEMO_NGINX:-}" ]; then
     if nginx_out=$("$here/demo-nginx.sh" start "$out/nginx" 2>&1); then
       nginx_pid=$(cat "$out/nginx/nginx.pid" 2>/dev/null || true)
