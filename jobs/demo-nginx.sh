@@ -13,8 +13,15 @@ start)
   echo '<!doctype html><title>hardened</title><p>ok' > "$dir/www/hardened/index.html"
   echo '<!doctype html><title>open</title><p>hello' > "$dir/www/open/index.html"
   echo 'DB_PASSWORD=demo-secret-value' > "$dir/www/open/.env"
-  port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-  p1=$(port); p2=$(port)
+  # Fixed ports when free, so repeated demo runs scan the same endpoints.
+  port() { python3 -c 'import socket,sys
+for p in (int(sys.argv[1]), 0):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); print(s.getsockname()[1]); break
+    except OSError:
+        pass' "$1"; }
+  p1=$(port 18081); p2=$(port 18082)
   cat > "$dir/nginx.conf" <<CONF
 daemon on;
 pid $dir/nginx.pid;

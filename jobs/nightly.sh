@@ -123,7 +123,7 @@ run_step screen-batch OPSKIT_NIGHTLY_BATCH \
 run_step rescreen OPSKIT_NIGHTLY_RESCREEN \
   "$(tool screen)" rescreen "${q[@]}" "$(metrics rescreen)"
 if [ -n "${OPSKIT_NIGHTLY_LEADS_TRAIN:-}" ] && [ -n "$(tool score-leads)" ]; then
-  "$(tool score-leads)" import "$OPSKIT_NIGHTLY_LEADS_TRAIN" --spec "$OPSKIT_NIGHTLY_LEADS_SPEC" "${q[@]}"
+  "$(tool score-leads)" import "$OPSKIT_NIGHTLY_LEADS_TRAIN" --spec "$OPSKIT_NIGHTLY_LEADS_SPEC" "${q[@]}" >/dev/null
   "$(tool score-leads)" train --spec "$OPSKIT_NIGHTLY_LEADS_SPEC" --promote "${q[@]}" >/dev/null
 fi
 run_step score-leads OPSKIT_NIGHTLY_LEADS \

@@ -34,7 +34,7 @@ trap 'rm -rf "$work"' EXIT
 "$bin/simulate" "${common[@]}" run --set "marketing_spend=+20%" --set "price=+10%" \
   --horizon 90d --at 7,30 --samples 2000 --waterfall revenue
 # The same intervention held fixed (do) and the naive BFS, for comparison.
-"$bin/simulate" "${common[@]}" run --set "price=+10%" --mode do --horizon 30d --format csv
+"$bin/simulate" "${common[@]}" run --set "price=+10%" --mode "do" --horizon 30d --format csv
 "$bin/simulate" "${common[@]}" run --set "price=+10%" --method bfs --horizon 30d --format csv
 
 # 4. History, learning and forecasting.

@@ -9,8 +9,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for v in $(env | grep -o '^OPSKIT_[A-Z_]*' | grep -v -e OPSKIT_PG_DIR -e OPSKIT_GOLDEN_UPDATE); do unset "$v"; done
 export PATH="$bin_dir:$PATH" OPSKIT_BIN="$bin_dir" HOME="$work" XDG_CONFIG_HOME="$work/.config" TZ=UTC LC_ALL=C
-export OPSKIT_LOG_FORMAT=text OPSKIT_SOURCE_DIR="$(cd "$case_dir/../../../.." && pwd)" CASE_DIR="$case_dir"
-cd "$work"
+OPSKIT_SOURCE_DIR="$(cd "$case_dir/../../../.." && pwd)"
+export OPSKIT_LOG_FORMAT=text OPSKIT_SOURCE_DIR CASE_DIR="$case_dir"
+cd "$work" || exit 1
 bash "$case_dir/cmd" >"$work/.out" 2>"$work/.err"
 echo $? >"$work/.exit"
 # Paths and versions differ between machines; the goldens hold placeholders.
