@@ -116,12 +116,12 @@ int run_indicators_import(ListOptions& o, app::Context& ctx) {
 }
 
 int run_indicators_list(ListOptions&, app::Context& ctx) {
-  auto& s = ctx.tenant_session();
+  net::Repository repo(ctx.tenant_session());
   opskit::RowWriter w(ctx.out, ctx.format, {"kind", "value", "source", "added_at"});
-  s.for_each("SELECT kind, value, source, added_at FROM net_indicators WHERE tenant_id = $1 ORDER BY kind, value", {},
-             [&](const opskit::store::Row& r) {
-               w.row({{"kind", r.text(0)}, {"value", r.text(1)}, {"source", r.text(2)}, {"added_at", r.text(3)}});
-             });
+  repo.for_each_indicator([&](const std::string& kind, const std::string& value, const std::string& source,
+                              const std::string& added_at) {
+    w.row({{"kind", kind}, {"value", value}, {"source", source}, {"added_at", added_at}});
+  });
   return 0;
 }
 

@@ -124,6 +124,12 @@ void Repository::add_indicator(const std::string& kind, const std::string& value
           {kind, value, source, at});
 }
 
+void Repository::for_each_indicator(const std::function<void(const std::string&, const std::string&,
+                                                              const std::string&, const std::string&)>& fn) {
+  s_.for_each("SELECT kind, value, source, added_at FROM net_indicators WHERE tenant_id = $1 ORDER BY kind, value", {},
+              [&](const store::Row& r) { fn(r.text(0), r.text(1), r.text(2), r.text(3)); });
+}
+
 std::vector<std::pair<std::string, std::string>> Repository::allow_patterns() {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& r : s_.query("SELECT pattern, note FROM net_allowlist WHERE tenant_id = $1 ORDER BY pattern"))

@@ -4,6 +4,7 @@
 // seq), threat_intelligence by (capture, alert key), network_devices by MAC,
 // net_host_history by (host, capture).
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -58,6 +59,9 @@ class Repository {
   size_t indicator_count();
   void add_indicator(const std::string& kind, const std::string& value, const std::string& source,
                      const std::string& at);
+  // Every stored indicator in (kind, value) order: kind, value, source, added_at.
+  void for_each_indicator(const std::function<void(const std::string&, const std::string&, const std::string&,
+                                                   const std::string&)>& fn);
   std::vector<std::pair<std::string, std::string>> allow_patterns();  // pattern, note
   AllowList allowlist();
   void allow(const std::string& pattern, const std::string& note, const std::string& at);
