@@ -10,29 +10,16 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/text.hpp"
+#include "yaml_fields.hpp"
 
 namespace opskit::sim {
 namespace {
 
-SourceLocation at(const std::string& file, const YAML::Node& n, const std::string& field) {
-  SourceLocation w;
-  w.file = file;
-  auto m = n.Mark();
-  if (!m.is_null()) {
-    w.line = m.line + 1;
-    w.column = m.column + 1;
-  }
-  w.field = field;
-  return w;
-}
+using yaml_fields::at;
+using yaml_fields::scalar;
 
 [[noreturn]] void fail(const std::string& file, const YAML::Node& n, const std::string& field, const std::string& what) {
   throw DataError(at(file, n, field), what);
-}
-
-std::string scalar(const std::string& file, const YAML::Node& n, const std::string& field) {
-  if (!n.IsScalar()) fail(file, n, field, "expected a scalar value");
-  return n.Scalar();
 }
 
 double number(const std::string& file, const YAML::Node& n, const std::string& field) {
@@ -66,18 +53,7 @@ int parse_days(std::string_view t, const std::string& what) {
 }
 
 Graph load_graph(std::string_view text_in, const std::string& file) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text_in));
-  } catch (const YAML::Exception& e) {
-    SourceLocation w;
-    w.file = file;
-    if (!e.mark.is_null()) {
-      w.line = e.mark.line + 1;
-      w.column = e.mark.column + 1;
-    }
-    throw DataError(w, "malformed YAML/JSON: " + e.msg);
-  }
+  YAML::Node root = yaml_fields::parse(text_in, file);
   Graph g;
   if (!root.IsMap()) fail(file, root, "", "expected a map with 'metrics' and 'edges'");
   check_keys(file, root, {"metrics", "edges", "name", "description", "version"}, "graph");

@@ -12,27 +12,14 @@
 
 #include "core/text.hpp"
 #include "sim/loader.hpp"
+#include "yaml_fields.hpp"
 
 namespace opskit::sim {
 
 namespace {
 
-SourceLocation at(const std::string& file, const YAML::Node& n, const std::string& field) {
-  SourceLocation w;
-  w.file = file;
-  auto m = n.Mark();
-  if (!m.is_null()) {
-    w.line = m.line + 1;
-    w.column = m.column + 1;
-  }
-  w.field = field;
-  return w;
-}
-
-std::string scalar(const std::string& file, const YAML::Node& n, const std::string& field) {
-  if (!n.IsScalar()) throw DataError(at(file, n, field), "expected a scalar value");
-  return n.Scalar();
-}
+using yaml_fields::at;
+using yaml_fields::scalar;
 
 std::vector<std::string> list(const std::string& file, const YAML::Node& n, const std::string& field) {
   std::vector<std::string> out;
@@ -46,18 +33,7 @@ std::vector<std::string> list(const std::string& file, const YAML::Node& n, cons
 }  // namespace
 
 std::vector<Initiative> load_initiatives(std::string_view text_in, const std::string& file) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text_in));
-  } catch (const YAML::Exception& e) {
-    SourceLocation w;
-    w.file = file;
-    if (!e.mark.is_null()) {
-      w.line = e.mark.line + 1;
-      w.column = e.mark.column + 1;
-    }
-    throw DataError(w, "malformed YAML/JSON: " + e.msg);
-  }
+  YAML::Node root = yaml_fields::parse(text_in, file);
   if (!root.IsMap() || !root["initiatives"] || !root["initiatives"].IsSequence())
     throw DataError(at(file, root, "initiatives"), "expected a map with a list 'initiatives'");
   std::vector<Initiative> out;

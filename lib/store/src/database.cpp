@@ -164,19 +164,15 @@ void Database::add_tenant(const std::string& id, const std::string& name) {
 }
 
 std::unique_ptr<Session> Database::session(const std::string& tenant) {
-  if (tenant.empty()) {
-    auto known = tenants();
+  auto known_list = [&] {
     std::string list;
-    for (auto& t : known) list += (list.empty() ? "" : ", ") + t.id;
-    throw UsageError("no tenant given (--tenant or OPSKIT_TENANT); known tenants: " + (list.empty() ? "none (create one with: opskit tenant add ID --name NAME)" : list));
-  }
+    for (auto& t : tenants()) list += (list.empty() ? "" : ", ") + t.id;
+    return list.empty() ? std::string("none (create one with: opskit tenant add ID --name NAME)") : list;
+  };
+  if (tenant.empty())
+    throw UsageError("no tenant given (--tenant or OPSKIT_TENANT); known tenants: " + known_list());
   auto r = conn_->query("SELECT id FROM tenants WHERE id = $1", {tenant}, false);
-  if (r.empty()) {
-    auto known = tenants();
-    std::string list;
-    for (auto& t : known) list += (list.empty() ? "" : ", ") + t.id;
-    throw DataError("unknown tenant '" + tenant + "'; known tenants: " + (list.empty() ? "none (create one with: opskit tenant add ID --name NAME)" : list));
-  }
+  if (r.empty()) throw DataError("unknown tenant '" + tenant + "'; known tenants: " + known_list());
   conn_->set_tenant(tenant);
   conn_->current_tenant = tenant;
   return std::make_unique<Session>(conn_, tenant);

@@ -45,22 +45,25 @@ class SqliteConnection : public Connection {
     return s;
   }
 
-  // The bulk path: one statement, positional $1..$N in order, strings bound
-  // without a copy (they outlive the step).
-  // `first` is the parameter number of params[0]; earlier bindings stay as they were.
-  void step_positional(sqlite3_stmt* s, const Params& params, int first = 1) {
-    for (size_t i = 0; i < params.size(); ++i) {
-      const Value& v = params[i];
-      int col = static_cast<int>(i) + first, rc;
-      if (std::holds_alternative<std::nullptr_t>(v)) rc = sqlite3_bind_null(s, col);
-      else if (auto p = std::get_if<int64_t>(&v)) rc = sqlite3_bind_int64(s, col, *p);
-      else if (auto d = std::get_if<double>(&v)) rc = sqlite3_bind_double(s, col, *d);
-      else {
-        const auto& str = std::get<std::string>(v);
-        rc = sqlite3_bind_text(s, col, str.data(), static_cast<int>(str.size()), SQLITE_STATIC);
-      }
-      if (rc != SQLITE_OK) fail("bind", sqlite3_sql(s));
+  // Binds one value to parameter `col`; `lifetime` is SQLITE_STATIC when the
+  // string outlives the step (the bulk path), SQLITE_TRANSIENT otherwise.
+  void bind_value(sqlite3_stmt* s, int col, const Value& v, sqlite3_destructor_type lifetime) {
+    int rc;
+    if (std::holds_alternative<std::nullptr_t>(v)) rc = sqlite3_bind_null(s, col);
+    else if (auto p = std::get_if<int64_t>(&v)) rc = sqlite3_bind_int64(s, col, *p);
+    else if (auto d = std::get_if<double>(&v)) rc = sqlite3_bind_double(s, col, *d);
+    else {
+      const auto& str = std::get<std::string>(v);
+      rc = sqlite3_bind_text(s, col, str.data(), static_cast<int>(str.size()), lifetime);
     }
+    if (rc != SQLITE_OK) fail("bind", sqlite3_sql(s));
+  }
+
+  // The bulk path: one statement, positional parameters in order, strings
+  // bound without a copy. `first` is the parameter number of params[0];
+  // earlier bindings stay as they were.
+  void step_positional(sqlite3_stmt* s, const Params& params, int first = 1) {
+    for (size_t i = 0; i < params.size(); ++i) bind_value(s, static_cast<int>(i) + first, params[i], SQLITE_STATIC);
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) fail("bulk insert", sqlite3_sql(s));
@@ -73,18 +76,10 @@ class SqliteConnection : public Connection {
       size_t idx = static_cast<size_t>(i - 1);
       if (name && (name[0] == '$' || name[0] == '?' || name[0] == ':')) idx = static_cast<size_t>(std::atoi(name + 1) - 1);
       if (idx >= params.size()) throw InternalError("statement wants parameter " + std::to_string(idx + 1) + ", only " + std::to_string(params.size()) + " given: " + sqlite3_sql(s));
-      const Value& v = params[idx];
-      int rc;
-      if (std::holds_alternative<std::nullptr_t>(v)) rc = sqlite3_bind_null(s, i);
-      else if (auto p = std::get_if<int64_t>(&v)) rc = sqlite3_bind_int64(s, i, *p);
-      else if (auto d = std::get_if<double>(&v)) rc = sqlite3_bind_double(s, i, *d);
-      else {
-        const auto& str = std::get<std::string>(v);
-        rc = sqlite3_bind_text(s, i, str.data(), static_cast<int>(str.size()), SQLITE_TRANSIENT);
-      }
-      if (rc != SQLITE_OK) fail("bind", sqlite3_sql(s));
+      bind_value(s, i, params[idx], SQLITE_TRANSIENT);
     }
   }
+
 
   [[noreturn]] void fail(const char* what, const std::string& sql) {
     std::string msg = sqlite3_errmsg(db_);
