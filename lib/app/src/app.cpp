@@ -226,7 +226,7 @@ int Tool::main(int argc, char** argv) {
     bool quiet = config.get_bool("quiet", false);
     if (quiet && log.level() < LogLevel::warn) log.set_level(LogLevel::warn);
 
-    Context ctx{i.name, command_name, config, log, parse_format(config.get("format")), i.dry_run, quiet, {}, {}, Random(static_cast<uint64_t>(config.get_int("seed", 42))), std::cout};
+    Context ctx{i.name, command_name, config, log, parse_format(config.get("format")), i.dry_run, quiet, {}, {}, Random(static_cast<uint64_t>(config.get_int("seed", 42))), std::cout, nullptr, nullptr, 0, {}, {}};
     if (!i.shard.empty()) ctx.shard = Shard::parse(i.shard);
     std::string now_text = config.get("now");
     if (!now_text.empty()) {
