@@ -135,6 +135,43 @@ TEST_CASE("bulk upserts are idempotent on natural keys") {
   }
 }
 
+TEST_CASE("a bulk batch that repeats a key keeps the last row, NULLs and numbers round-trip") {
+  for (const auto& url : test::backend_urls(true)) {
+    INFO(backend_name(url));
+    auto db = open_with_tenants(url);
+    auto s = db->session("acme");
+    BulkSpec spec{"transactions",
+                  {"id", "kind", "amount", "counterparty", "source", "sanctions_status", "compliance_score", "screened_at", "lists_hash", "dob"},
+                  {"id"},
+                  {"amount", "sanctions_status", "compliance_score", "dob"}};
+    s->transaction([&] {
+      auto w = s->bulk(spec);
+      // 200 rows over 150 keys: keys 0..49 come twice, the second time with
+      // other values; more rows than one SQLite statement carries.
+      for (int i = 0; i < 200; ++i) {
+        int key = i % 150;
+        bool second = i >= 150;
+        w->add({"T" + std::to_string(key), std::string("customer"), second ? Value(0.1 + key) : Value(nullptr), std::string("Name"),
+                std::string("f.csv"), std::string(second ? "BLOCKED" : "CLEAR"), 1.0 / 3.0, std::string("2026-01-01T00:00:00Z"),
+                std::string("h"), second ? Value(nullptr) : Value(std::string("1970-01-01"))});
+      }
+      w->flush();
+      CHECK(w->count() == 200);
+    });
+    CHECK(std::get<int64_t>(*s->scalar("SELECT count(*) FROM transactions WHERE tenant_id = $1")) == 150);
+    CHECK(std::get<int64_t>(*s->scalar("SELECT count(*) FROM transactions WHERE tenant_id = $1 AND sanctions_status = 'BLOCKED'")) == 50);
+    auto r = s->query("SELECT amount, dob, compliance_score FROM transactions WHERE tenant_id = $1 AND id = $2", {std::string("T7")});
+    REQUIRE(r.size() == 1);
+    CHECK(r[0].real("amount") == 7.1);
+    CHECK(r[0].is_null("dob"));
+    CHECK(r[0].real("compliance_score") == 1.0 / 3.0);
+    auto untouched = s->query("SELECT amount, dob FROM transactions WHERE tenant_id = $1 AND id = $2", {std::string("T70")});
+    REQUIRE(untouched.size() == 1);
+    CHECK(untouched[0].is_null("amount"));
+    CHECK(untouched[0].text("dob") == "1970-01-01");
+  }
+}
+
 TEST_CASE("streaming reads visit every row") {
   for (const auto& url : test::backend_urls(true)) {
     INFO(backend_name(url));

@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "connection.hpp"
 #include "core/text.hpp"
@@ -24,6 +26,17 @@ struct Result {
   Result(const Result&) = delete;
 };
 
+// The text form PostgreSQL reads a value in (parameters, COPY, chunk keys);
+// NULL is left to the caller.
+void append_text(std::string& out, const Value& v) {
+  if (auto p = std::get_if<int64_t>(&v)) out += std::to_string(*p);
+  else if (auto d = std::get_if<double>(&v)) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.17g", *d);
+    out += buf;
+  } else if (auto str = std::get_if<std::string>(&v)) out += *str;
+}
+
 class PgConnection : public Connection {
  public:
   PgConnection(const std::string& conninfo, std::string redacted) : redacted_(std::move(redacted)) {
@@ -38,7 +51,9 @@ class PgConnection : public Connection {
       throw DatabaseError("cannot connect to PostgreSQL '" + redacted_ + "': " + msg);
     }
     PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
-    exec_script("SET client_min_messages = warning; SET TIME ZONE 'UTC'");
+    // temp_buffers: a bulk writer's staging chunk (a few MB of rows) stays in
+    // memory; it can only be raised before the session's first temp table.
+    exec_script("SET client_min_messages = warning; SET TIME ZONE 'UTC'; SET temp_buffers = '32MB'");
   }
   ~PgConnection() override {
     if (conn_) PQfinish(conn_);
@@ -85,12 +100,7 @@ class PgConnection : public Connection {
         t.ptrs[i] = nullptr;
         continue;
       }
-      if (auto p = std::get_if<int64_t>(&v)) t.store[i] = std::to_string(*p);
-      else if (auto d = std::get_if<double>(&v)) {
-        char buf[40];
-        std::snprintf(buf, sizeof buf, "%.17g", *d);
-        t.store[i] = buf;
-      } else t.store[i] = std::get<std::string>(v);
+      append_text(t.store[i], v);
     }
     for (size_t i = 0; i < params.size(); ++i)
       if (!std::holds_alternative<std::nullptr_t>(params[i])) t.ptrs[i] = t.store[i].c_str();
@@ -250,11 +260,16 @@ class PgBulk : public BulkWriter {
                    " WITH NO DATA; TRUNCATE " + tmp_);
     insert_sql_ = "INSERT INTO " + spec_.table + " (" + cols_ + ") SELECT " + cols_ + " FROM " + tmp_;
     if (!spec_.conflict.empty()) {
-      std::string keys = "tenant_id";
-      for (auto& k : spec_.conflict) keys += ", " + k;
-      // The last row wins when a key repeats within one chunk.
-      insert_sql_ = "INSERT INTO " + spec_.table + " (" + cols_ + ") SELECT DISTINCT ON (" + keys + ") " + cols_ +
-                    " FROM " + tmp_ + " ORDER BY " + keys + ", ctid DESC ON CONFLICT (" + keys + ") DO ";
+      // Keys are unique within a chunk (add() starts a new chunk when one
+      // repeats), so the rows go straight in, in order, without a sort.
+      for (auto& k : spec_.conflict) {
+        auto at = std::find(spec_.columns.begin(), spec_.columns.end(), k);
+        if (at == spec_.columns.end()) throw InternalError("bulk conflict key " + k + " is not among the columns of " + spec_.table);
+        key_columns_.push_back(static_cast<size_t>(at - spec_.columns.begin()));
+      }
+      insert_sql_ += " ON CONFLICT (tenant_id";
+      for (auto& k : spec_.conflict) insert_sql_ += ", " + k;
+      insert_sql_ += ") DO ";
       if (spec_.update.empty()) insert_sql_ += "NOTHING";
       else {
         insert_sql_ += "UPDATE SET ";
@@ -282,16 +297,26 @@ class PgBulk : public BulkWriter {
   void add(const Params& row) override {
     if (row.size() != spec_.columns.size())
       throw InternalError("bulk row has " + std::to_string(row.size()) + " values, expected " + std::to_string(spec_.columns.size()));
+    if (!key_columns_.empty()) {
+      // A key seen earlier in this chunk: send the chunk first, so the later
+      // row wins, as it does on SQLite.
+      std::string key;
+      for (size_t i : key_columns_) {
+        if (std::holds_alternative<std::nullptr_t>(row[i])) key += "\\N";
+        else append_text(key, row[i]);
+        key.push_back('\x1f');
+      }
+      if (!chunk_keys_.insert(key).second) {
+        send_chunk();
+        chunk_keys_.insert(std::move(key));
+      }
+    }
     escape_into(buf_, tenant_);
-    char num[40];
     for (const auto& v : row) {
       buf_.push_back('\t');
       if (std::holds_alternative<std::nullptr_t>(v)) buf_ += "\\N";
-      else if (auto p = std::get_if<int64_t>(&v)) buf_ += std::to_string(*p);
-      else if (auto d = std::get_if<double>(&v)) {
-        std::snprintf(num, sizeof num, "%.17g", *d);
-        buf_ += num;
-      } else escape_into(buf_, std::get<std::string>(v));
+      else if (auto str = std::get_if<std::string>(&v)) escape_into(buf_, *str);
+      else append_text(buf_, v);
     }
     buf_.push_back('\n');
     ++count_;
@@ -310,6 +335,7 @@ class PgBulk : public BulkWriter {
       PQclear(r);
     }
     buf_.clear();
+    chunk_keys_.clear();
     if (!ok || !error.empty()) {
       c_.tx_failed = true;
       throw DatabaseError("PostgreSQL COPY into " + spec_.table + " failed: " + std::string(text::trim(error)));
@@ -330,6 +356,8 @@ class PgBulk : public BulkWriter {
   PgConnection& c_;
   BulkSpec spec_;
   std::string tenant_, tmp_, cols_, insert_sql_, buf_;
+  std::vector<size_t> key_columns_;             // positions of the conflict keys in a row
+  std::unordered_set<std::string> chunk_keys_;  // keys sent in the current chunk
   bool own_tx_ = false;
   uint64_t count_ = 0;
 };

@@ -2,6 +2,7 @@
 // BEGIN IMMEDIATE write transactions, $N parameters bound by name.
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstring>
 #include <unordered_map>
 
@@ -21,7 +22,7 @@ class SqliteConnection : public Connection {
       throw DatabaseError("cannot open SQLite database '" + path + "': " + msg);
     }
     sqlite3_busy_timeout(db_, 30000);
-    exec_script("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;");
+    exec_script("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;");
   }
   ~SqliteConnection() override {
     for (auto& [sql, s] : cache_) sqlite3_finalize(s);
@@ -62,8 +63,8 @@ class SqliteConnection : public Connection {
   // The bulk path: one statement, positional parameters in order, strings
   // bound without a copy. `first` is the parameter number of params[0];
   // earlier bindings stay as they were.
-  void step_positional(sqlite3_stmt* s, const Params& params, int first = 1) {
-    for (size_t i = 0; i < params.size(); ++i) bind_value(s, static_cast<int>(i) + first, params[i], SQLITE_STATIC);
+  void step_positional(sqlite3_stmt* s, const Params& params, size_t count, int first = 1) {
+    for (size_t i = 0; i < count; ++i) bind_value(s, static_cast<int>(i) + first, params[i], SQLITE_STATIC);
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) fail("bulk insert", sqlite3_sql(s));
@@ -185,30 +186,18 @@ class SqliteConnection : public Connection {
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
 
-// One prepared INSERT ... ON CONFLICT reused for every row; runs inside the
+// Rows are buffered and written kRowsPerStatement at a time by one
+// multi-row INSERT ... ON CONFLICT: one statement start, one set of open
+// cursors and one VDBE run per chunk instead of per row. Runs inside the
 // caller's transaction, or its own one committed at flush().
 class SqliteBulk : public BulkWriter {
  public:
-  SqliteBulk(SqliteConnection& c, const BulkSpec& spec, const std::string& tenant) : c_(c), tenant_(tenant) {
-    std::string sql = "INSERT INTO " + spec.table + " (tenant_id";
-    for (auto& col : spec.columns) sql += ", " + col;
-    sql += ") VALUES ($1";
-    for (size_t i = 0; i < spec.columns.size(); ++i) sql += ", $" + std::to_string(i + 2);
-    sql += ")";
-    if (!spec.conflict.empty()) {
-      sql += " ON CONFLICT (tenant_id";
-      for (auto& k : spec.conflict) sql += ", " + k;
-      sql += ") DO ";
-      if (spec.update.empty()) sql += "NOTHING";
-      else {
-        sql += "UPDATE SET ";
-        for (size_t i = 0; i < spec.update.size(); ++i) sql += (i ? ", " : "") + spec.update[i] + " = excluded." + spec.update[i];
-      }
-    }
-    stmt_ = c_.prepare(sql);
-    // The tenant is bound once: sqlite3_reset keeps bindings between rows.
-    sqlite3_bind_text(stmt_, 1, tenant_.data(), static_cast<int>(tenant_.size()), SQLITE_STATIC);
+  SqliteBulk(SqliteConnection& c, const BulkSpec& spec, const std::string& tenant) : c_(c), spec_(spec), tenant_(tenant) {
     columns_ = spec.columns.size();
+    // SQLite allows 32766 parameters per statement; stay well inside it.
+    rows_per_statement_ = std::max<size_t>(1, std::min<size_t>(kRowsPerStatement, 30000 / (columns_ + 1)));
+    pending_.resize(rows_per_statement_ * columns_);
+    full_ = c_.prepare(insert_sql(rows_per_statement_));
     if (c_.tx_depth == 0) {
       c_.begin();
       own_tx_ = true;
@@ -219,10 +208,14 @@ class SqliteBulk : public BulkWriter {
   }
   void add(const Params& row) override {
     if (row.size() != columns_) throw InternalError("bulk row has " + std::to_string(row.size()) + " values, expected " + std::to_string(columns_));
-    c_.step_positional(stmt_, row, 2);
+    // Assigning into the kept slots reuses their string buffers: no
+    // allocation per row once the buffer is warm.
+    std::copy(row.begin(), row.end(), pending_.begin() + static_cast<std::ptrdiff_t>(buffered_ * columns_));
     ++count_;
+    if (++buffered_ == rows_per_statement_) write_buffered();
   }
   void flush() override {
+    write_buffered();
     if (own_tx_) {
       c_.commit();
       own_tx_ = false;
@@ -231,10 +224,49 @@ class SqliteBulk : public BulkWriter {
   uint64_t count() const override { return count_; }
 
  private:
+  static constexpr size_t kRowsPerStatement = 64;
+
+  std::string insert_sql(size_t rows) const {
+    std::string sql = "INSERT INTO " + spec_.table + " (tenant_id";
+    for (auto& col : spec_.columns) sql += ", " + col;
+    sql += ") VALUES ";
+    int param = 2;  // $1 is the tenant, shared by every row
+    for (size_t r = 0; r < rows; ++r) {
+      sql += r ? ", ($1" : "($1";
+      for (size_t i = 0; i < columns_; ++i) sql += ", $" + std::to_string(param++);
+      sql += ")";
+    }
+    if (!spec_.conflict.empty()) {
+      sql += " ON CONFLICT (tenant_id";
+      for (auto& k : spec_.conflict) sql += ", " + k;
+      sql += ") DO ";
+      if (spec_.update.empty()) sql += "NOTHING";
+      else {
+        sql += "UPDATE SET ";
+        for (size_t i = 0; i < spec_.update.size(); ++i) sql += (i ? ", " : "") + spec_.update[i] + " = excluded." + spec_.update[i];
+      }
+    }
+    return sql;
+  }
+
+  void write_buffered() {
+    if (buffered_ == 0) return;
+    // The full-chunk statement is kept; the last, shorter chunk of a batch
+    // goes through the connection's statement cache.
+    sqlite3_stmt* stmt = buffered_ == rows_per_statement_ ? full_ : c_.prepare(insert_sql(buffered_));
+    sqlite3_bind_text(stmt, 1, tenant_.data(), static_cast<int>(tenant_.size()), SQLITE_STATIC);
+    c_.step_positional(stmt, pending_, buffered_ * columns_, 2);
+    buffered_ = 0;
+  }
+
   SqliteConnection& c_;
+  BulkSpec spec_;
   std::string tenant_;
-  sqlite3_stmt* stmt_ = nullptr;
   size_t columns_ = 0;
+  size_t rows_per_statement_ = 1;
+  sqlite3_stmt* full_ = nullptr;  // owned by the connection's cache
+  Params pending_;       // rows_per_statement_ rows of columns_ values
+  size_t buffered_ = 0;  // rows waiting in pending_
   bool own_tx_ = false;
   uint64_t count_ = 0;
 };
