@@ -110,6 +110,13 @@ TEST_CASE("score-leads: import, train, score, re-score idempotently, models", "[
   CHECK(std::count(r.out.begin(), r.out.end(), '\n') <= 1);
   CHECK(count(f, "SELECT COUNT(*) FROM leads WHERE tenant_id = $1") == 630);
   CHECK(count(f, "SELECT COUNT(*) FROM leads WHERE tenant_id = $1 AND status = 'qualified'") > 0);
+  // Every first score is history; re-scoring every lead with the same model adds none.
+  CHECK(count(f, "SELECT COUNT(*) FROM lead_score_history WHERE tenant_id = $1") == 630);
+  r = run_command(f.tool() + "score --all" + f.common() + "--format csv --quiet");
+  REQUIRE(r.exit_code == 0);
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 631);
+  CHECK(count(f, "SELECT COUNT(*) FROM lead_score_history WHERE tenant_id = $1") == 630);
+  CHECK(count(f, "SELECT COUNT(*) FROM lead_score_history WHERE tenant_id = $1 AND previous_score IS NOT NULL") == 0);
 
   // Sharding splits the work without overlap.
   auto s0 = run_command(f.tool() + "score --all --dry-run --shard 0/2" + f.common() + "--format csv --quiet");

@@ -93,3 +93,63 @@ TEST_CASE("leads repository: upserts, scores, qualify, models, drift, segments",
     CHECK(seg[0].integer(0) == 3);
   }
 }
+
+TEST_CASE("leads repository: score history for new and changed scores only", "[leads][repository][history]") {
+  for (const auto& url : test::backend_urls(true)) {
+    INFO(url);
+    auto db = store::Database::open(url);
+    db->add_tenant("acme", "Acme");
+    db->add_tenant("other", "Other");
+    auto s = db->session("acme");
+    Repository repo(*s);
+    auto score_run = [&](const std::string& at, const std::string& model, std::vector<std::pair<std::string, int>> scores,
+                         int64_t run_id) {
+      s->transaction([&] {
+        auto w = repo.lead_writer(true, run_id);
+        for (const auto& [id, sc] : scores)
+          w->add_scored(lead(id, sc, std::nullopt), {id, sc, sc / 100.0, model, "[]", "h"}, at);
+        w->flush();
+      });
+    };
+    auto history = [&] {
+      std::vector<std::string> out;
+      for (const auto& r : s->query("SELECT external_id, scored_at, model_version, score, previous_score, run_id "
+                                    "FROM lead_score_history WHERE tenant_id = $1 ORDER BY scored_at, external_id"))
+        out.push_back(r.text(0) + " " + r.text(1) + " " + r.text(2) + " " + std::to_string(r.integer(3)) + " " +
+                      (r.is_null(4) ? std::string("-") : std::to_string(r.integer(4))) + " " +
+                      (r.is_null(5) ? std::string("-") : std::to_string(r.integer(5))));
+      return out;
+    };
+    // First scoring: every score is new.
+    score_run("T1", "m1", {{"A", 10}, {"B", 20}, {"C", 30}}, 7);
+    CHECK(history() == std::vector<std::string>{"A T1 m1 10 - 7", "B T1 m1 20 - 7", "C T1 m1 30 - 7"});
+    // Re-scoring with the same scores writes nothing (idempotent reruns).
+    score_run("T2", "m1", {{"A", 10}, {"B", 20}, {"C", 30}}, 8);
+    CHECK(history().size() == 3);
+    // One moved, one new; a duplicate id within the run keeps the score from before the run.
+    score_run("T3", "m2", {{"A", 10}, {"B", 45}, {"D", 5}, {"B", 50}}, 0);
+    CHECK(history() == std::vector<std::string>{"A T1 m1 10 - 7", "B T1 m1 20 - 7", "C T1 m1 30 - 7",
+                                                "B T3 m2 50 20 -", "D T3 m2 5 - -"});
+    auto now = s->query("SELECT score FROM leads WHERE tenant_id = $1 AND external_id = 'B'");
+    REQUIRE(now.size() == 1);
+    CHECK(now[0].integer(0) == 50);
+    // Batches larger than the writer's lookup batch, and a rollback writes no history.
+    std::vector<std::pair<std::string, int>> many;
+    for (int i = 0; i < 1200; ++i) many.push_back({"M" + std::to_string(i), i % 101});
+    score_run("T4", "m2", many, 0);
+    CHECK(history().size() == 5 + 1200);
+    many[3].second = 77;
+    score_run("T5", "m2", many, 0);
+    CHECK(history().size() == 5 + 1201);
+    CHECK_THROWS(s->transaction([&] {
+      auto w = repo.lead_writer(true, 0);
+      w->add_scored(lead("A", 99, std::nullopt), {"A", 99, 0.99, "m3", "[]", "h"}, "T6");
+      w->flush();
+      throw DataError("abort");
+    }));
+    CHECK(history().size() == 5 + 1201);
+    // Tenant isolation.
+    auto other = db->session("other");
+    CHECK(other->query("SELECT external_id FROM lead_score_history WHERE tenant_id = $1").empty());
+  }
+}

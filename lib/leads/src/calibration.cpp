@@ -11,6 +11,7 @@ namespace opskit::leads {
 Calibration Calibration::fit(const std::string& method, const std::vector<double>& margin, const std::vector<int8_t>& y) {
   Calibration c;
   c.method_ = method;
+  c.platt_ = method == "platt";
   if (method == "platt") {
     // Newton on two parameters with Platt's smoothed targets.
     double pos = 0;
@@ -68,7 +69,7 @@ Calibration Calibration::fit(const std::string& method, const std::vector<double
 }
 
 double Calibration::probability(double m) const {
-  if (method_ == "platt") return 1 / (1 + std::exp(-(a_ * m + b_)));
+  if (platt_) return 1 / (1 + std::exp(-(a_ * m + b_)));
   if (x_.empty()) return 0.5;
   auto it = std::lower_bound(x_.begin(), x_.end(), m);
   if (it == x_.end()) return p_.back();
@@ -83,6 +84,7 @@ nlohmann::json Calibration::to_json() const {
 Calibration Calibration::from_json(const nlohmann::json& j) {
   Calibration c;
   c.method_ = j.at("method").get<std::string>();
+  c.platt_ = c.method_ == "platt";
   if (c.method_ == "platt") {
     c.a_ = j.at("a").get<double>();
     c.b_ = j.at("b").get<double>();

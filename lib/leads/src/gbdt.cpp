@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <map>
 
 #include "core/error.hpp"
 
@@ -187,6 +188,7 @@ GbdtModel GbdtModel::fit(const std::vector<uint8_t>& codes, size_t n, const std:
     m.max_depth_ = std::max(m.max_depth_, tree_depth(tree, 0));
     m.trees_.push_back(std::move(tree));
   }
+  m.flatten();
   return m;
 }
 
@@ -241,8 +243,11 @@ double unwound_sum(const PathElem* m, int len, int i) {
   return total;
 }
 
+// keep (optional) restricts the walk to the marked nodes: the leaves of one
+// subtree and the path to it, whose contributions are then exactly that
+// subtree's share of the tree's values.
 void recurse(const std::vector<TreeNode>& t, int j, const uint8_t* x, double* phi, PathElem* m, int len, double pz,
-             double po, int pi) {
+             double po, int pi, const std::vector<char>* keep) {
   extend(m, len, pz, po, pi);
   ++len;
   const TreeNode& node = t[j];
@@ -262,10 +267,22 @@ void recurse(const std::vector<TreeNode>& t, int j, const uint8_t* x, double* ph
       break;
     }
   PathElem* child = m + len;
-  std::copy(m, m + len, child);
-  recurse(t, hot, x, phi, child, len, iz * t[hot].cover / node.cover, io, node.feature);
-  std::copy(m, m + len, child);
-  recurse(t, cold, x, phi, child, len, iz * t[cold].cover / node.cover, 0, node.feature);
+  if (!keep || (*keep)[hot]) {
+    std::copy(m, m + len, child);
+    recurse(t, hot, x, phi, child, len, iz * t[hot].cover / node.cover, io, node.feature, keep);
+  }
+  if (!keep || (*keep)[cold]) {
+    std::copy(m, m + len, child);
+    recurse(t, cold, x, phi, child, len, iz * t[cold].cover / node.cover, 0, node.feature, keep);
+  }
+}
+
+void tree_shap(const std::vector<TreeNode>& t, int max_depth, const uint8_t* x, double* phi, const std::vector<char>* keep) {
+  if (t[0].feature < 0) return;
+  const int d = max_depth + 2;
+  thread_local std::vector<PathElem> path;
+  path.resize(size_t(d) * (d + 1) / 2 + d + 4);
+  recurse(t, 0, x, phi, path.data(), 0, 1, 1, -1, keep);
 }
 
 double tree_expected(const std::vector<TreeNode>& t, int j) {
@@ -276,15 +293,212 @@ double tree_expected(const std::vector<TreeNode>& t, int j) {
 
 }  // namespace
 
-void GbdtModel::contributions(const uint8_t* x, double* phi) const {
+void GbdtModel::contributions_recursive(const uint8_t* x, double* phi) const {
   std::fill(phi, phi + width_, 0.0);
-  const int d = max_depth_ + 2;
-  thread_local std::vector<PathElem> path;
-  path.resize(size_t(d) * (d + 1) / 2 + d + 4);
-  for (const auto& t : trees_) {
-    if (t[0].feature < 0) continue;
-    recurse(t, 0, x, phi, path.data(), 0, 1, 1, -1);
+  for (const auto& t : trees_) tree_shap(t, max_depth_, x, phi, nullptr);
+}
+
+// One tabulated subtree: its inputs, a code -> (class x stride) table per
+// input, and one row of values per combination of classes.
+struct GbdtModel::ShapTables {
+  struct Group {
+    uint32_t first, count;  // into input / lut (lut: 256 entries per input)
+    size_t table;           // offset into values
+  };
+  std::vector<Group> groups;
+  std::vector<uint32_t> input;
+  std::vector<uint32_t> lut;
+  std::vector<double> values;
+  std::vector<size_t> slow_trees;  // not tabulated: recursive algorithm
+};
+
+namespace {
+
+constexpr size_t kMaxCells = 512;  // combinations per subtree table
+
+struct Condition {
+  int feature;
+  int lo, hi;  // codes lo..hi satisfy the path's splits on feature
+};
+
+// Per leaf, the merged code interval of each input on its path.
+std::vector<std::vector<Condition>> leaf_conditions(const std::vector<TreeNode>& t) {
+  std::vector<std::vector<Condition>> conds(t.size());
+  std::vector<std::vector<Condition>> at(t.size());  // conditions down to node
+  for (size_t j = 0; j < t.size(); ++j) {  // children come after parents
+    if (t[j].feature < 0) {
+      conds[j] = at[j];
+      continue;
+    }
+    for (int side = 0; side < 2; ++side) {
+      auto c = at[j];
+      const int f = t[j].feature, th = std::clamp(t[j].threshold, -1, 255);
+      auto it = std::find_if(c.begin(), c.end(), [&](const Condition& k) { return k.feature == f; });
+      if (it == c.end()) it = c.insert(c.end(), Condition{f, 0, 255});
+      if (side == 0) it->hi = std::min(it->hi, th);
+      else it->lo = std::max(it->lo, th + 1);
+      at[side == 0 ? t[j].left : t[j].right] = std::move(c);
+    }
   }
+  return conds;
+}
+
+void subtree_leaves(const std::vector<TreeNode>& t, int j, std::vector<int>& out) {
+  if (t[j].feature < 0) {
+    out.push_back(j);
+    return;
+  }
+  subtree_leaves(t, t[j].left, out);
+  subtree_leaves(t, t[j].right, out);
+}
+
+// Code classes of the inputs seen by a set of leaves: two codes are in one
+// class when every leaf's path condition treats them alike.
+struct Classes {
+  std::vector<int> inputs;
+  std::vector<std::vector<int>> of_code;  // per input: 256 class ids
+  std::vector<std::vector<int>> example;  // per input: a code of each class
+  size_t cells = 1;
+};
+
+Classes classes_of(const std::vector<int>& leaves, const std::vector<std::vector<Condition>>& conds) {
+  Classes c;
+  for (int l : leaves)
+    for (const auto& k : conds[l])
+      if (std::find(c.inputs.begin(), c.inputs.end(), k.feature) == c.inputs.end()) c.inputs.push_back(k.feature);
+  std::sort(c.inputs.begin(), c.inputs.end());
+  for (int f : c.inputs) {
+    std::map<std::vector<bool>, int> ids;
+    std::vector<int> of(256);
+    std::vector<int> ex;
+    for (int code = 0; code < 256; ++code) {
+      std::vector<bool> sig;
+      for (int l : leaves)
+        for (const auto& k : conds[l])
+          if (k.feature == f) sig.push_back(code >= k.lo && code <= k.hi);
+      auto [it, fresh] = ids.emplace(std::move(sig), int(ids.size()));
+      if (fresh) ex.push_back(code);
+      of[code] = it->second;
+    }
+    c.cells = std::min(c.cells * ex.size(), kMaxCells + 1);
+    c.of_code.push_back(std::move(of));
+    c.example.push_back(std::move(ex));
+  }
+  return c;
+}
+
+}  // namespace
+
+const GbdtModel::ShapTables& GbdtModel::shap_tables() const {
+  if (shap_) return *shap_;
+  auto tables = std::make_shared<ShapTables>();
+  std::vector<uint8_t> x(width_, 0);
+  std::vector<double> phi(width_, 0.0);
+  for (size_t ti = 0; ti < trees_.size(); ++ti) {
+    const auto& t = trees_[ti];
+    if (t[0].feature < 0) continue;
+    const auto conds = leaf_conditions(t);
+    // Cut the tree top-down into subtrees small enough to tabulate.
+    std::vector<std::pair<int, Classes>> parts;
+    bool tabulable = true;
+    std::function<void(int)> cut = [&](int j) {
+      std::vector<int> leaves;
+      subtree_leaves(t, j, leaves);
+      if (leaves.size() > 64) {  // cannot fit kMaxCells; skip the costly class count
+        cut(t[j].left);
+        cut(t[j].right);
+        return;
+      }
+      auto c = classes_of(leaves, conds);
+      if (c.cells <= kMaxCells) parts.emplace_back(j, std::move(c));
+      else if (t[j].feature < 0) tabulable = false;
+      else {
+        cut(t[j].left);
+        cut(t[j].right);
+      }
+    };
+    cut(0);
+    if (!tabulable) {
+      tables->slow_trees.push_back(ti);
+      continue;
+    }
+    std::vector<int> parent(t.size(), -1);
+    for (size_t j = 0; j < t.size(); ++j)
+      if (t[j].feature >= 0) parent[t[j].left] = parent[t[j].right] = int(j);
+    for (auto& [root, c] : parts) {
+      std::vector<char> keep(t.size(), 0);
+      std::function<void(int)> mark = [&](int j) {
+        keep[j] = 1;
+        if (t[j].feature >= 0) {
+          mark(t[j].left);
+          mark(t[j].right);
+        }
+      };
+      mark(root);
+      for (int a = parent[root]; a >= 0; a = parent[a]) keep[a] = 1;
+      ShapTables::Group g{uint32_t(tables->input.size()), uint32_t(c.inputs.size()), tables->values.size()};
+      std::vector<size_t> stride(c.inputs.size());
+      size_t s = 1;
+      for (size_t k = 0; k < c.inputs.size(); ++k) {
+        stride[k] = s;
+        s *= c.example[k].size();
+        tables->input.push_back(uint32_t(c.inputs[k]));
+        for (int code = 0; code < 256; ++code) tables->lut.push_back(uint32_t(c.of_code[k][code] * stride[k]));
+      }
+      for (size_t cell = 0; cell < s; ++cell) {
+        for (size_t k = 0; k < c.inputs.size(); ++k)
+          x[c.inputs[k]] = uint8_t(c.example[k][(cell / stride[k]) % c.example[k].size()]);
+        for (int f : c.inputs) phi[f] = 0;
+        tree_shap(t, max_depth_, x.data(), phi.data(), &keep);
+        for (int f : c.inputs) tables->values.push_back(phi[f]);
+      }
+      tables->groups.push_back(g);
+    }
+  }
+  shap_ = std::move(tables);
+  return *shap_;
+}
+
+void GbdtModel::contributions(const uint8_t* x, double* phi) const {
+  const ShapTables& st = shap_tables();
+  std::fill(phi, phi + width_, 0.0);
+  const uint32_t* input = st.input.data();
+  const uint32_t* lut = st.lut.data();
+  const double* values = st.values.data();
+  for (const auto& g : st.groups) {
+    const uint32_t* in = input + g.first;
+    const uint32_t* lu = lut + size_t(g.first) * 256;
+    size_t cell = 0;
+    for (uint32_t k = 0; k < g.count; ++k) cell += lu[k * 256 + x[in[k]]];
+    const double* row = values + g.table + cell * g.count;
+    for (uint32_t k = 0; k < g.count; ++k) phi[in[k]] += row[k];
+  }
+  for (size_t ti : st.slow_trees) tree_shap(trees_[ti], max_depth_, x, phi, nullptr);
+}
+
+void GbdtModel::flatten() {
+  flat_.clear();
+  roots_.clear();
+  leaf_value_.clear();
+  for (const auto& t : trees_) {
+    const int32_t base = int32_t(flat_.size());
+    // Internal nodes keep their tree order; leaves go to leaf_value_.
+    std::vector<int32_t> id(t.size());
+    int32_t internal = 0;
+    for (size_t j = 0; j < t.size(); ++j) {
+      if (t[j].feature >= 0) id[j] = base + internal++;
+      else {
+        id[j] = ~int32_t(leaf_value_.size());
+        leaf_value_.push_back(t[j].value);
+      }
+    }
+    for (size_t j = 0; j < t.size(); ++j)
+      if (t[j].feature >= 0)
+        flat_.push_back(FlatNode{uint16_t(t[j].feature), int16_t(std::clamp(t[j].threshold, -1, 255)), id[t[j].left],
+                                 id[t[j].right]});
+    roots_.push_back(id[0]);
+  }
+  shap_.reset();
 }
 
 double GbdtModel::expected() const {
@@ -315,6 +529,7 @@ nlohmann::json GbdtModel::to_json() const {
 GbdtModel GbdtModel::from_json(const nlohmann::json& j, size_t width) {
   GbdtModel m;
   m.width_ = width;
+  if (width > 65535) throw DataError("model has too many inputs");
   m.base_ = j.at("base").get<double>();
   if (!std::isfinite(m.base_)) throw DataError("tree base must be finite");
   for (const auto& tj : j.at("trees")) {
@@ -358,6 +573,7 @@ GbdtModel GbdtModel::from_json(const nlohmann::json& j, size_t width) {
     m.max_depth_ = std::max(m.max_depth_, depth);
     m.trees_.push_back(std::move(t));
   }
+  m.flatten();
   return m;
 }
 

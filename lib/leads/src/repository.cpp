@@ -1,5 +1,7 @@
 #include "leads/repository.hpp"
 
+#include <unordered_map>
+
 #include "core/error.hpp"
 
 namespace opskit::leads {
@@ -17,7 +19,7 @@ Value text_or_null(const std::string& s) { return s.empty() ? Value(nullptr) : V
 
 class BulkLeadWriter : public Repository::LeadWriter {
  public:
-  BulkLeadWriter(store::Session& s, bool scored) {
+  BulkLeadWriter(store::Session& s, bool scored, int64_t run_id) : s_(s), run_id_(run_id) {
     store::BulkSpec spec;
     spec.table = "leads";
     // One column list for both writers: the PostgreSQL bulk path keeps one
@@ -28,6 +30,11 @@ class BulkLeadWriter : public Repository::LeadWriter {
     if (scored) {
       spec.update = {"fields", "fields_hash", "source"};
       spec.update.insert(spec.update.end(), kScoreColumns.begin(), kScoreColumns.end());
+      // A lead scored twice in one run keeps the score it had before the run.
+      history_ = s.bulk({"lead_score_history",
+                         {"external_id", "scored_at", "model_version", "score", "previous_score", "run_id"},
+                         {"external_id", "scored_at", "model_version"},
+                         {"score"}});
     } else {
       spec.update = {"fields", "fields_hash", "outcome", "occurred_at", "source", "imported_at"};
     }
@@ -38,13 +45,68 @@ class BulkLeadWriter : public Repository::LeadWriter {
                 std::string("new"), nullptr, nullptr, nullptr, nullptr, nullptr, nullptr});
   }
   void add_scored(const LeadRecord& l, const LeadScore& s, const std::string& at) override {
-    bulk_->add({l.external_id, l.fields.dump(), l.fields_hash, outcome_value(l), text_or_null(l.occurred_at), l.source, at,
-                std::string("new"), int64_t(s.score), s.probability, s.model_version, s.reasons, s.scored_hash, at});
+    pending_.push_back({s.external_id, s.score, s.model_version, at,
+                        {l.external_id, l.fields.dump(), l.fields_hash, outcome_value(l), text_or_null(l.occurred_at),
+                         l.source, at, std::string("new"), int64_t(s.score), s.probability, s.model_version, s.reasons,
+                         s.scored_hash, at}});
+    if (pending_.size() >= kBatch) drain();
   }
-  void flush() override { bulk_->flush(); }
+  void flush() override {
+    drain();
+    bulk_->flush();
+    if (history_) history_->flush();
+  }
 
  private:
-  std::unique_ptr<store::BulkWriter> bulk_;
+  static constexpr size_t kBatch = 500;
+  struct Pending {
+    std::string id;
+    int score;
+    std::string model_version, at;
+    store::Params row;
+  };
+
+  // Reads the batch's stored scores before overwriting them, so a history row
+  // is written only for a score that is new or changed.
+  void drain() {
+    if (pending_.empty()) return;
+    std::string sql = "SELECT external_id, score FROM leads WHERE tenant_id = $1 AND external_id IN (";
+    store::Params ids;
+    std::unordered_map<std::string, size_t> last;  // id -> its last row in the batch
+    for (size_t i = 0; i < pending_.size(); ++i) {
+      if (last.emplace(pending_[i].id, i).second) {
+        if (!ids.empty()) sql += ", ";
+        sql += "$" + std::to_string(ids.size() + 2);
+        ids.push_back(pending_[i].id);
+      } else {
+        last[pending_[i].id] = i;
+      }
+    }
+    sql += ")";
+    std::unordered_map<std::string, std::optional<int64_t>> before;
+    for (const auto& r : s_.query(sql, ids))
+      before[r.text(0)] = r.is_null(1) ? std::nullopt : std::optional<int64_t>(r.integer(1));
+    for (size_t i = 0; i < pending_.size(); ++i) {
+      auto& p = pending_[i];
+      if (last[p.id] == i) {
+        auto it = before.find(p.id);
+        std::optional<int64_t> prev = it == before.end() ? std::nullopt : it->second;
+        if (!prev || *prev != p.score)
+          history_->add({p.id, p.at, p.model_version, int64_t(p.score), prev ? Value(*prev) : Value(nullptr),
+                         run_id_ ? Value(run_id_) : Value(nullptr)});
+      }
+      bulk_->add(p.row);
+    }
+    pending_.clear();
+    // The next batch must see these scores as the previous ones.
+    bulk_->flush();
+    history_->flush();
+  }
+
+  store::Session& s_;
+  int64_t run_id_;
+  std::unique_ptr<store::BulkWriter> bulk_, history_;
+  std::vector<Pending> pending_;
 };
 
 ModelRow model_from(const store::Row& r) {
@@ -67,8 +129,8 @@ const char* kModelColumns =
 
 }  // namespace
 
-std::unique_ptr<Repository::LeadWriter> Repository::lead_writer(bool scored) {
-  return std::make_unique<BulkLeadWriter>(s_, scored);
+std::unique_ptr<Repository::LeadWriter> Repository::lead_writer(bool scored, int64_t run_id) {
+  return std::make_unique<BulkLeadWriter>(s_, scored, run_id);
 }
 
 void Repository::for_each_unscored(const std::string& model_version, size_t page,

@@ -20,6 +20,7 @@ class Calibration {
 
  private:
   std::string method_ = "platt";
+  bool platt_ = true;                  // method_ == "platt", tested per lead
   double a_ = 1, b_ = 0;               // platt: sigmoid(a * margin + b)
   std::vector<double> x_, p_;          // isotonic: step knots (margin, probability)
 };

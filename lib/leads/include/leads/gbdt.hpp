@@ -2,8 +2,15 @@
 // Gradient-boosted trees for log-loss on encoded inputs (histogram based:
 // the encoder's codes are the bins), grown leaf-wise with the histogram
 // subtraction trick. Explanations by exact path-dependent TreeSHAP
-// (Lundberg, Erion & Lee 2018, algorithm 2).
+// (Lundberg, Erion & Lee 2018, algorithm 2), tabulated on first use: inputs
+// are small integer codes, so a subtree's TreeSHAP values depend only on
+// which side of its split points each code falls; each tree is cut into
+// subtrees whose code classes have at most a few hundred combinations, and
+// their exact values are precomputed per combination (the idea of Fast
+// TreeSHAP v2, Yang 2021, applied per subtree). A lead then costs one table
+// row per subtree. Trees too deep to tabulate use the recursive algorithm.
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -32,17 +39,24 @@ class GbdtModel {
  public:
   static GbdtModel fit(const std::vector<uint8_t>& codes, size_t n, const std::vector<int>& codes_per_input,
                        const std::vector<int8_t>& y, const std::vector<size_t>& rows, const GbdtOptions& options);
+  // Trees flattened into one node array; a negative child is ~leaf index.
   double margin(const uint8_t* x) const {
     double m = base_;
-    for (const auto& t : trees_) {
-      int j = 0;
-      while (t[j].feature >= 0) j = x[t[j].feature] <= t[j].threshold ? t[j].left : t[j].right;
-      m += t[j].value;
+    const FlatNode* nodes = flat_.data();
+    for (int32_t j : roots_) {
+      while (j >= 0) {
+        const FlatNode& n = nodes[j];
+        j = x[n.feature] <= n.threshold ? n.left : n.right;
+      }
+      m += leaf_value_[size_t(~j)];
     }
     return m;
   }
   // TreeSHAP values per input (phi has width() entries; sum = margin - expected()).
+  // Uses the precomputed tables (built on the first call).
   void contributions(const uint8_t* x, double* phi) const;
+  // The same values by the recursive algorithm, without tables (reference).
+  void contributions_recursive(const uint8_t* x, double* phi) const;
   double expected() const;
   size_t width() const { return width_; }
   size_t tree_count() const { return trees_.size(); }
@@ -51,10 +65,23 @@ class GbdtModel {
   static GbdtModel from_json(const nlohmann::json& j, size_t width);
 
  private:
+  struct FlatNode {
+    uint16_t feature;
+    int16_t threshold;  // clamped to [-1, 255]: codes are uint8
+    int32_t left, right;
+  };
+  struct ShapTables;
+  void flatten();
+  const ShapTables& shap_tables() const;
+
   double base_ = 0;
   size_t width_ = 0;
   int max_depth_ = 0;
   std::vector<std::vector<TreeNode>> trees_;
+  std::vector<FlatNode> flat_;
+  std::vector<int32_t> roots_;
+  std::vector<double> leaf_value_;
+  mutable std::shared_ptr<const ShapTables> shap_;  // immutable once built; copies share it
 };
 
 }  // namespace opskit::leads

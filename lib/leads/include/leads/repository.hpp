@@ -1,6 +1,6 @@
 #pragma once
-// All of score-leads' SQL: leads, lead_models, lead_drift and
-// customer_segments, through a tenant Session (tenant bound as $1).
+// All of score-leads' SQL: leads, lead_score_history, lead_models,
+// lead_drift and customer_segments, through a tenant Session (tenant bound as $1).
 #include <functional>
 #include <memory>
 #include <optional>
@@ -61,10 +61,14 @@ class Repository {
     virtual ~LeadWriter() = default;
     virtual void add(const LeadRecord& lead, const std::string& imported_at) = 0;
     // The lead together with its score (outcome and occurred_at of an existing row are kept).
+    // A score that is new or differs from the stored one also gets a
+    // lead_score_history row (scored_at = at, previous_score, run_id), in the
+    // same transaction; an unchanged score writes no history.
     virtual void add_scored(const LeadRecord& lead, const LeadScore& score, const std::string& at) = 0;
     virtual void flush() = 0;
   };
-  std::unique_ptr<LeadWriter> lead_writer(bool scored);
+  // run_id (job_runs id, 0 = none) goes into score history rows.
+  std::unique_ptr<LeadWriter> lead_writer(bool scored, int64_t run_id = 0);
 
   // Leads whose score is missing, from another model, or older than their
   // fields; in pages of `page` ordered by external id (constant memory).
