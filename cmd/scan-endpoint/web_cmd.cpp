@@ -295,6 +295,21 @@ void register_web(app::Tool& tool) {
              w.finish();
              return 0;
            });
+  tool.add({.path = {"history"}, .help = "Grade and hardening-index trend: one row per endpoint per scan"},
+           [issues](CLI::App& c) { c.add_option("--endpoint", issues->endpoint, "Only this endpoint (a URL, or host:NAME)"); },
+           [issues](app::Context& ctx) {
+             sc::Repository repo(ctx.tenant_session());
+             opskit::RowWriter w(ctx.out, ctx.format,
+                                 {"scanned_at", "endpoint", "kind", "status", "grade", "score", "tls_grade", "open_issues"});
+             auto rows = repo.scan_history(issues->endpoint);
+             for (const auto& h : rows)
+               w.row({{"scanned_at", h.scanned_at}, {"endpoint", h.endpoint}, {"kind", h.kind}, {"status", h.status},
+                      {"grade", h.grade}, {"score", h.score ? std::to_string(*h.score) : std::string()},
+                      {"tls_grade", h.tls_grade}, {"open_issues", h.open_issues}, {"run_id", h.run_id}});
+             w.finish();
+             ctx.counts["rows"] = static_cast<int64_t>(rows.size());
+             return 0;
+           });
 }
 
 }  // namespace scan_cli

@@ -68,7 +68,13 @@ NginxFixture::NginxFixture() {
       "-out $1.crt -startdate $3 -enddate $4 2>/dev/null; }\n"
       "for n in hardened noheaders exposed loop legacy; do mk $n $n.test 20250101000000Z 20991231000000Z; done\n"
       "mk expired expired.test 20200101000000Z 20200201000000Z\n"
-      "mk wronghost other.test 20250101000000Z 20991231000000Z\n";
+      "mk wronghost other.test 20250101000000Z 20991231000000Z\n"
+      "for n in tls10 noaead; do mk $n $n.test 20250101000000Z 20991231000000Z; done\n"
+      "mkrsa() { openssl req -new -newkey rsa:2048 -nodes -keyout $1.key -out $1.csr -subj /CN=$1.test "
+      "-addext subjectAltName=DNS:$1.test 2>/dev/null; openssl ca -batch -config ca.cnf -cert ca.crt -keyfile ca.key -in $1.csr "
+      "-out $1.crt -startdate 20250101000000Z -enddate 20991231000000Z 2>/dev/null; }\n"
+      "mkrsa nofs\nmkrsa weakdh\n"
+      "openssl dhparam -dsaparam -out dh1024.pem 1024 2>/dev/null\n";
   write(d + "/certs.sh", script);
   auto r = run_command("bash '" + d + "/certs.sh'");
   if (r.exit_code != 0) {
@@ -84,6 +90,16 @@ NginxFixture::NginxFixture() {
     return "  server {\n    listen 127.0.0.1:" + hp + " ssl;\n    server_name " + name + ";\n    ssl_certificate " + d + "/" +
            cert + ".crt;\n    ssl_certificate_key " + d + "/" + cert + ".key;\n" + body + "  }\n";
   };
+  // Protocols and suites are settled before SNI picks a server block, so
+  // each TLS posture gets a port of its own.
+  auto own_port = [&](const std::string& name, const std::string& tls) {
+    int port = free_port();
+    tls_ports_[name] = port;
+    std::string cert = name.substr(0, name.find('.'));
+    return "  server {\n    listen 127.0.0.1:" + std::to_string(port) + " ssl;\n    server_name " + name + ";\n    ssl_certificate " +
+           d + "/" + cert + ".crt;\n    ssl_certificate_key " + d + "/" + cert + ".key;\n" + tls +
+           "    location / { return 200 '<html>" + cert + "</html>'; }\n  }\n";
+  };
   std::string hardened_headers =
       "    add_header Content-Security-Policy \"default-src 'none'; frame-ancestors 'none'; form-action 'self'\" always;\n"
       "    add_header Strict-Transport-Security \"max-age=63072000; includeSubDomains\" always;\n"
@@ -94,7 +110,7 @@ NginxFixture::NginxFixture() {
       "    add_header Permissions-Policy \"camera=()\" always;\n";
   std::string conf =
       "pid " + d + "/nginx.pid;\nerror_log " + d + "/error.log;\nevents { worker_connections 4096; }\n"
-      "http {\n  access_log off;\n  server_tokens on;\n  default_type text/html;\n"
+      "http {\n  log_format timing '$msec $request_time $host $request_uri';\n  access_log " + d + "/access.log timing;\n  server_tokens on;\n  default_type text/html;\n"
       "  client_body_temp_path " + d + "/body;\n  proxy_temp_path " + d + "/proxy;\n  fastcgi_temp_path " + d + "/fcgi;\n"
       "  uwsgi_temp_path " + d + "/uwsgi;\n  scgi_temp_path " + d + "/scgi;\n"
       "  ssl_protocols TLSv1.2 TLSv1.3;\n" +
@@ -111,7 +127,12 @@ NginxFixture::NginxFixture() {
              "    location = /x { return 302 https://loop.test:" + hp + "/; }\n") +
       "  server {\n    listen 127.0.0.1:" + lp + " ssl;\n    server_name legacy.test;\n    ssl_certificate " + d +
       "/legacy.crt;\n    ssl_certificate_key " + d + "/legacy.key;\n    ssl_protocols TLSv1 TLSv1.1;\n"
-      "    ssl_ciphers ALL:@SECLEVEL=0;\n    location / { return 200 '<html>legacy</html>'; }\n  }\n"
+      "    ssl_ciphers ALL:@SECLEVEL=0;\n    location / { return 200 '<html>legacy</html>'; }\n  }\n" +
+      own_port("tls10.test", "    ssl_protocols TLSv1 TLSv1.2;\n    ssl_ciphers ALL:@SECLEVEL=0;\n") +
+      own_port("nofs.test", "    ssl_protocols TLSv1.2;\n    ssl_ciphers AES128-GCM-SHA256;\n") +
+      own_port("noaead.test", "    ssl_protocols TLSv1.2;\n    ssl_ciphers ECDHE-ECDSA-AES128-SHA256;\n") +
+      own_port("weakdh.test", "    ssl_protocols TLSv1.2;\n    ssl_ciphers DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0;\n"
+                              "    ssl_dhparam " + d + "/dh1024.pem;\n") +
       "  server {\n    listen 127.0.0.1:" + pp + ";\n    server_name hardened.test;\n"
       "    location / { return 301 https://hardened.test:" + hp + "$request_uri; }\n  }\n"
       "  server {\n    listen 127.0.0.1:" + pp + ";\n    server_name noheaders.test;\n"
@@ -128,7 +149,9 @@ NginxFixture::NginxFixture() {
     return;
   }
   for (int i = 0; i < 200; ++i) {
-    if (port_open(https_port_) && port_open(legacy_port_) && port_open(http_port_)) {
+    bool all = port_open(https_port_) && port_open(legacy_port_) && port_open(http_port_);
+    for (const auto& [name, port] : tls_ports_) all = all && port_open(port);
+    if (all) {
       pid_ = pid;
       return;
     }
@@ -153,11 +176,13 @@ std::vector<std::string> NginxFixture::resolve() const {
   std::vector<std::string> out;
   for (const auto& n : nginx_fixture_names())
     for (int p : {https_port_, legacy_port_, http_port_}) out.push_back(n + ":" + std::to_string(p) + ":127.0.0.1");
+  for (const auto& [name, port] : tls_ports_) out.push_back(name + ":" + std::to_string(port) + ":127.0.0.1");
   return out;
 }
 
 std::string NginxFixture::url(const std::string& host, const std::string& path) const {
-  int port = host == "legacy.test" ? legacy_port_ : https_port_;
+  auto own = tls_ports_.find(host);
+  int port = own != tls_ports_.end() ? own->second : host == "legacy.test" ? legacy_port_ : https_port_;
   return "https://" + host + ":" + std::to_string(port) + path;
 }
 

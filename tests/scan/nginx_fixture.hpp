@@ -3,6 +3,7 @@
 // certificates made with the openssl CLI (valid, expired, wrong host), and
 // server blocks of differing posture. Nothing leaves loopback: every name
 // resolves to 127.0.0.1 through --resolve entries.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,11 @@ class NginxFixture {
   int legacy_port() const { return legacy_port_; }
   int http_port() const { return http_port_; }
   const std::string& ca_file() const { return ca_file_; }
+  // Every request: "<end time, s.ms> <request time, s> <host> <uri>".
+  std::string access_log() const { return dir_ + "/access.log"; }
+  // Server names with a TLS posture of their own (own port): tls10.test (TLS 1.0 and 1.2),
+  // nofs.test (static RSA key exchange), noaead.test (CBC suite), weakdh.test (1024-bit DH).
+  const std::map<std::string, int>& tls_ports() const { return tls_ports_; }
   // curl --resolve entries for every name on every port.
   std::vector<std::string> resolve() const;
   std::string url(const std::string& host, const std::string& path = "/") const;
@@ -26,6 +32,7 @@ class NginxFixture {
  private:
   std::string dir_, error_, ca_file_;
   int https_port_ = 0, legacy_port_ = 0, http_port_ = 0;
+  std::map<std::string, int> tls_ports_;  // TLS postures on a port of their own
   int pid_ = -1;
 };
 

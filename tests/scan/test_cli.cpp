@@ -85,6 +85,12 @@ TEST_CASE("url: allow-list, unreachable targets, stored results", "[scan][cli]")
   CHECK(down.out.find("\"status\":\"error\"") != std::string::npos);
   auto issues = run_command(tool() + " issues list --format csv" + common);
   CHECK(issues.out.find("scan.error.connect") != std::string::npos);
+  // The same scan again at the same --now: still one trend row.
+  run_command(tool() + " url https://closed.test:1/ --resolve closed.test:1:127.0.0.1 --no-tls --format json" + common);
+  auto history = run_command(tool() + " history --format csv" + common);
+  CHECK(history.exit_code == 0);
+  CHECK(history.out == "scanned_at,endpoint,kind,status,grade,score,tls_grade,open_issues\n"
+                       "2026-11-22T00:00:00Z,https://closed.test:1/,web,error,,,,1\n");
 }
 
 TEST_CASE("repository: a rescan closes fixed issues and keeps their history", "[scan][repository]") {
@@ -145,4 +151,92 @@ TEST_CASE("repository: a rescan closes fixed issues and keeps their history", "[
     scan::Repository repo2(*other);
     CHECK(repo2.issues("", "").empty());
   }
+}
+
+TEST_CASE("repository: one history row per endpoint per scan, reruns replace theirs", "[scan][repository][history]") {
+  auto url = GENERATE(from_range(scan_backends()));
+  auto db = store::Database::open(url);
+  bool have = false;
+  for (auto& t : db->tenants()) have = have || t.id == "h1";
+  if (!have) db->add_tenant("h1", "H1");
+  auto session = db->session("h1");
+  scan::Repository repo(*session);
+  scan::EndpointResult web;
+  web.target = "https://trend.test/";
+  web.host = "trend.test";
+  web.port = 443;
+  web.status = "ok";
+  web.grade = "C";
+  web.score = 50;
+  web.tls = scan::TlsReport{};
+  web.tls->grade = "B";
+  web.findings.push_back({"csp-not-implemented", scan::Severity::medium, "csp", "", {}});
+  web.findings.push_back({"hsts-not-implemented", scan::Severity::medium, "hsts", "", {}});
+  scan::EndpointResult host;
+  host.target = "host:web-1";
+  host.host = "web-1";
+  host.status = "ok";
+  host.score = 61;
+  host.grade = "C";
+  host.findings.push_back({"scan.host.ssh.permit-root-login", scan::Severity::high, "ssh", "", {}});
+
+  session->transaction([&] {
+    repo.store_endpoint(web, "web", "2026-11-20T00:00:00Z", 1);
+    repo.store_endpoint(host, "host", "2026-11-20T00:00:00Z", 1);
+  });
+  // Next day: HSTS fixed, grade up; the host hardened.
+  web.findings.pop_back();
+  web.grade = "B";
+  web.score = 70;
+  web.tls->grade = "A";
+  host.findings.clear();
+  host.score = 88;
+  for (int rerun = 0; rerun < 2; ++rerun)  // the same --now twice
+    session->transaction([&] {
+      repo.store_endpoint(web, "web", "2026-11-21T00:00:00Z", 2 + rerun);
+      repo.store_endpoint(host, "host", "2026-11-21T00:00:00Z", 2 + rerun);
+    });
+  // A failed scan is a point of the trend too, with no score.
+  scan::EndpointResult down = web;
+  down.status = "error";
+  down.grade.clear();
+  down.tls.reset();
+  down.findings = {{"scan.error.connect", scan::Severity::high, "down", "", {}}};
+  session->transaction([&] { repo.store_endpoint(down, "web", "2026-11-22T00:00:00Z", 4); });
+
+  auto rows = repo.scan_history("https://trend.test/");
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0].scanned_at == "2026-11-20T00:00:00Z");
+  CHECK(rows[0].kind == "web");
+  CHECK(rows[0].grade == "C");
+  CHECK(rows[0].score == 50);
+  CHECK(rows[0].tls_grade == "B");
+  CHECK(rows[0].open_issues == 2);
+  CHECK(rows[1].grade == "B");
+  CHECK(rows[1].score == 70);
+  CHECK(rows[1].tls_grade == "A");
+  CHECK(rows[1].open_issues == 1);
+  CHECK(rows[1].run_id == 3);  // the rerun replaced its row
+  CHECK(rows[2].status == "error");
+  CHECK_FALSE(rows[2].score.has_value());
+  CHECK(rows[2].grade.empty());
+  CHECK(rows[2].open_issues == 2);  // a failed scan closes nothing: csp still open, plus the error
+
+  auto hosts = repo.scan_history("host:web-1");
+  REQUIRE(hosts.size() == 2);
+  CHECK(hosts[0].kind == "host");
+  CHECK(hosts[0].score == 61);
+  CHECK(hosts[0].open_issues == 1);
+  CHECK(hosts[1].score == 88);
+  CHECK(hosts[1].open_issues == 0);
+  CHECK(repo.scan_history("").size() == 5);
+  // Rolled back with its endpoint: a failing transaction leaves no history row.
+  try {
+    session->transaction([&] {
+      repo.store_endpoint(web, "web", "2026-11-23T00:00:00Z", 5);
+      throw std::runtime_error("abort");
+    });
+  } catch (const std::runtime_error&) {
+  }
+  CHECK(repo.scan_history("https://trend.test/").size() == 3);
 }

@@ -9,7 +9,9 @@
 #include <set>
 #include <sstream>
 
+#include "core/error.hpp"
 #include "core/text.hpp"
+#include "scan/packages.hpp"
 
 namespace opskit::scan {
 namespace fs = std::filesystem;
@@ -72,6 +74,32 @@ struct Auditor {
     bool enabled = auto_cfg.find("Unattended-Upgrade \"1\"") != std::string::npos;
     add("updates.automatic-security", "Automatic security updates (unattended-upgrades) enabled", Severity::medium, apt,
         enabled, apt ? (enabled ? "APT::Periodic::Unattended-Upgrade \"1\"" : "not configured") : "");
+  }
+
+  // Installed packages older than what the security archive offers. Applies
+  // only when both dpkg's status and a security index are here to compare.
+  void security_updates() {
+    SecurityUpdates su;
+    std::string problem;
+    try {
+      su = pending_security_updates(root);
+    } catch (const DataError& e) {
+      problem = e.what();
+    }
+    for (const auto& w : su.problems) problem += (problem.empty() ? "" : "; ") + w;
+    bool applies = su.status_found && !su.indexes.empty() && problem.empty();
+    std::string evidence;
+    if (!applies)
+      evidence = !problem.empty()          ? problem
+                 : !su.status_found        ? "no dpkg status file"
+                                           : "no security archive index under /var/lib/apt/lists";
+    else if (su.pending.empty())
+      evidence = std::to_string(su.installed) + " installed packages, none behind " + join_names(su.indexes);
+    else
+      for (const auto& u : su.pending) evidence += (evidence.empty() ? "" : ", ") + u.name + " " + u.installed + " < " + u.available;
+    add("updates.security-pending", "No installed package has a pending security update", Severity::high, applies,
+        su.pending.empty(), evidence);
+    a.security_updates = std::move(su.pending);
   }
 
   void sysctls() {
@@ -277,6 +305,7 @@ HostAudit audit_host(const std::string& root) {
   au.root = root.empty() ? "/" : root;
   au.os();
   au.updates();
+  au.security_updates();
   au.sysctls();
   au.users();
   au.ssh();
@@ -300,6 +329,15 @@ EndpointResult host_result(const HostAudit& audit) {
   r.elapsed_ms = audit.elapsed_ms;
   for (const auto& c : audit.checks) {
     if (!c.applies || c.passed || c.severity == Severity::info) continue;
+    if (c.id == "updates.security-pending" && !audit.security_updates.empty()) {
+      // One issue per package, so each is opened and closed on its own.
+      for (const auto& u : audit.security_updates) {
+        std::string rule = "scan.host.updates.security-pending." + u.name + ":" + u.arch;
+        r.findings.push_back({rule, c.severity, "Security update pending for " + u.name,
+                              u.name + " " + u.installed + " installed, " + u.available + " in " + u.archive, controls_for(rule)});
+      }
+      continue;
+    }
     Finding f{"scan.host." + c.id, c.severity, c.title, c.evidence, controls_for("scan.host." + c.id)};
     r.findings.push_back(f);
   }

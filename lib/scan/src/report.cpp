@@ -67,6 +67,11 @@ nlohmann::json result_json(const EndpointResult& r, const Gate& gate) {
                 {"key", t.key_type + " " + std::to_string(t.key_bits)}, {"signature", t.signature_algorithm},
                 {"caps", t.caps}};
     if (!t.error.empty()) j["tls"]["error"] = t.error;
+    if (t.dh_bits) j["tls"]["dh_bits"] = t.dh_bits;
+    nlohmann::json not_probed = nlohmann::json::array();  // what this client's OpenSSL cannot test
+    for (const auto& [what, probed] : t.probed)
+      if (!probed) not_probed.push_back(what);
+    if (!not_probed.empty()) j["tls"]["not_probed"] = not_probed;
   }
   nlohmann::json findings = nlohmann::json::array();
   for (const auto& f : r.findings)

@@ -138,7 +138,41 @@ StoreOutcome Repository::store_endpoint(const EndpointResult& r, const std::stri
       ++o.closed;
     }
   }
+  // One trend row per endpoint and scan time, in the caller's transaction; a
+  // rerun at the same time replaces its own row instead of adding one.
+  auto open_rows = s_.query("SELECT COUNT(*) FROM security_issues WHERE tenant_id = $1 AND endpoint = $2 AND status = 'open'",
+                            {r.target});
+  int64_t open_issues = open_rows.empty() ? 0 : open_rows[0].integer(0);
+  s_.exec("INSERT INTO endpoint_scan_history (tenant_id, endpoint, kind, scanned_at, status, grade, score, tls_grade, "
+          "open_issues, run_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+          "ON CONFLICT (tenant_id, endpoint, scanned_at) DO UPDATE SET kind = excluded.kind, status = excluded.status, "
+          "grade = excluded.grade, score = excluded.score, tls_grade = excluded.tls_grade, "
+          "open_issues = excluded.open_issues, run_id = excluded.run_id",
+          {r.target, kind, at, r.status, r.grade.empty() ? store::null() : Value(r.grade),
+           r.status == "ok" ? Value(static_cast<int64_t>(r.score)) : store::null(),
+           r.tls && !r.tls->grade.empty() ? Value(r.tls->grade) : store::null(), open_issues, run_id});
   return o;
+}
+
+std::vector<HistoryRow> Repository::scan_history(const std::string& endpoint) {
+  std::vector<HistoryRow> out;
+  for (const auto& row : s_.query("SELECT endpoint, kind, scanned_at, status, grade, score, tls_grade, open_issues, run_id "
+                                  "FROM endpoint_scan_history WHERE tenant_id = $1 AND ($2 = '' OR endpoint = $2) "
+                                  "ORDER BY endpoint, scanned_at",
+                                  {endpoint})) {
+    HistoryRow h;
+    h.endpoint = row.text(0);
+    h.kind = row.text(1);
+    h.scanned_at = row.text(2);
+    h.status = row.text(3);
+    h.grade = row.text(4);
+    h.score = row.is_null(5) ? std::nullopt : std::optional<int64_t>(row.integer(5));
+    h.tls_grade = row.text(6);
+    h.open_issues = row.integer(7);
+    h.run_id = row.integer(8);
+    out.push_back(h);
+  }
+  return out;
 }
 
 namespace {

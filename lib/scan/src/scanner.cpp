@@ -178,17 +178,11 @@ void add_baseline(EndpointResult& r, const Response& page) {
 }
 
 void add_tls_findings(EndpointResult& r) {
-  for (const auto& c : r.tls->caps) {
-    std::string letter(1, c[0]);
-    Severity sev = letter == "B" ? Severity::low : letter == "C" ? Severity::medium : Severity::high;
-    std::string id = c.find("expired") != std::string::npos           ? "expired"
-                     : c.find("not trusted") != std::string::npos     ? "untrusted"
-                     : c.find("match") != std::string::npos           ? "name-mismatch"
-                     : c.find("legacy") != std::string::npos          ? "legacy-only"
-                     : c.find("TLS 1.0/1.1") != std::string::npos     ? "legacy-offered"
-                     : c.find("forward secrecy") != std::string::npos ? "no-forward-secrecy"
-                     : c.find("AEAD") != std::string::npos            ? "no-aead"
-                                                                      : "weak-key";
+  for (size_t i = 0; i < r.tls->caps.size(); ++i) {
+    const std::string& c = r.tls->caps[i];
+    char letter = c[0];
+    Severity sev = letter == 'B' ? Severity::low : letter == 'C' ? Severity::medium : Severity::high;
+    std::string id = i < r.tls->cap_ids.size() ? r.tls->cap_ids[i] : "weak";
     r.findings.push_back({"scan.tls." + id, sev, c.substr(3), r.tls->version + " " + r.tls->cipher, controls_for("scan.tls." + id)});
   }
   if (r.tls->reachable && !r.tls->expired && r.tls->days_to_expiry < 30)

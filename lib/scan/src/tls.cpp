@@ -71,36 +71,46 @@ struct Handshake {
   }
 };
 
-// One SSL_CTX per (version, CA file) for the whole process: creating one
-// costs milliseconds under OpenSSL 3 and SSL_new on a shared context is
-// thread-safe, so every probe thread reuses them.
-SSL_CTX* make_ctx(int version, const TlsOptions& opt, int max_version = 0) {
+// One SSL_CTX per (version range, cipher list, CA file) for the whole
+// process: creating one costs milliseconds under OpenSSL 3 and SSL_new on a
+// shared context is thread-safe, so every probe thread reuses them. nullptr
+// when this OpenSSL cannot speak what is asked (e.g. no RC4 suites at all).
+// Probes other than the default client lower the security level: they ask
+// what the server offers, not what a default client would accept.
+SSL_CTX* make_ctx(const TlsOptions& opt, int min_version = 0, int max_version = 0, const char* ciphers = nullptr) {
   static std::mutex mu;
   // Owned by the cache and freed at exit (so LeakSanitizer stays quiet).
-  static std::map<std::tuple<int, int, std::string>, std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)>> cache;
+  static std::map<std::tuple<int, int, std::string, std::string>, std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)>> cache;
   std::lock_guard<std::mutex> lock(mu);
-  auto key = std::make_tuple(version, max_version, opt.ca_file);
+  auto key = std::make_tuple(min_version, max_version, std::string(ciphers ? ciphers : ""), opt.ca_file);
   auto it = cache.find(key);
   if (it != cache.end()) return it->second.get();
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
-  if (!ctx) return nullptr;
-  if (version) {
-    SSL_CTX_set_min_proto_version(ctx, version);
-    SSL_CTX_set_max_proto_version(ctx, max_version ? max_version : version);
-  }
-  if (version == TLS1_VERSION || version == TLS1_1_VERSION) {
-    // Legacy probes: allow what OpenSSL's default security level forbids.
+  if (ctx && min_version) {
     SSL_CTX_set_security_level(ctx, 0);
-    SSL_CTX_set_cipher_list(ctx, "ALL:@SECLEVEL=0");
+    bool ok = SSL_CTX_set_min_proto_version(ctx, min_version) == 1 &&
+              SSL_CTX_set_max_proto_version(ctx, max_version ? max_version : min_version) == 1 &&
+              (min_version >= TLS1_3_VERSION || SSL_CTX_set_cipher_list(ctx, ciphers ? ciphers : "ALL:@SECLEVEL=0") == 1);
+    if (!ok) {
+      SSL_CTX_free(ctx);
+      ctx = nullptr;
+    }
   }
-  SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);  // we read the verdict, we never abort on it
-  if (!opt.ca_file.empty()) SSL_CTX_load_verify_locations(ctx, opt.ca_file.c_str(), nullptr);
-  else SSL_CTX_set_default_verify_paths(ctx);
+  if (ctx) {
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);  // we read the verdict, we never abort on it
+    if (!opt.ca_file.empty()) SSL_CTX_load_verify_locations(ctx, opt.ca_file.c_str(), nullptr);
+    else SSL_CTX_set_default_verify_paths(ctx);
+  }
+  ERR_clear_error();
   cache.emplace(key, std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)>(ctx, SSL_CTX_free));
   return ctx;
 }
 
 void handshake(Handshake& h, SSL_CTX* ctx, const std::string& host, int port, const std::string& sni, int timeout_ms) {
+  if (!ctx) {
+    h.error = "handshake: not supported by this OpenSSL";
+    return;
+  }
   h.fd = connect_with_timeout(host, port, timeout_ms, h.error);
   if (h.fd < 0) return;
   h.ssl.reset(SSL_new(ctx));
@@ -137,6 +147,23 @@ void handshake(Handshake& h, SSL_CTX* ctx, const std::string& host, int port, co
   }
 }
 
+bool text_contains_md5(const std::string& s) {
+  for (size_t i = 0; i + 3 <= s.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) == 'm' && std::tolower(static_cast<unsigned char>(s[i + 1])) == 'd' &&
+        s[i + 2] == '5')
+      return true;
+  return false;
+}
+
+// Finite-field DH group size of the negotiated key exchange (0 for ECDHE/none).
+int dh_bits_of(SSL* ssl) {
+  EVP_PKEY* tmp = nullptr;
+  if (!SSL_get_peer_tmp_key(ssl, &tmp) || !tmp) return 0;
+  int bits = EVP_PKEY_get_base_id(tmp) == EVP_PKEY_DH ? EVP_PKEY_get_bits(tmp) : 0;
+  EVP_PKEY_free(tmp);
+  return bits;
+}
+
 std::string name_of(X509_NAME* n) {
   if (!n) return {};
   char buf[512];
@@ -148,28 +175,44 @@ std::string name_of(X509_NAME* n) {
 
 void apply_tls_caps(TlsReport& r) {
   r.caps.clear();
+  r.cap_ids.clear();
   if (!r.reachable) {
     r.grade.clear();
     return;
   }
-  auto cap = [&](const std::string& reason) { r.caps.push_back(reason); };
-  if (!r.chain_valid) cap("T: certificate chain not trusted" + (r.verify_error.empty() ? "" : " (" + r.verify_error + ")"));
-  if (r.expired) cap("T: certificate expired");
-  if (!r.hostname_match) cap("M: certificate does not match the host name");
-  if (r.key_bits > 0 && r.key_type == "RSA" && r.key_bits < 1024) cap("F: RSA key under 1024 bits");
-  bool modern = (r.offered.count("TLSv1.2") && r.offered.at("TLSv1.2")) || (r.offered.count("TLSv1.3") && r.offered.at("TLSv1.3"));
-  if (!modern) cap("C: neither TLS 1.2 nor TLS 1.3 offered (only legacy TLS)");
-  if ((r.offered.count("TLSv1") && r.offered.at("TLSv1")) || (r.offered.count("TLSv1.1") && r.offered.at("TLSv1.1")))
-    cap("B: TLS 1.0/1.1 still offered");
-  if (!r.forward_secrecy) cap("B: negotiated suite has no forward secrecy");
-  if (!r.aead) cap("B: negotiated suite is not AEAD");
-  if (r.key_type == "RSA" && r.key_bits > 0 && r.key_bits < 2048) cap("B: RSA key under 2048 bits");
+  auto cap = [&](const char* id, const std::string& reason) {
+    r.cap_ids.push_back(id);
+    r.caps.push_back(reason);
+  };
+  auto offered = [&](const char* v) { return r.offered.count(v) && r.offered.at(v); };
+  if (!r.chain_valid) cap("untrusted", "T: certificate chain not trusted" + (r.verify_error.empty() ? "" : " (" + r.verify_error + ")"));
+  if (r.expired) cap("expired", "T: certificate expired");
+  if (!r.hostname_match) cap("name-mismatch", "M: certificate does not match the host name");
+  if (r.ssl2) cap("ssl2", "F: SSL 2 offered");
+  if (r.insecure_renegotiation) cap("insecure-renegotiation", "F: insecure renegotiation");
+  if (r.export_suites) cap("export-suites", "F: export cipher suites offered");
+  if (r.rc4_only) cap("rc4-only", "F: only RC4 cipher suites");
+  if (r.key_type == "RSA" && r.key_bits > 0 && r.key_bits < 1024) cap("weak-key", "F: RSA key under 1024 bits");
+  if (r.dh_bits > 0 && r.dh_bits < 1024) cap("weak-dh", "F: DH group under 1024 bits");
+  if (text_contains_md5(r.signature_algorithm)) cap("md5-signature", "F: MD5 certificate signature");
+  if (r.ssl3) cap("ssl3", "C: SSL 3 offered (POODLE)");
+  if (!offered("TLSv1.2") && !offered("TLSv1.3")) cap("legacy-only", "C: neither TLS 1.2 nor TLS 1.3 offered (only legacy TLS)");
+  bool modern_legacy_suites = offered("TLSv1.1") || offered("TLSv1.2");  // suites below TLS 1.3 with TLS 1.1+
+  if (r.rc4 && modern_legacy_suites) cap("rc4", "C: RC4 with TLS 1.1 or newer");
+  if (r.triple_des && modern_legacy_suites) cap("3des", "C: 64-bit block cipher (3DES) with TLS 1.1 or newer (Sweet32)");
+  if (offered("TLSv1") || offered("TLSv1.1")) cap("legacy-offered", "B: TLS 1.0/1.1 still offered");
+  if (!r.forward_secrecy) cap("no-forward-secrecy", "B: negotiated suite has no forward secrecy");
+  if (!r.aead) cap("no-aead", "B: negotiated suite is not AEAD");
+  if (r.rc4 && !r.rc4_only && !modern_legacy_suites) cap("rc4", "B: RC4 offered");
+  if (r.key_type == "RSA" && r.key_bits >= 1024 && r.key_bits < 2048) cap("weak-key", "B: RSA key under 2048 bits");
+  if (r.dh_bits >= 1024 && r.dh_bits < 2048) cap("weak-dh", "B: DH group under 2048 bits (" + std::to_string(r.dh_bits) + ")");
   // Worst cap wins; T and M rank below F as SSL Labs shows them instead of a letter grade.
   static const std::string order = "TMFCB";
   r.grade = "A";
-  for (char c : order)
-    for (const auto& reason : r.caps)
-      if (reason[0] == c && (r.grade == "A" || order.find(r.grade[0]) > order.find(c))) r.grade = std::string(1, c);
+  for (const auto& reason : r.caps) {
+    size_t rank = order.find(reason[0]);
+    if (r.grade == "A" || rank < order.find(r.grade[0])) r.grade = std::string(1, reason[0]);
+  }
 }
 
 TlsReport probe_tls(const std::string& connect_host, int port, const std::string& sni, const TlsOptions& opt,
@@ -177,43 +220,78 @@ TlsReport probe_tls(const std::string& connect_host, int port, const std::string
   TlsReport r;
   // The session a default client negotiates comes first: it tells whether
   // TLS 1.3 is offered (a default client asks for it) and, when it settles
-  // for 1.2, that 1.3 is not; only then are single versions probed.
+  // for less, that nothing newer is; only then are older versions probed.
   Handshake h;
-  handshake(h, make_ctx(0, opt), connect_host, port, sni, opt.timeout_ms);
+  handshake(h, make_ctx(opt), connect_host, port, sni, opt.timeout_ms);
   if (!h.ok && (h.error == "dns" || h.error == "connect")) {
     r.error = h.error;  // nothing listens: every probe would fail the same way
     return r;
   }
   std::string first_error = h.ok ? "" : h.error;
+  if (!h.ok) {
+    // Refused by (or refusing) a default client: the server may speak only
+    // what the default security level forbids (legacy versions, small keys
+    // or DH groups). Ask again with every version and suite allowed.
+    Handshake weak;
+    handshake(weak, make_ctx(opt, TLS1_VERSION, TLS1_3_VERSION), connect_host, port, sni, opt.timeout_ms);
+    std::swap(h.ok, weak.ok);
+    std::swap(h.fd, weak.fd);
+    std::swap(h.ssl, weak.ssl);
+  }
   int negotiated = h.ok ? SSL_version(h.ssl.get()) : 0;
-  r.offered["TLSv1.3"] = negotiated == TLS1_3_VERSION;
-  r.offered["TLSv1.2"] = negotiated == TLS1_2_VERSION;
-  std::vector<std::pair<const char*, int>> probes;
-  if (negotiated == TLS1_3_VERSION) probes.push_back({"TLSv1.2", TLS1_2_VERSION});
-  if (opt.probe_legacy) {
-    probes.push_back({"TLSv1.1", TLS1_1_VERSION});
-    probes.push_back({"TLSv1", TLS1_VERSION});
-  }
-  for (auto [name, v] : probes) {
-    Handshake p;
-    handshake(p, make_ctx(v, opt), connect_host, port, sni, opt.timeout_ms);
-    r.offered[name] = p.ok;
-    if (!p.ok && first_error.empty()) first_error = p.error;
-  }
-  for (auto& [name, ok] : r.offered) r.reachable = r.reachable || ok;
+  static const std::pair<const char*, int> kVersions[] = {
+      {"TLSv1.3", TLS1_3_VERSION}, {"TLSv1.2", TLS1_2_VERSION}, {"TLSv1.1", TLS1_1_VERSION}, {"TLSv1", TLS1_VERSION}};
+  for (auto [name, v] : kVersions) r.offered[name] = v == negotiated;
+  r.reachable = h.ok;
   if (!r.reachable) {
     r.error = first_error.empty() ? "handshake failed" : first_error;
     return r;
   }
-  if (!h.ok) {
-    // Only legacy versions answer: look at them with the lowered level.
-    Handshake legacy;
-    handshake(legacy, make_ctx(TLS1_VERSION, opt, TLS1_1_VERSION), connect_host, port, sni, opt.timeout_ms);
-    std::swap(h.ok, legacy.ok);
-    std::swap(h.fd, legacy.fd);
-    std::swap(h.ssl, legacy.ssl);
+  for (auto [name, v] : kVersions) {
+    if (v >= negotiated || (v < TLS1_2_VERSION && !opt.probe_legacy)) continue;
+    Handshake p;
+    handshake(p, make_ctx(opt, v, v), connect_host, port, sni, opt.timeout_ms);
+    r.offered[name] = p.ok;
   }
-  if (!h.ok) return r;
+  // Suites below TLS 1.3 the rating guide caps on. Probes this OpenSSL
+  // cannot make (Debian builds without SSL 3, RC4, 3DES or export suites)
+  // are marked as not probed rather than passed.
+  r.probed["SSLv2"] = false;
+#ifndef OPENSSL_NO_SSL3
+  {
+    SSL_CTX* ctx = make_ctx(opt, SSL3_VERSION, SSL3_VERSION);
+    r.probed["SSLv3"] = ctx != nullptr;
+    Handshake p;
+    if (ctx) handshake(p, ctx, connect_host, port, sni, opt.timeout_ms);
+    r.ssl3 = p.ok;
+  }
+#else
+  r.probed["SSLv3"] = false;
+#endif
+  bool pre13 = r.offered["TLSv1.2"] || r.offered["TLSv1.1"] || r.offered["TLSv1"];
+  auto suite_probe = [&](const char* label, const char* ciphers, Handshake& p) {
+    SSL_CTX* ctx = make_ctx(opt, TLS1_VERSION, TLS1_2_VERSION, ciphers);
+    r.probed[label] = ctx != nullptr;
+    if (ctx && pre13) handshake(p, ctx, connect_host, port, sni, opt.timeout_ms);
+    return p.ok;
+  };
+  {
+    Handshake p;
+    if (suite_probe("DHE", "kDHE:@SECLEVEL=0", p)) r.dh_bits = dh_bits_of(p.ssl.get());
+  }
+  {
+    Handshake p;
+    r.triple_des = suite_probe("3DES", "3DES:@SECLEVEL=0", p) && SSL_version(p.ssl.get()) >= TLS1_1_VERSION;
+  }
+  {
+    Handshake p, other;
+    r.rc4 = suite_probe("RC4", "RC4:@SECLEVEL=0", p);
+    r.rc4_only = r.rc4 && !suite_probe("non-RC4", "ALL:!RC4:@SECLEVEL=0", other) && !r.offered["TLSv1.3"];
+  }
+  {
+    Handshake p;
+    r.export_suites = suite_probe("EXPORT", "EXP:@SECLEVEL=0", p);
+  }
   SSL* ssl = h.ssl.get();
   r.version = SSL_get_version(ssl);
   const SSL_CIPHER* c = SSL_get_current_cipher(ssl);
@@ -224,6 +302,7 @@ TlsReport probe_tls(const std::string& connect_host, int port, const std::string
                         kx == NID_kx_dhe_psk;
     r.aead = SSL_CIPHER_is_aead(c) != 0;
   }
+  if (int bits = dh_bits_of(ssl); bits && (!r.dh_bits || bits < r.dh_bits)) r.dh_bits = bits;
   X509* cert = SSL_get1_peer_certificate(ssl);
   if (cert) {
     long vr = SSL_get_verify_result(ssl);

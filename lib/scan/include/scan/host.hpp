@@ -1,6 +1,7 @@
 #pragma once
 // Audit of the machine we run on, by reading the system directly (no
-// shelling out): OS and kernel, reboot/automatic-update state, listening
+// shelling out): OS and kernel, reboot/automatic-update state, packages
+// with pending security updates (dpkg status against apt's security indexes), listening
 // sockets and their processes, users and sudoers, SSH server settings,
 // firewall state, kernel hardening sysctls, disk encryption where visible,
 // audit daemon. Every check says whether it applies here; the hardening
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "scan/findings.hpp"
+#include "scan/packages.hpp"
 #include "scan/scanner.hpp"
 
 namespace opskit::scan {
@@ -26,6 +28,7 @@ struct HostCheck {
 struct HostAudit {
   std::string hostname, os, kernel;
   std::vector<HostCheck> checks;
+  std::vector<PendingUpdate> security_updates;  // behind the security archive
   int index = 0;  // hardening index 0-100
   double elapsed_ms = 0;
 };

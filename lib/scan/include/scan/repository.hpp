@@ -26,6 +26,13 @@ struct StoreOutcome {
   int opened = 0, reopened = 0, still_open = 0, closed = 0;
 };
 
+// One scan of one endpoint, for grade trends (web) and hardening history (host).
+struct HistoryRow {
+  std::string endpoint, kind, scanned_at, status, grade, tls_grade;
+  std::optional<int64_t> score;  // Observatory score, or the hardening index of a host; none when the scan failed
+  int64_t open_issues = 0, run_id = 0;
+};
+
 struct IncidentRow {
   int64_t id = 0;
   std::string device_id, opened_at, last_event_at, status, summary, evidence, resolved_at, resolution;
@@ -46,8 +53,12 @@ class Repository {
   // as findings; then the baseline is replaced by what was seen.
   std::vector<Finding> diff_and_update_baseline(const EndpointResult& r, const std::string& at);
 
-  // Upserts the endpoint and reconciles its issues. `kind` is "web" or "host".
+  // Upserts the endpoint, reconciles its issues and writes its row in
+  // endpoint_scan_history (keyed by scan time, so a rerun at the same time
+  // replaces it). `kind` is "web" or "host". Call inside a transaction.
   StoreOutcome store_endpoint(const EndpointResult& r, const std::string& kind, const std::string& at, int64_t run_id);
+  // Trend rows, oldest first per endpoint; all endpoints when `endpoint` is empty.
+  std::vector<HistoryRow> scan_history(const std::string& endpoint);
 
   std::vector<IssueRow> issues(const std::string& status, const std::string& endpoint);
   std::vector<IssueRow> issue_history_rows(const std::string& endpoint);

@@ -6,10 +6,22 @@
 // validity against the system store or a CA file, host name match, days to
 // expiry, key type and size, signature algorithm).
 //
-// Grade caps follow SSL Labs' rating guide: T (untrusted chain or expired
-// certificate), M (name mismatch), F (key under 1024 bits), C (no TLS 1.2 or
-// 1.3 at all), B (TLS 1.0/1.1 still offered, no forward secrecy, no AEAD
-// suite, RSA key under 2048 bits). Without a cap the TLS grade is A.
+// Grade caps follow SSL Labs' Rating Guide and its published updates (the
+// worst cap wins; T and M are shown in place of a letter):
+//   T  certificate chain not trusted, or certificate expired
+//   M  certificate name does not match the host
+//   F  SSL 2 offered; insecure renegotiation (no RFC 5746 support);
+//      export suites; only RC4 suites; RSA key or DH group under 1024 bits;
+//      MD5 certificate signature
+//   C  SSL 3 offered (POODLE); neither TLS 1.2 nor 1.3; RC4 or a 64-bit
+//      block cipher (3DES, Sweet32) with TLS 1.1 or newer (we cap when the
+//      server accepts them at all; SSL Labs only when a modern browser
+//      would negotiate them)
+//   B  TLS 1.0/1.1 offered; no forward secrecy; no AEAD suite; RC4 with
+//      TLS 1.0 only; RSA key or DH group under 2048 bits
+// Without a cap the TLS grade is A. What Debian's OpenSSL cannot speak as a
+// client (SSL 2, SSL 3, export and RC4 suites) is reported as not probed
+// (`probed`); apply_tls_caps still grades such facts when a report has them.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -36,8 +48,14 @@ struct TlsReport {
   long days_to_expiry = 0;
   std::string not_after, subject, issuer, key_type, signature_algorithm;
   int key_bits = 0;
+  int dh_bits = 0;              // finite-field DH group of the negotiated kx (0 = ECDHE or none)
+  bool ssl2 = false, ssl3 = false;             // offered (only when probed)
+  bool insecure_renegotiation = false;         // a TLS <= 1.2 handshake without RFC 5746
+  bool rc4 = false, rc4_only = false, export_suites = false, triple_des = false;  // suites offered
+  std::map<std::string, bool> probed;          // "SSLv3", "RC4", "3DES", "EXPORT": whether this client could test it
   std::string grade;            // "A", "B", "C", "F", "M", "T" ("" when unreachable)
   std::vector<std::string> caps;  // reasons, e.g. "B: TLS 1.0 offered"
+  std::vector<std::string> cap_ids;  // the same caps as finding ids ("legacy-offered"), for scan.tls.<id>
 };
 
 // `connect_host` is the address to connect to (a name or an IP); `sni` the
