@@ -1,4 +1,5 @@
 // screen lists update | show | diff
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -38,24 +39,9 @@ int run_update(const UpdateOptions& o, app::Context& ctx) {
   lo.max_shrink = ctx.config.get_double("screen.max_shrink", 0.2);
   if (lo.max_shrink < 0 || lo.max_shrink > 1) throw DataError("screen.max_shrink must be between 0 and 1");
   std::vector<std::pair<std::string, std::string>> files;
-  if (!o.from.empty()) {
-    files = screen::discover_lists(o.from);
-    if (!o.list.empty())
-      for (auto& f : files) f.first = o.list;
-  } else {
-    for (const auto& src : screen::default_sources()) {
-      if (!o.list.empty() && src.list != o.list) continue;
-      screen::ListSource s = src;
-      std::string key = "screen.url." + src.list;
-      if (ctx.config.has(key)) s.urls = text::split(ctx.config.get(key), ',');
-      ctx.log.info("downloading " + s.list, {{"url", s.urls.front()}});
-      files.emplace_back(s.list, screen::fetch_list(s, cache_dir(ctx)));
-    }
-  }
   RowWriter out(ctx.out, ctx.format, {"list", "status", "version", "entities", "names", "published", "sha256", "message"});
   int rc = 0;
-  for (const auto& [list, path] : files) {
-    auto r = screen::load_list(repo, session, list, path, lo, ctx.clock.now_iso());
+  auto report = [&](const screen::LoadOutcome& r) {
     out.row({{"list", r.list}, {"status", r.status}, {"version", r.version.id}, {"entities", r.version.entities},
              {"names", r.version.names}, {"published", r.version.published},
              {"sha256", r.version.sha256.substr(0, 12)}, {"message", r.message}, {"path", r.path},
@@ -64,9 +50,60 @@ int run_update(const UpdateOptions& o, app::Context& ctx) {
     if (r.status == "activated") ctx.counts["entities"] += r.version.entities;
     if (r.status == "failed" || r.status == "refused") {
       ctx.log.error(r.list + ": " + r.message);
-      rc = static_cast<int>(ExitCode::data);
+      if (rc == 0) rc = static_cast<int>(ExitCode::data);
+    }
+  };
+  if (!o.from.empty()) {
+    files = screen::discover_lists(o.from);
+    if (!o.list.empty())
+      for (auto& f : files) f.first = o.list;
+  } else {
+    screen::FetchOptions fo;
+    fo.timeout_seconds = static_cast<int>(ctx.config.get_double("screen.timeout", 120));
+    fo.attempts = static_cast<int>(ctx.config.get_double("screen.attempts", 3));
+    fo.retry_delay = ctx.config.get_double("screen.retry_delay", 2);
+    fo.ca_file = ctx.config.get("screen.ca_file");
+    if (fo.timeout_seconds < 1 || fo.attempts < 1 || fo.retry_delay < 0)
+      throw DataError("screen.timeout and screen.attempts must be at least 1, screen.retry_delay not negative");
+    auto wanted = text::split(ctx.config.get("screen.lists"), ',');
+    for (auto& w : wanted) w = std::string(text::trim(w));
+    for (const auto& w : wanted)
+      if (!w.empty() && std::find(screen::known_lists().begin(), screen::known_lists().end(), w) == screen::known_lists().end())
+        throw DataError("screen.lists: unknown list '" + w + "'");
+    for (const auto& src : screen::default_sources()) {
+      if (!o.list.empty() && src.list != o.list) continue;
+      if (o.list.empty() && std::find(wanted.begin(), wanted.end(), src.list) == wanted.end()) continue;
+      screen::ListSource s = src;
+      std::string key = "screen.url." + src.list;
+      if (ctx.config.has(key)) s.urls = text::split(ctx.config.get(key), ',');
+      ctx.log.info("downloading " + s.list, {{"url", s.urls.front()}});
+      screen::FetchResult got;
+      try {
+        got = screen::fetch_list(s, cache_dir(ctx), fo);
+      } catch (const NetworkError& e) {
+        // One unreachable list does not hold back the others; its active version stays.
+        screen::LoadOutcome r;
+        r.list = s.list;
+        r.path = s.urls.front();
+        r.status = "failed";
+        r.message = e.what();
+        if (auto prev = repo.active_version(s.list)) {
+          r.version = *prev;
+          r.message += " (version " + std::to_string(prev->id) + " stays active)";
+        }
+        report(r);
+        rc = static_cast<int>(ExitCode::network);
+        continue;
+      }
+      if (!got.modified && !o.force)
+        if (auto same = screen::unchanged_list(repo, s.list, got.path)) {
+          report(*same);
+          continue;
+        }
+      files.emplace_back(s.list, got.path);
     }
   }
+  for (const auto& [list, path] : files) report(screen::load_list(repo, session, list, path, lo, ctx.clock.now_iso()));
   return rc;
 }
 

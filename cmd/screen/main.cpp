@@ -7,6 +7,11 @@ int main(int argc, char** argv) {
   tool.default_config("screen.block", "95");
   tool.default_config("screen.max_shrink", "0.2");
   tool.default_config("screen.cache_dir", "");
+  tool.default_config("screen.lists", "ofac_sdn,ofac_cons,un,uk,eu");
+  tool.default_config("screen.ca_file", "");
+  tool.default_config("screen.timeout", "120");
+  tool.default_config("screen.attempts", "3");
+  tool.default_config("screen.retry_delay", "2");
   screen_cli::register_lists(tool);
   screen_cli::register_screening(tool);
   screen_cli::register_review(tool);

@@ -129,23 +129,25 @@ Query query_of(const Subject& s) {
 
 const char* status_text(Status s) { return status_name(s); }
 
+MatchRecord match_record(Screener& screener, const Subject& s, const Match& m, const std::string& now) {
+  MatchRecord r;
+  r.subject_id = s.id;
+  r.subject_name = s.counterparty;
+  r.list = m.list;
+  r.entity_uid = m.uid;
+  r.entity_name = m.entity_name;
+  r.matched_name = m.matched_name;
+  r.score = std::round(m.score * 10) / 10;
+  r.status = status_name(status_for(m.score, screener.thresholds()));
+  r.explanation = screener.explanation_json(m);
+  r.list_version = screener.version_of(m.list);
+  r.config_hash = screener.config_hash();
+  r.created_at = now;
+  return r;
+}
+
 void write_matches(Screener& screener, Repository& repo, const Subject& s, const Decision& d, const std::string& now) {
-  for (const auto& m : d.matches) {
-    MatchRecord r;
-    r.subject_id = s.id;
-    r.subject_name = s.counterparty;
-    r.list = m.list;
-    r.entity_uid = m.uid;
-    r.entity_name = m.entity_name;
-    r.matched_name = m.matched_name;
-    r.score = std::round(m.score * 10) / 10;
-    r.status = status_text(status_for(m.score, screener.thresholds()));
-    r.explanation = screener.explanation_json(m);
-    r.list_version = screener.version_of(m.list);
-    r.config_hash = screener.config_hash();
-    r.created_at = now;
-    repo.upsert_match(r);
-  }
+  for (const auto& m : d.matches) repo.upsert_match(match_record(screener, s, m, now));
 }
 
 void audit_decision(store::Session& session, const std::string& actor, const Subject& s, const Decision& d,
@@ -190,8 +192,37 @@ BatchCounts screen_batch(Screener& screener, Repository& repo, store::Session& s
 
   BatchCounts counts;
   const std::string lists_hash = screener.lists_hash();
+  // Rows are screened and written in chunks: one query for the chunk's
+  // earlier statuses (so a rerun audits nothing new), then bulk upserts.
+  struct Row {
+    Subject s;
+    Decision d;
+  };
+  constexpr size_t kChunk = 4096;
+  std::vector<Row> chunk;
+  chunk.reserve(kChunk);
+  std::vector<std::string> ids;
+  std::unique_ptr<Repository::Writer> writer;
+  auto write_chunk = [&] {
+    if (chunk.empty()) return;
+    ids.clear();
+    for (const auto& r : chunk) ids.push_back(r.s.id);
+    auto previous = repo.statuses(ids);
+    if (!writer) writer = std::make_unique<Repository::Writer>(session);
+    for (const auto& [s, d] : chunk) {
+      auto it = previous.find(s.id);
+      const bool existed = it != previous.end();
+      const std::string before = existed ? it->second : "";
+      if (existed && before != s.status) ++counts.changed;
+      writer->subject(s);
+      for (const auto& m : d.matches) writer->match(match_record(screener, s, m, options.now));
+      if (before != s.status && (existed || d.status != Status::clear)) audit_decision(session, options.actor, s, d, before);
+      previous[s.id] = s.status;  // an id repeated later in the chunk sees this row
+    }
+    writer->flush();
+    chunk.clear();
+  };
   auto body = [&] {
-    // Earlier statuses, so that a rerun audits nothing new.
     Subject s;
     for (;;) {
       try {
@@ -223,14 +254,10 @@ BatchCounts screen_batch(Screener& screener, Repository& repo, store::Session& s
       }
       if (d.status != Status::clear) on_hit(s, d);
       if (options.dry_run) continue;
-      auto before = repo.subject(s.id);
-      std::string previous = before ? before->status : "";
-      repo.upsert_subject(s);
-      if (before && before->status != s.status) ++counts.changed;
-      write_matches(screener, repo, s, d, options.now);
-      if (previous != s.status && (before || d.status != Status::clear))
-        audit_decision(session, options.actor, s, d, previous);
+      chunk.push_back({std::move(s), std::move(d)});
+      if (chunk.size() == kChunk) write_chunk();
     }
+    write_chunk();
   };
   if (options.dry_run) body();
   else session.transaction(body);

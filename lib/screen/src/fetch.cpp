@@ -1,6 +1,7 @@
 // libcurl downloads with conditional requests and retries.
 #include "screen/fetch.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -17,13 +18,15 @@ namespace opskit::screen {
 namespace {
 
 size_t write_body(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::ofstream*>(user)->write(data, static_cast<std::streamsize>(size * n));
-  return size * n;
+  auto* out = static_cast<std::ofstream*>(user);
+  out->write(data, static_cast<std::streamsize>(size * n));
+  return *out ? size * n : 0;  // a short count makes libcurl fail the transfer (disk full)
 }
 
 size_t read_header(char* data, size_t size, size_t n, void* user) {
   std::string line(data, size * n);
   auto* etag = static_cast<std::string*>(user);
+  if (line.rfind("HTTP/", 0) == 0) etag->clear();  // a new response (after a redirect)
   if (text::starts_with_icase(line, "etag:")) *etag = std::string(text::trim(line.substr(5)));
   return size * n;
 }
@@ -34,13 +37,18 @@ std::string file_name(const std::string& url) {
   return name.empty() ? "list" : name;
 }
 
-// One download; returns false on a transient failure (retry), throws on a permanent one.
-bool fetch_one(const std::string& url, const fs::path& target, int timeout_seconds, std::string& error) {
+enum class Outcome { fetched, not_modified, retry };
+
+// One download. A transient failure returns retry with `error` set; a
+// permanent one (HTTP 4xx, a bad URL, a TLS certificate error) throws.
+Outcome fetch_one(const std::string& url, const fs::path& target, const FetchOptions& o, std::string& error) {
   fs::path etag_file = target.string() + ".etag";
+  const bool cached = fs::exists(target);
   std::string old_etag;
-  if (fs::exists(etag_file) && fs::exists(target)) old_etag = std::string(text::trim(text::read_file(etag_file.string())));
+  if (cached && fs::exists(etag_file)) old_etag = std::string(text::trim(text::read_file(etag_file.string())));
   fs::path tmp = target.string() + ".part";
   std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+  if (!out) throw DataError("cannot write " + tmp.string());
   CURL* curl = curl_easy_init();
   if (!curl) throw NetworkError("cannot initialise libcurl");
   std::string etag;
@@ -49,15 +57,21 @@ bool fetch_one(const std::string& url, const fs::path& target, int timeout_secon
   if (!old_etag.empty()) headers = curl_slist_append(headers, ("If-None-Match: " + old_etag).c_str());
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, read_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &etag);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(timeout_seconds));
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(o.timeout_seconds));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "opskit-screen/0.1");
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  if (fs::exists(target) && old_etag.empty()) {
+  curl_easy_setopt(curl, CURLOPT_FILETIME, 1L);  // the server's Last-Modified becomes the cached file's mtime
+  curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // gzip when the server offers it
+  if (!o.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, o.ca_file.c_str());
+  if (cached) {
+    // Also sent beside If-None-Match: a server that dropped ETags still answers 304.
     curl_easy_setopt(curl, CURLOPT_TIMECONDITION, static_cast<long>(CURL_TIMECOND_IFMODSINCE));
     auto mtime = std::chrono::duration_cast<std::chrono::seconds>(
         std::chrono::file_clock::to_sys(fs::last_write_time(target)).time_since_epoch());
@@ -65,31 +79,41 @@ bool fetch_one(const std::string& url, const fs::path& target, int timeout_secon
   }
   CURLcode rc = curl_easy_perform(curl);
   long status = 0;
+  curl_off_t filetime = -1;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_getinfo(curl, CURLINFO_FILETIME_T, &filetime);
   curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
   out.close();
+  std::error_code ec;
   if (rc != CURLE_OK) {
-    fs::remove(tmp);
+    fs::remove(tmp, ec);
     error = url + ": " + (errbuf[0] ? errbuf : curl_easy_strerror(rc));
-    return false;
+    // Certificate, URL and protocol errors do not heal by retrying.
+    if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_URL_MALFORMAT ||
+        rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_SSL_CERTPROBLEM)
+      throw NetworkError(error);
+    return Outcome::retry;  // includes CURLE_PARTIAL_FILE: a body shorter than its Content-Length
   }
   if (status == 304) {
-    fs::remove(tmp);
-    return true;
+    fs::remove(tmp, ec);
+    return Outcome::not_modified;
   }
-  if (status >= 500 || status == 429) {
-    fs::remove(tmp);
+  if (status >= 500 || status == 429 || status == 408) {
+    fs::remove(tmp, ec);
     error = url + ": HTTP " + std::to_string(status);
-    return false;
+    return Outcome::retry;
   }
   if (status != 200) {
-    fs::remove(tmp);
+    fs::remove(tmp, ec);
     throw NetworkError(url + ": HTTP " + std::to_string(status));
   }
+  if (filetime > 0)
+    fs::last_write_time(tmp, std::chrono::file_clock::from_sys(std::chrono::sys_seconds(std::chrono::seconds(filetime))), ec);
   fs::rename(tmp, target);
   if (!etag.empty()) text::write_file_atomic(etag_file.string(), etag + "\n");
-  return true;
+  else fs::remove(etag_file, ec);
+  return Outcome::fetched;
 }
 
 }  // namespace
@@ -107,28 +131,35 @@ std::vector<ListSource> default_sources() {
   };
 }
 
-std::string fetch_list(const ListSource& source, const std::string& cache_dir, int timeout_seconds) {
+FetchResult fetch_list(const ListSource& source, const std::string& cache_dir, const FetchOptions& options) {
   static const bool initialised = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }();
   if (!initialised) throw NetworkError("cannot initialise libcurl");
   fs::path dir = fs::path(cache_dir) / source.list;
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw DataError("cannot create cache directory " + dir.string() + ": " + ec.message());
-  std::string primary;
+  FetchResult result;
+  const int attempts = std::max(1, options.attempts);
   for (const auto& url : source.urls) {
     // The UK and EU files keep a fixed local name so the format is recognised.
     std::string name = source.list == "eu" ? "eu_sanctions.csv" : source.list == "uk" ? "uk_sanctions.csv" : file_name(url);
     fs::path target = dir / name;
     std::string error;
-    bool ok = false;
-    for (int attempt = 0; attempt < 3 && !ok; ++attempt) {
-      if (attempt > 0) std::this_thread::sleep_for(std::chrono::seconds(2 << attempt));
-      ok = fetch_one(url, target, timeout_seconds, error);
+    Outcome got = Outcome::retry;
+    double delay = options.retry_delay;
+    for (int attempt = 0; attempt < attempts && got == Outcome::retry; ++attempt) {
+      if (attempt > 0) {
+        std::this_thread::sleep_for(std::chrono::duration<double>(delay));
+        delay *= 2;
+      }
+      got = fetch_one(url, target, options, error);
     }
-    if (!ok) throw NetworkError("download failed after 3 attempts: " + error);
-    if (primary.empty()) primary = target.string();
+    if (got == Outcome::retry)
+      throw NetworkError("download failed after " + std::to_string(attempts) + " attempts: " + error);
+    if (got == Outcome::fetched) result.modified = true;
+    if (result.path.empty()) result.path = target.string();
   }
-  return primary;
+  return result;
 }
 
 }  // namespace opskit::screen

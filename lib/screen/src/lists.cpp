@@ -183,6 +183,11 @@ ListLoad load_list_file(const std::string& path, const std::string& list_in) {
   return load;
 }
 
+std::string list_sha256(const std::string& path, const std::string& list) {
+  if (list == "ofac_sdn" || list == "ofac_cons") return ofac_sha256(path, list);
+  return sha256_file(path);
+}
+
 std::vector<std::pair<std::string, std::string>> discover_lists(const std::string& path) {
   std::vector<std::pair<std::string, std::string>> out;
   fs::path p = path;

@@ -11,11 +11,21 @@
 namespace opskit::screen {
 namespace {
 
-uint64_t key_of(char kind, std::string_view s) {
-  uint64_t h = 1469598103934665603ull;
-  h = (h ^ static_cast<unsigned char>(kind)) * 1099511628211ull;
+// FNV-1a over the kind and the text; the variants below hash a joined or
+// shortened text without building it (the query path allocates nothing).
+uint64_t fnv(uint64_t h, std::string_view s) {
   for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
   return h;
+}
+uint64_t key_of(char kind, std::string_view s) {
+  uint64_t h = (1469598103934665603ull ^ static_cast<unsigned char>(kind)) * 1099511628211ull;
+  return fnv(h, s);
+}
+// key_of(kind, a + b)
+uint64_t key_of_joined(char kind, std::string_view a, std::string_view b) { return fnv(key_of(kind, a), b); }
+// key_of(kind, s without its k-th letter)
+uint64_t key_of_deleted(char kind, std::string_view s, size_t k) {
+  return fnv(key_of(kind, s.substr(0, k)), s.substr(k + 1));
 }
 
 // Listed coverage counts less than query coverage: an extra query part costs
@@ -23,7 +33,7 @@ uint64_t key_of(char kind, std::string_view s) {
 constexpr double kListedShare = 0.45;
 
 struct TokInfo {
-  std::string text, phon;
+  std::string text, phon, collapsed;
   TokenTag tag = TokenTag::core;
   int family = 0;
   uint32_t df = 0;
@@ -41,11 +51,12 @@ struct Name {
 
 // A query part (not interned: it may be unknown to the lists).
 struct QTok {
-  std::string text, phon;
+  std::string text, phon, collapsed;
   TokenTag tag = TokenTag::core;
   int family = 0;
   int64_t id = -1;  // interned id when known
   float weight = 0;
+  uint32_t qid = UINT32_MAX;  // id in the query-part cache (similarities are cached per qid and listed part)
 };
 
 struct Sim {
@@ -148,6 +159,7 @@ struct Matcher::Impl {
       TokInfo info;
       info.text = t.text;
       info.phon = phonetic_key(t.text);
+      info.collapsed = collapse_doubles(t.text);
       info.tag = t.tag;
       info.family = variant_family(t.text);
       toks.push_back(std::move(info));
@@ -261,24 +273,59 @@ struct Matcher::Impl {
     return (static_cast<uint64_t>(a) << 32) | b;
   }
 
-  std::vector<QTok> query_tokens(const NormalizedName& nn) const {
+  // Query parts repeat across a batch (given names, surnames): each distinct
+  // part is analysed once, and its similarity to each listed part computed
+  // once. Both caches are bounded: when full they start over.
+  static constexpr size_t kMaxQueryParts = 200000, kMaxSimilarities = 1500000;
+  std::unordered_map<std::string, QTok> qtok_cache;
+  std::unordered_map<uint64_t, Sim> sim_cache;
+
+  const QTok& query_part(const Token& t) {
+    auto it = qtok_cache.find(t.text);
+    if (it != qtok_cache.end() && it->second.tag == t.tag) return it->second;
+    if (qtok_cache.size() >= kMaxQueryParts) {
+      qtok_cache.clear();
+      sim_cache.clear();  // keyed by qid, which start over
+      next_qid = 0;
+    }
+    QTok q;
+    q.text = t.text;
+    q.tag = t.tag;
+    q.phon = phonetic_key(t.text);
+    q.collapsed = collapse_doubles(t.text);
+    q.family = variant_family(t.text);
+    q.qid = next_qid++;
+    auto id = tok_ids.find(t.text);
+    if (id != tok_ids.end()) {
+      q.id = id->second;
+      q.weight = toks[id->second].weight;
+    } else {
+      q.weight = unknown_weight;
+    }
+    if (q.tag == TokenTag::particle) q.weight = particle_weight;
+    auto& slot = qtok_cache[t.text];
+    slot = std::move(q);
+    return slot;
+  }
+  uint32_t next_qid = 0;
+
+  std::vector<QTok> query_tokens(const NormalizedName& nn) {
     std::vector<QTok> out;
     for (const auto& t : nn.tokens) {
       if (t.tag == TokenTag::honorific || t.tag == TokenTag::legal) continue;
-      QTok q;
-      q.text = t.text;
-      q.tag = t.tag;
-      q.phon = phonetic_key(t.text);
-      q.family = variant_family(t.text);
-      auto it = tok_ids.find(t.text);
-      if (it != tok_ids.end()) {
-        q.id = it->second;
-        q.weight = toks[it->second].weight;
-      } else {
-        q.weight = unknown_weight;
-      }
-      if (q.tag == TokenTag::particle) q.weight = particle_weight;
-      out.push_back(std::move(q));
+      out.push_back(query_part(t));
+    }
+    return out;
+  }
+
+  // "al" + "assad" as one query part, for each adjacent pair (not cached).
+  static std::vector<QTok> joined_parts(const std::vector<QTok>& q) {
+    std::vector<QTok> out;
+    for (size_t i = 0; i + 1 < q.size(); ++i) {
+      QTok j;
+      j.text = q[i].text + q[i + 1].text;
+      j.collapsed = collapse_doubles(j.text);
+      out.push_back(std::move(j));
     }
     return out;
   }
@@ -315,7 +362,7 @@ struct Matcher::Impl {
       if (t.tag == TokenTag::particle) continue;
       float w = t.weight;
       vote(key_of('t', t.text), w);
-      if (i + 1 < q.size()) vote(key_of('t', t.text + q[i + 1].text), w + q[i + 1].weight);
+      if (i + 1 < q.size()) vote(key_of_joined('t', t.text, q[i + 1].text), w + q[i + 1].weight);
       if (t.tag != TokenTag::core) continue;
       // A part the lists know exactly needs no fuzzy keys when it is common
       // (its spellings are indexed as they occur); rare parts keep them.
@@ -326,10 +373,8 @@ struct Matcher::Impl {
         vote(key_of('d', t.text), w * 0.5f, true);
         for (size_t k = 0; k < t.text.size(); ++k) {
           if (k > 0 && t.text[k] == t.text[k - 1]) continue;  // same deletion as the previous letter
-          std::string d = t.text;
-          d.erase(k, 1);
-          vote(key_of('t', d), w * 0.5f, true);
-          vote(key_of('d', d), w * 0.5f, true);
+          vote(key_of_deleted('t', t.text, k), w * 0.5f, true);
+          vote(key_of_deleted('d', t.text, k), w * 0.5f, true);
         }
       }
       // "alassad": a particle glued to the name.
@@ -358,7 +403,9 @@ struct Matcher::Impl {
     return out;
   }
 
-  Sim similarity(const QTok& q, std::string_view ltext, int64_t lid, bool translit) const {
+  // Similarity of a query part and a listed part (lid < 0: a joined pair of
+  // listed parts, `lcollapsed` its doubled letters collapsed).
+  Sim similarity(const QTok& q, std::string_view ltext, std::string_view lcollapsed, int64_t lid, bool translit) const {
     if (q.text == ltext) return {1.0, translit ? "translit" : "exact", 0};
     const bool number = q.tag == TokenTag::number || (lid >= 0 && toks[lid].tag == TokenTag::number);
     if (number) return {};
@@ -373,7 +420,7 @@ struct Matcher::Impl {
           std::abs(static_cast<long>(q.text.size()) - static_cast<long>(ltext.size())) <= 1)
         best = {0.85, "phonetic", 0};
     }
-    if (best.value < 0.95 && collapse_doubles(q.text) == collapse_doubles(ltext)) return {0.95, "variant", 0};
+    if (best.value < 0.95 && q.collapsed == lcollapsed) return {0.95, "variant", 0};
     size_t len = std::min(q.text.size(), ltext.size());
     if (len == 1 && q.text[0] == ltext[0] && q.text.size() != ltext.size()) return {0.5, "initial", 0};
     int allow = edit_allowance(len);
@@ -388,17 +435,31 @@ struct Matcher::Impl {
     return best;
   }
 
-  // Part similarities repeat across candidates: computed once per query.
-  mutable std::unordered_map<uint64_t, Sim> sim_cache;
-
-  Sim cached_similarity(const std::vector<QTok>& q, size_t i, uint32_t lid, bool translit) const {
-    uint64_t k = (static_cast<uint64_t>(i) << 32) | lid;
+  Sim cached_similarity(const QTok& q, uint32_t lid, bool translit) {
+    Sim s;
+    const uint64_t k = (static_cast<uint64_t>(q.qid) << 32) | lid;
     auto it = sim_cache.find(k);
-    if (it != sim_cache.end()) return it->second;
-    Sim s = similarity(q[i], toks[lid].text, lid, translit);
-    sim_cache.emplace(k, s);
+    if (it != sim_cache.end()) {
+      s = it->second;
+    } else {
+      s = similarity(q, toks[lid].text, toks[lid].collapsed, lid, false);
+      if (sim_cache.size() >= kMaxSimilarities) sim_cache.clear();
+      sim_cache.emplace(k, s);
+    }
+    if (translit && s.value == 1.0 && std::string_view(s.reason) == "exact") s.reason = "translit";
     return s;
   }
+
+  // Scratch for score_name (no allocation per candidate once warm).
+  struct Pair {
+    double sim;
+    int qi, qj;  // query parts [qi, qj]
+    int li, lj;  // listed parts [li, lj]
+    Sim s;
+  };
+  std::vector<Pair> pairs;
+  std::vector<char> qused, lused;
+  std::string joined_scratch, joined_collapsed;
 
   struct Scored {
     double score = 0;
@@ -406,29 +467,26 @@ struct Matcher::Impl {
     std::vector<Factor> factors;
   };
 
-  Scored score_name(const std::vector<QTok>& q, const NormalizedName& qn, const Name& n, const Query& query,
-                    bool explain) const {
+  Scored score_name(const std::vector<QTok>& q, const std::vector<QTok>& qjoined, const NormalizedName& qn,
+                    const Name& n, const Query& query, bool explain) {
     Scored out;
     const size_t nq = q.size(), nl = n.toks.size();
-    struct Pair {
-      double sim;
-      int qi, qj;  // query parts [qi, qj]
-      int li, lj;  // listed parts [li, lj]
-      Sim s;
-    };
-    std::vector<Pair> pairs;
-    pairs.reserve(nq * nl + 8);
+    pairs.clear();
     for (size_t i = 0; i < nq; ++i) {
       for (size_t j = 0; j < nl; ++j) {
         const TokInfo& l = toks[n.toks[j]];
-        Sim s = cached_similarity(q, i, n.toks[j], qn.transliterated);
+        Sim s = cached_similarity(q[i], n.toks[j], qn.transliterated);
         if (s.value >= 0.5) pairs.push_back({s.value, int(i), int(i), int(j), int(j), s});
         // One query part against two joined listed parts ("alassad" / "al assad").
         if (j + 1 < nl && std::abs(static_cast<long>(q[i].text.size()) -
                                    static_cast<long>(l.text.size() + toks[n.toks[j + 1]].text.size())) <=
                               edit_allowance(q[i].text.size())) {
-          std::string joined = l.text + toks[n.toks[j + 1]].text;
-          Sim sj = similarity(q[i], joined, -1, qn.transliterated);
+          joined_scratch.assign(l.text);
+          joined_scratch += toks[n.toks[j + 1]].text;
+          joined_collapsed.assign(l.collapsed);
+          const std::string& next = toks[n.toks[j + 1]].collapsed;
+          joined_collapsed.append(next, !joined_collapsed.empty() && !next.empty() && joined_collapsed.back() == next[0] ? 1 : 0);
+          Sim sj = similarity(q[i], joined_scratch, joined_collapsed, -1, qn.transliterated);
           if (sj.value >= 0.7) {
             sj.reason = "joined";
             pairs.push_back({sj.value + 0.001, int(i), int(i), int(j), int(j + 1), sj});
@@ -436,13 +494,12 @@ struct Matcher::Impl {
         }
       }
       if (i + 1 < nq) {
-        QTok joined;
-        joined.text = q[i].text + q[i + 1].text;
+        const QTok& joined = qjoined[i];
         for (size_t j = 0; j < nl; ++j) {
           if (std::abs(static_cast<long>(joined.text.size()) - static_cast<long>(toks[n.toks[j]].text.size())) >
               edit_allowance(joined.text.size()))
             continue;
-          Sim sj = similarity(joined, toks[n.toks[j]].text, -1, qn.transliterated);
+          Sim sj = similarity(joined, toks[n.toks[j]].text, toks[n.toks[j]].collapsed, -1, qn.transliterated);
           if (sj.value >= 0.7) {
             sj.reason = "joined";
             pairs.push_back({sj.value + 0.001, int(i), int(i + 1), int(j), int(j), sj});
@@ -455,7 +512,8 @@ struct Matcher::Impl {
       if (a.qi != b.qi) return a.qi < b.qi;
       return a.li < b.li;
     });
-    std::vector<char> qused(nq, 0), lused(nl, 0);
+    qused.assign(nq, 0);
+    lused.assign(nl, 0);
     double lmatched = 0, qmatched = 0, ltotal = 0, qtotal = 0;
     int common_only = 1, matched_core = 0, exact_all = 1;
     for (const auto& p : pairs) {
@@ -575,13 +633,15 @@ std::vector<Match> Matcher::match(const Query& q, const MatchOptions& options) {
   Impl& m = *impl_;
   std::unordered_map<uint32_t, std::pair<double, uint32_t>> best;  // entity -> (score, name)
   std::vector<NormalizedName> variants = m.normalizer.normalize(q.name);
-  std::vector<std::vector<QTok>> qtoks;
-  for (const auto& nn : variants) qtoks.push_back(m.query_tokens(nn));
+  std::vector<std::vector<QTok>> qtoks, qjoined;
+  for (const auto& nn : variants) {
+    qtoks.push_back(m.query_tokens(nn));
+    qjoined.push_back(Impl::joined_parts(qtoks.back()));
+  }
   for (size_t v = 0; v < variants.size(); ++v) {
     if (qtoks[v].empty()) continue;
-    m.sim_cache.clear();
     for (uint32_t ni : m.candidates(qtoks[v], options.candidates)) {
-      auto s = m.score_name(qtoks[v], variants[v], m.names[ni], q, false);
+      auto s = m.score_name(qtoks[v], qjoined[v], variants[v], m.names[ni], q, false);
       if (s.score < options.min_score) continue;
       auto& slot = best[m.names[ni].entity];
       if (s.score > slot.first || (s.score == slot.first && ni < slot.second)) slot = {s.score, ni};
@@ -602,9 +662,8 @@ std::vector<Match> Matcher::match(const Query& q, const MatchOptions& options) {
       mt.matched_name = e.names[n.name_index].text;
       mt.strength = strength_name(n.strength);
       // Rebuild the explanation for the winning name and romanisation.
-      for (size_t v = 0; v < variants.size(); ++v) {
-        m.sim_cache.clear();
-        auto s = m.score_name(qtoks[v], variants[v], n, q, true);
+      for (size_t v = 0; v < variants.size() && score >= options.explain_min; ++v) {
+        auto s = m.score_name(qtoks[v], qjoined[v], variants[v], n, q, true);
         if (std::abs(s.score - score) < 1e-9) {
           mt.alignment = std::move(s.alignment);
           mt.factors = std::move(s.factors);

@@ -267,4 +267,20 @@ ListLoad load_ofac(const std::string& primary_path, const std::string& list) {
   return load;
 }
 
+std::string ofac_sha256(const std::string& primary_path, const std::string& list) {
+  const bool cons = list == "ofac_cons";
+  fs::path primary = primary_path;
+  if (fs::is_directory(primary)) primary /= cons ? "cons_prim.csv" : "sdn.csv";
+  // The same digest load_ofac computes: the primary file, then each companion present.
+  Sha256 digest;
+  digest.update(sha256_file(primary.string()));
+  const char* prefix = cons ? "cons_" : "";
+  for (const std::string& f : {std::string(prefix) + "alt.csv", std::string(prefix) + "add.csv",
+                              std::string(prefix) + (cons ? "comments.csv" : "sdn_comments.csv")}) {
+    fs::path p = primary.parent_path() / f;
+    if (fs::exists(p)) digest.update(sha256_file(p.string()));
+  }
+  return digest.hex();
+}
+
 }  // namespace opskit::screen

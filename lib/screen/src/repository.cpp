@@ -1,6 +1,8 @@
 // The one home of the screen domain's SQL. Parameters start at $2 ($1 is the tenant).
 #include "screen/repository.hpp"
 
+#include <algorithm>
+
 namespace opskit::screen {
 namespace {
 
@@ -162,6 +164,54 @@ std::optional<Subject> Repository::subject(const std::string& id) {
   auto rows = s_.query("SELECT * FROM transactions WHERE tenant_id = $1 AND id = $2", {id});
   if (rows.empty()) return std::nullopt;
   return subject_from(rows[0]);
+}
+
+std::unordered_map<std::string, std::string> Repository::statuses(const std::vector<std::string>& ids) {
+  std::unordered_map<std::string, std::string> out;
+  constexpr size_t kPerQuery = 500;
+  for (size_t start = 0; start < ids.size(); start += kPerQuery) {
+    const size_t end = std::min(ids.size(), start + kPerQuery);
+    std::string sql = "SELECT id, sanctions_status FROM transactions WHERE tenant_id = $1 AND id IN (";
+    Params params;
+    for (size_t i = start; i < end; ++i) {
+      sql += (i == start ? "$" : ", $") + std::to_string(i - start + 2);
+      params.emplace_back(ids[i]);
+    }
+    sql += ")";
+    for (const auto& r : s_.query(sql, params)) out[r.text(0)] = r.text(1);
+  }
+  return out;
+}
+
+Repository::Writer::Writer(store::Session& s)
+    : subjects_(s.bulk({"transactions",
+                        {"id", "kind", "date", "amount", "currency", "counterparty", "country", "dob", "entity_type",
+                         "source", "sanctions_status", "compliance_score", "screened_at", "lists_hash"},
+                        {"id"},
+                        {"kind", "date", "amount", "currency", "counterparty", "country", "dob", "entity_type", "source",
+                         "sanctions_status", "compliance_score", "screened_at", "lists_hash"}})),
+      matches_(s.bulk({"screening_matches",
+                       {"subject_id", "subject_name", "list", "entity_uid", "entity_name", "matched_name", "score",
+                        "status", "explanation", "list_version", "config_hash", "created_at", "updated_at",
+                        "review_status"},
+                       {"subject_id", "list", "entity_uid"},
+                       {"subject_name", "entity_name", "matched_name", "score", "status", "explanation",
+                        "list_version", "config_hash", "updated_at"}})) {}
+
+void Repository::Writer::subject(const Subject& s) {
+  subjects_->add({s.id, s.kind, text_or_null(s.date), store::opt(s.amount), text_or_null(s.currency), s.counterparty,
+                  text_or_null(s.country), text_or_null(s.dob), text_or_null(s.entity_type), s.source, s.status,
+                  s.score, s.screened_at, s.lists_hash});
+}
+
+void Repository::Writer::match(const MatchRecord& m) {
+  matches_->add({m.subject_id, m.subject_name, m.list, m.entity_uid, m.entity_name, m.matched_name, m.score, m.status,
+                 m.explanation, m.list_version, m.config_hash, m.created_at, m.created_at, std::string("open")});
+}
+
+void Repository::Writer::flush() {
+  subjects_->flush();
+  matches_->flush();
 }
 
 void Repository::upsert_subject(const Subject& s) {

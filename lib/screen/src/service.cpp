@@ -79,6 +79,26 @@ LoadOutcome load_list(Repository& repo, store::Session& session, const std::stri
   return out;
 }
 
+std::optional<LoadOutcome> unchanged_list(Repository& repo, const std::string& list, const std::string& path) {
+  auto active = repo.active_version(list);
+  if (!active) return std::nullopt;
+  std::string sha;
+  try {
+    sha = list_sha256(path, list);
+  } catch (const std::exception&) {
+    return std::nullopt;  // unreadable: the full load reports it
+  }
+  if (sha != active->sha256) return std::nullopt;
+  LoadOutcome out;
+  out.list = list;
+  out.path = path;
+  out.status = "unchanged";
+  out.message = "not modified on the server (HTTP 304); version " + std::to_string(active->id) + " stays active";
+  out.version = *active;
+  out.previous_entities = active->entities;
+  return out;
+}
+
 std::vector<EntityChange> diff_versions(Repository& repo, int64_t old_id, int64_t new_id) {
   auto a = repo.version_by_id(old_id), b = repo.version_by_id(new_id);
   if (!a) throw DataError("no list version " + std::to_string(old_id) + " (see `screen lists show`)");
@@ -143,9 +163,22 @@ std::string Screener::explanation_json(const Match& m) const {
 std::string Screener::name_key(std::string_view name) { return normalizer_->normalize_one(name).key(); }
 
 Decision Screener::screen(const Query& q) {
+  cache_key_.clear();
+  for (const std::string* f : {&q.name, &q.dob, &q.country, &q.type, &q.identifier}) {
+    cache_key_ += *f;
+    cache_key_ += '\x1f';
+  }
+  auto it = decisions_.find(cache_key_);
+  if (it != decisions_.end()) return it->second;
+  if (decisions_.size() >= kMaxCachedDecisions) decisions_.clear();
+  return decisions_.emplace(cache_key_, decide(q)).first->second;
+}
+
+Decision Screener::decide(const Query& q) {
   Decision d;
   MatchOptions o;
   o.min_score = std::min(50.0, thresholds_.review);
+  o.explain_min = thresholds_.review;  // only the matches a decision keeps need their explanation
   o.limit = 5;
   auto matches = matcher_->match(q, o);
   std::string key;

@@ -1,8 +1,10 @@
 #pragma once
 // Downloads of the official lists over HTTPS (libcurl): conditional requests
-// (ETag / Last-Modified remembered beside the cached file), three attempts
-// with back-off, the proxy from the usual variables (https_proxy, no_proxy;
-// libcurl reads them). Failures throw NetworkError (exit 5).
+// (the ETag and the server's Last-Modified remembered beside the cached file,
+// sent back as If-None-Match / If-Modified-Since), retries with back-off on
+// connection errors, truncated transfers, HTTP 5xx and 429, the proxy from
+// the usual variables (https_proxy, no_proxy; libcurl reads them). Failures
+// throw NetworkError (exit 5); a failed download never replaces the cached copy.
 #include <string>
 #include <vector>
 
@@ -17,8 +19,21 @@ struct ListSource {
 // screen.url.<list> (a comma-separated list of URLs for OFAC file sets).
 std::vector<ListSource> default_sources();
 
-// Fetches every URL of `source` into `cache_dir/<list>/`; returns the local
-// path of the primary file. Unchanged files (HTTP 304) keep the cached copy.
-std::string fetch_list(const ListSource& source, const std::string& cache_dir, int timeout_seconds = 120);
+struct FetchOptions {
+  int timeout_seconds = 120;
+  int attempts = 3;
+  double retry_delay = 2;  // seconds before the second attempt, doubled before each further one
+  std::string ca_file;     // CA bundle to trust instead of the system's (screen.ca_file)
+};
+
+struct FetchResult {
+  std::string path;       // local path of the primary file
+  bool modified = false;  // false when every file answered 304 Not Modified
+};
+
+// Fetches every URL of `source` into `cache_dir/<list>/`. Unchanged files
+// (HTTP 304) keep the cached copy; a new file replaces it only when the
+// transfer completed.
+FetchResult fetch_list(const ListSource& source, const std::string& cache_dir, const FetchOptions& options = {});
 
 }  // namespace opskit::screen

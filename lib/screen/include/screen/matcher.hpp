@@ -75,6 +75,7 @@ struct MatchOptions {
   double min_score = 50;  // drop weaker matches
   size_t limit = 10;      // at most this many entities
   size_t candidates = 16; // names scored in full per query romanisation
+  double explain_min = 0; // alignment and factors only for matches scoring at least this
 };
 
 struct MatcherStats {

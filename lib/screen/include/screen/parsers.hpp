@@ -36,6 +36,9 @@ void apply_ofac_remarks(Entity& e);
 
 // A file set: `primary` is sdn.csv or cons_prim.csv (or a directory holding one).
 ListLoad load_ofac(const std::string& primary, const std::string& list);
+// The SHA-256 a load of these files records (ListLoad::sha256), without parsing them.
+std::string ofac_sha256(const std::string& primary, const std::string& list);
+std::string list_sha256(const std::string& path, const std::string& list);
 
 ListLoad parse_un_xml(std::string_view xml, const std::string& name);
 ListLoad parse_uk_csv(std::istream& in, const std::string& name);

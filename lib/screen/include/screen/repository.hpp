@@ -3,7 +3,9 @@
 // All reads and writes go through a tenant Session; callers wrap writes in
 // session.transaction() so a load or a batch commits whole or not at all.
 #include <functional>
+#include <memory>
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -60,6 +62,8 @@ class Repository {
   std::vector<Entity> active_entities(std::vector<int64_t>* version_ids = nullptr);
 
   std::optional<Subject> subject(const std::string& id);
+  // Stored sanctions_status of each of `ids` that exists (one query per few hundred ids).
+  std::unordered_map<std::string, std::string> statuses(const std::vector<std::string>& ids);
   void upsert_subject(const Subject& s);
   void for_each_subject(const std::function<void(const Subject&)>& fn);
   int64_t count_subjects();
@@ -78,6 +82,19 @@ class Repository {
   std::vector<AllowEntry> allow_list();
 
   void record_change(int64_t run_id, const std::string& at, const Subject& before, const Subject& after);
+
+  // Batch writes: the same upserts as upsert_subject / upsert_match, sent in
+  // bulk (multi-row statements on SQLite, COPY on PostgreSQL) on flush().
+  class Writer {
+   public:
+    explicit Writer(store::Session& s);
+    void subject(const Subject& s);
+    void match(const MatchRecord& m);
+    void flush();
+
+   private:
+    std::unique_ptr<store::BulkWriter> subjects_, matches_;
+  };
 
  private:
   store::Session& s_;

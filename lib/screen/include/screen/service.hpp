@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/runtime.hpp"
@@ -38,6 +39,11 @@ struct LoadOutcome {
 LoadOutcome load_list(Repository& repo, store::Session& session, const std::string& list, const std::string& path,
                       const LoadOptions& options, const std::string& now);
 
+// After a download that found nothing new (HTTP 304): the active version as
+// "unchanged" when the cached files are the ones it was loaded from, without
+// parsing them again; nullopt when they are not (load them with load_list).
+std::optional<LoadOutcome> unchanged_list(Repository& repo, const std::string& list, const std::string& path);
+
 struct EntityChange {
   std::string change;  // added, removed, changed
   std::string list, uid, name;
@@ -61,6 +67,8 @@ class Screener {
   // For tests and the example: screen against given entities, no database.
   Screener(std::vector<Entity> entities, Thresholds thresholds);
 
+  // Decisions are cached by the exact query (name, dob, country, type, id):
+  // a transaction file names the same counterparties again and again.
   Decision screen(const Query& q);
   Matcher& matcher() { return *matcher_; }
   const Thresholds& thresholds() const { return thresholds_; }
@@ -82,6 +90,10 @@ class Screener {
   std::string config_hash_, now_, lists_label_;
   std::vector<std::pair<std::string, int64_t>> versions_;
   std::vector<AllowEntry> allow_;
+  static constexpr size_t kMaxCachedDecisions = 100000;
+  std::unordered_map<std::string, Decision> decisions_;
+  std::string cache_key_;
+  Decision decide(const Query& q);
 };
 
 // ---- batches ---------------------------------------------------------------
