@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <map>
@@ -66,6 +67,7 @@ struct Handshake {
   std::string error;
   std::unique_ptr<SSL, decltype(&SSL_free)> ssl{nullptr, SSL_free};
   int fd = -1;
+  int hello_version = 0;  // the ServerHello's version, in hello-only probes
   ~Handshake() {
     if (fd >= 0) close(fd);
   }
@@ -77,12 +79,18 @@ struct Handshake {
 // when this OpenSSL cannot speak what is asked (e.g. no RC4 suites at all).
 // Probes other than the default client lower the security level: they ask
 // what the server offers, not what a default client would accept.
-SSL_CTX* make_ctx(const TlsOptions& opt, int min_version = 0, int max_version = 0, const char* ciphers = nullptr) {
+// `hello_only` contexts are for "is this version offered?" probes: the
+// ServerHello answers that, so they refuse every certificate at once and the
+// handshake stops before the key exchange and chain verification, which are
+// most of a handshake's cost on both sides.
+SSL_CTX* make_ctx(const TlsOptions& opt, int min_version = 0, int max_version = 0, const char* ciphers = nullptr,
+                  bool hello_only = false) {
   static std::mutex mu;
   // Owned by the cache and freed at exit (so LeakSanitizer stays quiet).
-  static std::map<std::tuple<int, int, std::string, std::string>, std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)>> cache;
+  static std::map<std::tuple<int, int, std::string, std::string, bool>, std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)>>
+      cache;
   std::lock_guard<std::mutex> lock(mu);
-  auto key = std::make_tuple(min_version, max_version, std::string(ciphers ? ciphers : ""), opt.ca_file);
+  auto key = std::make_tuple(min_version, max_version, std::string(ciphers ? ciphers : ""), opt.ca_file, hello_only);
   auto it = cache.find(key);
   if (it != cache.end()) return it->second.get();
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
@@ -96,7 +104,10 @@ SSL_CTX* make_ctx(const TlsOptions& opt, int min_version = 0, int max_version = 
       ctx = nullptr;
     }
   }
-  if (ctx) {
+  if (ctx && hello_only) {
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    SSL_CTX_set_cert_verify_callback(ctx, [](X509_STORE_CTX*, void*) { return 0; }, nullptr);
+  } else if (ctx) {
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);  // we read the verdict, we never abort on it
     if (!opt.ca_file.empty()) SSL_CTX_load_verify_locations(ctx, opt.ca_file.c_str(), nullptr);
     else SSL_CTX_set_default_verify_paths(ctx);
@@ -106,7 +117,17 @@ SSL_CTX* make_ctx(const TlsOptions& opt, int min_version = 0, int max_version = 
   return ctx;
 }
 
-void handshake(Handshake& h, SSL_CTX* ctx, const std::string& host, int port, const std::string& sni, int timeout_ms) {
+// Records the version of the ServerHello (TLS <= 1.2 layout: type, 3-byte length, version).
+void on_message(int write_p, int, int content_type, const void* buf, size_t len, SSL*, void* arg) {
+  const auto* b = static_cast<const unsigned char*>(buf);
+  if (!write_p && content_type == SSL3_RT_HANDSHAKE && len >= 6 && b[0] == SSL3_MT_SERVER_HELLO)
+    *static_cast<int*>(arg) = b[4] << 8 | b[5];
+}
+
+// With `hello_only` (and a hello_only context), success means the server
+// answered with a ServerHello; h.hello_version says which version it chose.
+void handshake(Handshake& h, SSL_CTX* ctx, const std::string& host, int port, const std::string& sni, int timeout_ms,
+               bool hello_only = false) {
   if (!ctx) {
     h.error = "handshake: not supported by this OpenSSL";
     return;
@@ -118,6 +139,10 @@ void handshake(Handshake& h, SSL_CTX* ctx, const std::string& host, int port, co
   if (!sni.empty() && !std::isdigit(static_cast<unsigned char>(sni[0])) && sni.find(':') == std::string::npos)
     SSL_set_tlsext_host_name(ssl, sni.c_str());
   SSL_set_fd(ssl, h.fd);
+  if (hello_only) {
+    SSL_set_msg_callback(ssl, on_message);
+    SSL_set_msg_callback_arg(ssl, &h.hello_version);
+  }
   auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
     ERR_clear_error();
@@ -127,6 +152,10 @@ void handshake(Handshake& h, SSL_CTX* ctx, const std::string& host, int port, co
       return;
     }
     int e = SSL_get_error(ssl, rc);
+    if (hello_only && h.hello_version) {
+      h.ok = true;  // the version is known; the rest of the handshake is not needed
+      return;
+    }
     if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
       unsigned long code = ERR_peek_last_error();
       char buf[160] = "handshake failed";
@@ -247,11 +276,22 @@ TlsReport probe_tls(const std::string& connect_host, int port, const std::string
     r.error = first_error.empty() ? "handshake failed" : first_error;
     return r;
   }
-  for (auto [name, v] : kVersions) {
-    if (v >= negotiated || (v < TLS1_2_VERSION && !opt.probe_legacy)) continue;
+  // Older versions, newest first: offering the range [floor, below] makes a
+  // server answer with the highest it supports, so each probe settles every
+  // version between its answer and `below` (one probe for a server without
+  // legacy versions, instead of one per version).
+  auto name_of_version = [&](int v) {
+    for (auto [name, ver] : kVersions)
+      if (ver == v) return name;
+    return "";
+  };
+  int floor = opt.probe_legacy ? TLS1_VERSION : TLS1_2_VERSION;
+  for (int below = std::min(negotiated - 1, TLS1_2_VERSION); below >= floor;) {
     Handshake p;
-    handshake(p, make_ctx(opt, v, v), connect_host, port, sni, opt.timeout_ms);
-    r.offered[name] = p.ok;
+    handshake(p, make_ctx(opt, floor, below, nullptr, true), connect_host, port, sni, opt.timeout_ms, true);
+    if (!p.ok || p.hello_version < floor || p.hello_version > below) break;
+    r.offered[name_of_version(p.hello_version)] = true;
+    below = p.hello_version - 1;
   }
   // Suites below TLS 1.3 the rating guide caps on. Probes this OpenSSL
   // cannot make (Debian builds without SSL 3, RC4, 3DES or export suites)
@@ -277,7 +317,14 @@ TlsReport probe_tls(const std::string& connect_host, int port, const std::string
   };
   {
     Handshake p;
-    if (suite_probe("DHE", "kDHE:@SECLEVEL=0", p)) r.dh_bits = dh_bits_of(p.ssl.get());
+    // DHE suites authenticate with RSA or DSA: a server whose certificate
+    // holds another key type cannot offer them, so it is not asked.
+    X509* peer = SSL_get0_peer_certificate(h.ssl.get());
+    EVP_PKEY* key = peer ? X509_get0_pubkey(peer) : nullptr;
+    int id = key ? EVP_PKEY_get_base_id(key) : 0;
+    bool dhe_capable = !key || id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS || id == EVP_PKEY_DSA;
+    if (dhe_capable && suite_probe("DHE", "kDHE:@SECLEVEL=0", p)) r.dh_bits = dh_bits_of(p.ssl.get());
+    if (!dhe_capable) r.probed["DHE"] = true;  // decided by the certificate
   }
   {
     Handshake p;
