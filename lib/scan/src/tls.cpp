@@ -67,7 +67,6 @@ struct Handshake {
   std::string error;
   std::unique_ptr<SSL, decltype(&SSL_free)> ssl{nullptr, SSL_free};
   int fd = -1;
-  int hello_version = 0;  // the ServerHello's version, in hello-only probes
   ~Handshake() {
     if (fd >= 0) close(fd);
   }
@@ -79,18 +78,12 @@ struct Handshake {
 // when this OpenSSL cannot speak what is asked (e.g. no RC4 suites at all).
 // Probes other than the default client lower the security level: they ask
 // what the server offers, not what a default client would accept.
-// `hello_only` contexts are for "is this version offered?" probes: the
-// ServerHello answers that, so they refuse every certificate at once and the
-// handshake stops before the key exchange and chain verification, which are
-// most of a handshake's cost on both sides.
-SSL_CTX* make_ctx(const TlsOptions& opt, int min_version = 0, int max_version = 0, const char* ciphers = nullptr,
-                  bool hello_only = false) {
+SSL_CTX* make_ctx(const TlsOptions& opt, int min_version = 0, int max_version = 0, const char* ciphers = nullptr) {
   static std::mutex mu;
   // Owned by the cache and freed at exit (so LeakSanitizer stays quiet).
-  static std::map<std::tuple<int, int, std::string, std::string, bool>, std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)>>
-      cache;
+  static std::map<std::tuple<int, int, std::string, std::string>, std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)>> cache;
   std::lock_guard<std::mutex> lock(mu);
-  auto key = std::make_tuple(min_version, max_version, std::string(ciphers ? ciphers : ""), opt.ca_file, hello_only);
+  auto key = std::make_tuple(min_version, max_version, std::string(ciphers ? ciphers : ""), opt.ca_file);
   auto it = cache.find(key);
   if (it != cache.end()) return it->second.get();
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
@@ -104,10 +97,7 @@ SSL_CTX* make_ctx(const TlsOptions& opt, int min_version = 0, int max_version = 
       ctx = nullptr;
     }
   }
-  if (ctx && hello_only) {
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
-    SSL_CTX_set_cert_verify_callback(ctx, [](X509_STORE_CTX*, void*) { return 0; }, nullptr);
-  } else if (ctx) {
+  if (ctx) {
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);  // we read the verdict, we never abort on it
     if (!opt.ca_file.empty()) SSL_CTX_load_verify_locations(ctx, opt.ca_file.c_str(), nullptr);
     else SSL_CTX_set_default_verify_paths(ctx);
@@ -117,17 +107,7 @@ SSL_CTX* make_ctx(const TlsOptions& opt, int min_version = 0, int max_version = 
   return ctx;
 }
 
-// Records the version of the ServerHello (TLS <= 1.2 layout: type, 3-byte length, version).
-void on_message(int write_p, int, int content_type, const void* buf, size_t len, SSL*, void* arg) {
-  const auto* b = static_cast<const unsigned char*>(buf);
-  if (!write_p && content_type == SSL3_RT_HANDSHAKE && len >= 6 && b[0] == SSL3_MT_SERVER_HELLO)
-    *static_cast<int*>(arg) = b[4] << 8 | b[5];
-}
-
-// With `hello_only` (and a hello_only context), success means the server
-// answered with a ServerHello; h.hello_version says which version it chose.
-void handshake(Handshake& h, SSL_CTX* ctx, const std::string& host, int port, const std::string& sni, int timeout_ms,
-               bool hello_only = false) {
+void handshake(Handshake& h, SSL_CTX* ctx, const std::string& host, int port, const std::string& sni, int timeout_ms) {
   if (!ctx) {
     h.error = "handshake: not supported by this OpenSSL";
     return;
@@ -139,10 +119,6 @@ void handshake(Handshake& h, SSL_CTX* ctx, const std::string& host, int port, co
   if (!sni.empty() && !std::isdigit(static_cast<unsigned char>(sni[0])) && sni.find(':') == std::string::npos)
     SSL_set_tlsext_host_name(ssl, sni.c_str());
   SSL_set_fd(ssl, h.fd);
-  if (hello_only) {
-    SSL_set_msg_callback(ssl, on_message);
-    SSL_set_msg_callback_arg(ssl, &h.hello_version);
-  }
   auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
     ERR_clear_error();
@@ -152,10 +128,6 @@ void handshake(Handshake& h, SSL_CTX* ctx, const std::string& host, int port, co
       return;
     }
     int e = SSL_get_error(ssl, rc);
-    if (hello_only && h.hello_version) {
-      h.ok = true;  // the version is known; the rest of the handshake is not needed
-      return;
-    }
     if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
       unsigned long code = ERR_peek_last_error();
       char buf[160] = "handshake failed";
@@ -174,6 +146,58 @@ void handshake(Handshake& h, SSL_CTX* ctx, const std::string& host, int port, co
       return;
     }
   }
+}
+
+bool wait_for(int fd, short events, Clock::time_point deadline) {
+  int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
+  pollfd p{fd, events, 0};
+  return left > 0 && poll(&p, 1, left) == 1;
+}
+
+// "Is this version range offered?" needs only the server's first answer:
+// OpenSSL writes the ClientHello into memory, we send it and read the first
+// record ourselves. A ServerHello names the version the server chose; an
+// alert or a closed connection means none of the range. The certificate and
+// key exchange that follow are never parsed, which is most of a handshake's
+// cost. Returns the version, or 0.
+int server_hello_version(SSL_CTX* ctx, const std::string& host, int port, const std::string& sni, int timeout_ms) {
+  if (!ctx) return 0;
+  std::string err;
+  int fd = connect_with_timeout(host, port, timeout_ms, err);
+  if (fd < 0) return 0;
+  auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(ctx), SSL_free);
+  int version = 0;
+  if (ssl) {
+    if (!sni.empty() && !std::isdigit(static_cast<unsigned char>(sni[0])) && sni.find(':') == std::string::npos)
+      SSL_set_tlsext_host_name(ssl.get(), sni.c_str());
+    BIO* rbio = BIO_new(BIO_s_mem());
+    BIO* wbio = BIO_new(BIO_s_mem());
+    SSL_set_bio(ssl.get(), rbio, wbio);  // owned by the SSL from here
+    ERR_clear_error();
+    SSL_connect(ssl.get());  // writes the ClientHello, then wants to read
+    char* hello = nullptr;
+    long n = BIO_get_mem_data(wbio, &hello);
+    bool sent = n > 0;
+    for (long off = 0; sent && off < n;) {
+      ssize_t w = wait_for(fd, POLLOUT, deadline) ? send(fd, hello + off, static_cast<size_t>(n - off), MSG_NOSIGNAL) : -1;
+      if (w <= 0) sent = false;
+      else off += w;
+    }
+    // Record header (type, version, length) and the handshake header
+    // (type, length) before the ServerHello's version: 11 bytes.
+    unsigned char head[11];
+    size_t got = 0;
+    while (sent && got < sizeof head && wait_for(fd, POLLIN, deadline)) {
+      ssize_t r = recv(fd, head + got, sizeof head - got, 0);
+      if (r <= 0) break;
+      got += static_cast<size_t>(r);
+    }
+    if (got == sizeof head && head[0] == SSL3_RT_HANDSHAKE && head[5] == SSL3_MT_SERVER_HELLO) version = head[9] << 8 | head[10];
+    ERR_clear_error();
+  }
+  close(fd);
+  return version;
 }
 
 bool text_contains_md5(const std::string& s) {
@@ -287,11 +311,10 @@ TlsReport probe_tls(const std::string& connect_host, int port, const std::string
   };
   int floor = opt.probe_legacy ? TLS1_VERSION : TLS1_2_VERSION;
   for (int below = std::min(negotiated - 1, TLS1_2_VERSION); below >= floor;) {
-    Handshake p;
-    handshake(p, make_ctx(opt, floor, below, nullptr, true), connect_host, port, sni, opt.timeout_ms, true);
-    if (!p.ok || p.hello_version < floor || p.hello_version > below) break;
-    r.offered[name_of_version(p.hello_version)] = true;
-    below = p.hello_version - 1;
+    int v = server_hello_version(make_ctx(opt, floor, below), connect_host, port, sni, opt.timeout_ms);
+    if (v < floor || v > below) break;
+    r.offered[name_of_version(v)] = true;
+    below = v - 1;
   }
   // Suites below TLS 1.3 the rating guide caps on. Probes this OpenSSL
   // cannot make (Debian builds without SSL 3, RC4, 3DES or export suites)
