@@ -12,6 +12,7 @@ leads: HubSpot-style rows for examples/score-leads/spec.yaml. The same
 arguments always give the same bytes.
 """
 import csv
+import math
 import random
 import sys
 
@@ -91,7 +92,7 @@ def leads(rows, out):
                     "Annual Revenue", "Number of Pageviews", "Number of Sessions", "Number of Form Submissions",
                     "Marketing emails opted out", "Last Page Seen", "Job Title", "Lifecycle Stage"])
         for i in range(rows):
-            emp = rng.randint(2, 3000)
+            emp = int(math.exp(rng.uniform(1, 8)))  # as in the example history, so no drift warnings
             views = rng.randint(1, 40)
             w.writerow([f"SC-{i:07d}", f"2026-11-{1 + i % 20:02d}", rng.choice(SOURCES), rng.choice(INDUSTRIES),
                         rng.choice(LCOUNTRIES), emp, "" if rng.random() < 0.2 else emp * rng.randint(40, 200) * 1000,
