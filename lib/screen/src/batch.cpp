@@ -26,6 +26,7 @@ const char* kNameColumns[] = {"counterparty", "name", "customer", "full_name"};
 void check_subject(Subject& s, const SourceLocation& where_id, const SourceLocation& where_name,
                    const SourceLocation& where_amount, const std::string& amount_text) {
   if (s.id.empty()) throw DataError(where_id, "empty id");
+  if (!text::valid_utf8(s.id)) throw DataError(where_id, "id is not valid UTF-8");
   if (s.counterparty.empty()) throw DataError(where_name, "empty name");
   if (!text::valid_utf8(s.counterparty)) throw DataError(where_name, "name is not valid UTF-8");
   if (!amount_text.empty()) {

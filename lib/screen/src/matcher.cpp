@@ -141,7 +141,37 @@ struct Matcher::Impl {
   std::vector<Name> names;
   std::vector<TokInfo> toks;
   std::unordered_map<std::string, uint32_t> tok_ids;
-  std::unordered_map<uint64_t, std::pair<uint32_t, uint32_t>> keys;  // key -> (offset, count) in postings
+  // key -> (offset, count) in postings: open addressing, built once, read in every query.
+  struct KeyTable {
+    struct Slot {
+      uint64_t key = 0;
+      uint32_t offset = 0, count = 0;  // count 0 = empty
+    };
+    std::vector<Slot> slots;
+    size_t mask = 0, used = 0;
+    void build(size_t n) {
+      size_t size = 16;
+      while (size < n * 2) size <<= 1;
+      slots.assign(size, Slot{});
+      mask = size - 1;
+    }
+    size_t spread(uint64_t k) const { return static_cast<size_t>(k ^ (k >> 29)) & mask; }
+    void put(uint64_t key, uint32_t offset, uint32_t count) {
+      size_t i = spread(key);
+      while (slots[i].count != 0) i = (i + 1) & mask;
+      slots[i] = {key, offset, count};
+      ++used;
+    }
+    const Slot* find(uint64_t key) const {
+      if (slots.empty()) return nullptr;
+      for (size_t i = spread(key);; i = (i + 1) & mask) {
+        if (slots[i].count == 0) return nullptr;
+        if (slots[i].key == key) return &slots[i];
+      }
+    }
+    size_t size() const { return used; }
+  };
+  KeyTable keys;
   std::vector<uint32_t> postings;
   std::unordered_map<std::string, std::vector<uint32_t>> identifiers;  // id_key -> entities
   std::unordered_set<uint64_t> mined;  // token-id pairs seen as variants of one another
@@ -226,10 +256,13 @@ struct Matcher::Impl {
     std::sort(entries.begin(), entries.end());
     entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
     postings.reserve(entries.size());
+    size_t distinct = 0;
+    for (size_t i = 0; i < entries.size(); ++i) distinct += i == 0 || entries[i].first != entries[i - 1].first;
+    keys.build(distinct);
     for (size_t i = 0; i < entries.size();) {
       size_t j = i;
       while (j < entries.size() && entries[j].first == entries[i].first) postings.push_back(entries[j++].second);
-      keys.emplace(entries[i].first, std::make_pair(static_cast<uint32_t>(i), static_cast<uint32_t>(j - i)));
+      keys.put(entries[i].first, static_cast<uint32_t>(i), static_cast<uint32_t>(j - i));
       i = j;
     }
     votes.assign(names.size(), 0.f);
@@ -276,9 +309,41 @@ struct Matcher::Impl {
   // Query parts repeat across a batch (given names, surnames): each distinct
   // part is analysed once, and its similarity to each listed part computed
   // once. Both caches are bounded: when full they start over.
-  static constexpr size_t kMaxQueryParts = 200000, kMaxSimilarities = 1500000;
+  static constexpr size_t kMaxQueryParts = 200000;
   std::unordered_map<std::string, QTok> qtok_cache;
-  std::unordered_map<uint64_t, Sim> sim_cache;
+
+  // Similarities by (query part, listed part): an open-addressing table (one
+  // cache line per lookup; this is the innermost loop of a batch).
+  struct SimCache {
+    static constexpr size_t kSlots = size_t(1) << 20, kMaxUsed = kSlots * 6 / 10;
+    struct Slot {
+      uint64_t key = 0;  // stored key + 1; 0 = empty
+      Sim sim;
+    };
+    std::vector<Slot> slots;
+    size_t used = 0;
+    void clear() {
+      if (used) std::fill(slots.begin(), slots.end(), Slot{});
+      used = 0;
+    }
+    static size_t spread(uint64_t k) { return static_cast<size_t>((k * 0x9E3779B97F4A7C15ull) >> 44); }  // 20 bits
+    const Sim* find(uint64_t key) const {
+      if (slots.empty()) return nullptr;
+      for (size_t i = spread(key);; i = (i + 1) & (kSlots - 1)) {
+        if (slots[i].key == key + 1) return &slots[i].sim;
+        if (slots[i].key == 0) return nullptr;
+      }
+    }
+    void put(uint64_t key, const Sim& s) {
+      if (slots.empty()) slots.resize(kSlots);
+      if (used >= kMaxUsed) clear();
+      size_t i = spread(key);
+      while (slots[i].key != 0) i = (i + 1) & (kSlots - 1);
+      slots[i] = {key + 1, s};
+      ++used;
+    }
+  };
+  SimCache sim_cache;
 
   const QTok& query_part(const Token& t) {
     auto it = qtok_cache.find(t.text);
@@ -340,9 +405,9 @@ struct Matcher::Impl {
   static constexpr uint32_t kMaxFuzzyPosting = 800;
 
   void vote(uint64_t key, float w, bool fuzzy = false) {
-    auto it = keys.find(key);
-    if (it == keys.end()) return;
-    auto [off, count] = it->second;
+    const auto* slot = keys.find(key);
+    if (!slot) return;
+    const uint32_t off = slot->offset, count = slot->count;
     if (count > names.size() / 4 + 1000) return;  // a word in a quarter of all names selects nothing
     if (fuzzy && count > kMaxFuzzyPosting) return;
     for (uint32_t k = 0; k < count; ++k) {
@@ -438,13 +503,11 @@ struct Matcher::Impl {
   Sim cached_similarity(const QTok& q, uint32_t lid, bool translit) {
     Sim s;
     const uint64_t k = (static_cast<uint64_t>(q.qid) << 32) | lid;
-    auto it = sim_cache.find(k);
-    if (it != sim_cache.end()) {
-      s = it->second;
+    if (const Sim* hit = sim_cache.find(k)) {
+      s = *hit;
     } else {
       s = similarity(q, toks[lid].text, toks[lid].collapsed, lid, false);
-      if (sim_cache.size() >= kMaxSimilarities) sim_cache.clear();
-      sim_cache.emplace(k, s);
+      sim_cache.put(k, s);
     }
     if (translit && s.value == 1.0 && std::string_view(s.reason) == "exact") s.reason = "translit";
     return s;

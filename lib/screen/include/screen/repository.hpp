@@ -62,7 +62,7 @@ class Repository {
   std::vector<Entity> active_entities(std::vector<int64_t>* version_ids = nullptr);
 
   std::optional<Subject> subject(const std::string& id);
-  // Stored sanctions_status of each of `ids` that exists (one query per few hundred ids).
+  // Stored sanctions_status of each of `ids` that exists (one query).
   std::unordered_map<std::string, std::string> statuses(const std::vector<std::string>& ids);
   void upsert_subject(const Subject& s);
   void for_each_subject(const std::function<void(const Subject&)>& fn);
