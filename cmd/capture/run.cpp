@@ -225,6 +225,7 @@ int run_file(FileOptions& o, app::Context& ctx) {
       if (want_conn) sinks.conn = [&](const net::Flow& f) { out.record("conn", net::to_json(f)); };
       sinks.alert = [&](const net::Alert& a) { alerts.push_back(a); };
       net::Analyzer analyzer(ao, model.trained() ? &model : nullptr, &indicators, &allow, sinks);
+      analyzer.set_lookahead(source->stable());
       opskit::Progress progress("capture " + path, 0, !ctx.quiet);
       net::RawPacket raw;
       uint64_t n = 0;

@@ -3,8 +3,10 @@
 // output is deterministic.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <map>
 
+#include "core/error.hpp"
 #include "net/analyzer.hpp"
 #include "net/dga.hpp"
 #include "net/source.hpp"
@@ -192,4 +194,44 @@ TEST_CASE("dga: registrable labels via the public suffix list", "[net][dga]") {
   CHECK(p.label == "example");
   CHECK(p.suffix == "co.uk");
   CHECK(p.subdomain == "a.b");
+}
+
+TEST_CASE("analyzer: decoding one packet ahead gives identical records on every shared capture", "[net][analyzer][shared]") {
+  std::string base = opskit::test::shared_data("pcap");
+  if (base.empty()) {
+    WARN("../shared/data/pcap not found: skipping the lookahead comparison");
+    return;
+  }
+  auto run = [](const std::string& path, bool lookahead) {
+    std::string out;
+    Analyzer::Sinks sinks;
+    sinks.dns = [&](const DnsEvent& e) { out += to_json(e).dump() + "\n"; };
+    sinks.conn = [&](const Flow& f) { out += to_json(f).dump() + "\n"; };
+    sinks.alert = [&](const Alert& a) { out += to_json(a).dump() + "\n"; };
+    AnalyzerOptions o;
+    o.threshold = 0;
+    o.flows.max_flows = 64;  // evictions too
+    Analyzer an(o, nullptr, nullptr, nullptr, sinks);
+    an.set_lookahead(lookahead);
+    auto src = open_capture_file(path);
+    RawPacket p;
+    while (src->next(p)) an.add(p);
+    an.finish(HostHistory{});
+    return out + an.summary().to_json().dump() + "\n";
+  };
+  size_t files = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(base)) {
+    std::string p = e.path().string();
+    if (!e.is_regular_file() || p.find(".pcap") == std::string::npos) continue;
+    std::string plain;
+    try {
+      plain = run(p, false);
+    } catch (const opskit::DataError&) {
+      continue;  // not a capture file (malformed on purpose)
+    }
+    INFO(p);
+    CHECK(run(p, true) == plain);
+    ++files;
+  }
+  CHECK(files > 20);
 }

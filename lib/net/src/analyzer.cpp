@@ -118,8 +118,28 @@ void Analyzer::add(const RawPacket& raw) {
     if (!summary_.first_ns || raw.ts_ns < summary_.first_ns) summary_.first_ns = raw.ts_ns;
     if (raw.ts_ns > summary_.last_ns) summary_.last_ns = raw.ts_ns;
   }
-  bool ok = decoder_.decode(raw, decoded_);
-  const Decoded& d = decoded_;
+  if (!lookahead_) {
+    bool ok = decoder_.decode(raw, decoded_[0]);
+    process(decoded_[0], ok);
+    return;
+  }
+  int next = ahead_ ? ahead_index_ ^ 1 : ahead_index_;
+  Decoded& d = decoded_[next];
+  bool ok = decoder_.decode(raw, d);
+  if (ok && d.has_ip) flows_.prefetch(d);
+  drain();
+  ahead_ = true;
+  ahead_ok_ = ok;
+  ahead_index_ = next;
+}
+
+void Analyzer::drain() {
+  if (!ahead_) return;
+  ahead_ = false;
+  process(decoded_[ahead_index_], ahead_ok_);
+}
+
+void Analyzer::process(const Decoded& d, bool ok) {
   devices_.packet(d, weirds_);
   if (!ok || !d.has_ip) return;
   ++summary_.ip_packets;
@@ -208,13 +228,14 @@ void Analyzer::on_dns(const DnsPacketInfo& info, const DnsMessage& m) {
     emit_dns(e);
     return;
   }
-  auto [it, inserted] = pending_.emplace(key, e);
-  if (!inserted) {  // a retransmission with the same id: report the older one
+  auto it = pending_.find(key);
+  if (it != pending_.end()) {  // a retransmission with the same id: report the older one
     DnsEvent old = std::move(it->second);
-    it->second = e;
+    it->second = std::move(e);
     emit_dns(old);
-  } else if (pending_.size() > options_.max_pending_dns) {
-    flush_dns(info.ts_ns);
+  } else {
+    pending_.emplace(key, std::move(e));
+    if (pending_.size() > options_.max_pending_dns) flush_dns(info.ts_ns);
   }
 }
 
@@ -257,12 +278,14 @@ void Analyzer::emit_alerts(const std::vector<Alert>& alerts) {
 }
 
 void Analyzer::tick(int64_t now_ns, const HostHistory& history) {
+  drain();
   flush_dns(now_ns - options_.dns_timeout_ns);
   flows_.expire(now_ns);
   emit_alerts(detectors_.evaluate(history));
 }
 
 void Analyzer::finish(const HostHistory& history) {
+  drain();
   flush_dns(INT64_MAX);
   flows_.flush();
   emit_alerts(detectors_.evaluate(history));

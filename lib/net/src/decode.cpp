@@ -271,8 +271,9 @@ bool Decoder::ipv4(const uint8_t* p, size_t n, Decoded& d) {
     FragKey key{d.src, d.dst, be16(p + 4), d.proto};
     if (!add_fragment(key, offset, p + ihl, total - ihl, more, d.ts_ns)) return false;
     d.reassembled = true;
-    d.ip_len = static_cast<uint32_t>(ihl + buffer_.size());
-    return transport(d.proto, buffer_.data(), buffer_.size(), d);
+    const auto& datagram = buffers_[current_];
+    d.ip_len = static_cast<uint32_t>(ihl + datagram.size());
+    return transport(d.proto, datagram.data(), datagram.size(), d);
   }
   return transport(d.proto, p + ihl, total - ihl, d);
 }
@@ -340,9 +341,10 @@ bool Decoder::ipv6(const uint8_t* p, size_t n, Decoded& d) {
       }
       if (!add_fragment(key, offset, q + 8, left - 8, more, d.ts_ns)) return false;
       d.reassembled = true;
-      d.ip_len = static_cast<uint32_t>(40 + buffer_.size());
+      const auto& datagram = buffers_[current_];
+      d.ip_len = static_cast<uint32_t>(40 + datagram.size());
       // Extension headers after the fragment header are rare; decode the transport directly.
-      return transport(next, buffer_.data(), buffer_.size(), d);
+      return transport(next, datagram.data(), datagram.size(), d);
     }
     break;
   }
@@ -510,7 +512,8 @@ bool Decoder::add_fragment(const FragKey& key, uint32_t offset, const uint8_t* p
     covered = std::max(covered, r.second);
   }
   if (covered < s.total) return false;
-  buffer_.assign(s.data.begin(), s.data.begin() + s.total);
+  current_ ^= 1;
+  buffers_[current_].assign(s.data.begin(), s.data.begin() + s.total);
   frags_.erase(it);
   return true;
 }

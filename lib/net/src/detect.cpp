@@ -190,16 +190,18 @@ void Detectors::dns(const DnsPacketInfo& info, const DnsMessage& m) {
   if (!first_ns_ || info.ts_ns < first_ns_) first_ns_ = info.ts_ns;
   if (info.ts_ns > last_ns_) last_ns_ = info.ts_ns;
   if (m.qname.empty()) return;
-  std::string client = (m.response ? info.dst : info.src).str();
-  std::string server = (m.response ? info.src : info.dst).str();
+  const IpAddr& client_ip = m.response ? info.dst : info.src;
+  const IpAddr& server_ip = m.response ? info.src : info.dst;
   if (indicators_ && !indicators_->domains.empty()) {
-    if (auto hit = indicators_->domains.match(m.qname)) report_indicator(m.qname, *hit, client, server, info.ts_ns, "dns.query");
+    if (auto hit = indicators_->domains.match(m.qname))
+      report_indicator(m.qname, *hit, client_ip.str(), server_ip.str(), info.ts_ns, "dns.query");
     for (const auto& rr : m.answers)
       if (rr.type == 5)
-        if (auto hit = indicators_->domains.match(rr.data)) report_indicator(rr.data, *hit, client, server, info.ts_ns, "dns.cname");
+        if (auto hit = indicators_->domains.match(rr.data))
+          report_indicator(rr.data, *hit, client_ip.str(), server_ip.str(), info.ts_ns, "dns.cname");
   }
   if (info.service != DnsService::dns) return;  // mDNS / LLMNR names are local
-  DomainParts parts = split_domain(m.qname);
+  const DomainParts& parts = split_cache_.split(m.qname);
   if (parts.registrable.empty() || parts.suffix.empty()) return;
   if (parts.suffix == "arpa" || parts.registrable.find(".arpa") != std::string::npos) return;
   auto it = domains_.find(parts.registrable);
@@ -217,7 +219,8 @@ void Detectors::dns(const DnsPacketInfo& info, const DnsMessage& m) {
     return;
   }
   ++s.queries;
-  if (s.clients.size() < 64) s.clients.insert(client);
+  if (s.clients.size() < 64 && std::find(s.clients.begin(), s.clients.end(), client_ip) == s.clients.end())
+    s.clients.push_back(client_ip);
   if (m.qtype == 16 || m.qtype == 10 || m.qtype == 5 || m.qtype == 15 || m.qtype == 255 || m.qtype == 99)
     ++s.odd_types;
   if (!parts.subdomain.empty() && s.names.size() < options_.max_names_per_domain &&
@@ -227,6 +230,14 @@ void Detectors::dns(const DnsPacketInfo& info, const DnsMessage& m) {
     s.entropy_sum += entropy(parts.subdomain);
     if (parts.subdomain.size() > s.example.size()) s.example = m.qname;
   }
+}
+
+std::vector<std::string> Detectors::client_strings(const DomainStats& s) {
+  std::vector<std::string> out;
+  out.reserve(s.clients.size());
+  for (const auto& ip : s.clients) out.push_back(ip.str());
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 void Detectors::packet(const Decoded& d) {
@@ -239,42 +250,72 @@ void Detectors::packet(const Decoded& d) {
   }
 }
 
+namespace {
+constexpr size_t kMaxAttempts = 500000;  // distinct failed (source, target, port) triples tracked
+constexpr uint32_t kMaxPerSet = 4096;    // ports per target / hosts per port, per source
+}  // namespace
+
 void Detectors::flow(const Flow& f) {
-  std::string orig = f.orig.str(), resp = f.resp.str();
   // Exfiltration volume: bytes leaving internal hosts for external ones.
-  if (f.orig.is_internal() && !f.resp.is_internal()) outbound_[orig] += f.orig_bytes;
-  else if (!f.orig.is_internal() && f.resp.is_internal()) outbound_[resp] += f.resp_bytes;
+  bool orig_internal = f.orig.is_internal(), resp_internal = f.resp.is_internal();
+  if (orig_internal && !resp_internal) outbound_[f.orig] += f.orig_bytes;
+  else if (!orig_internal && resp_internal) outbound_[f.resp] += f.resp_bytes;
   bool multicast = (f.resp.version == 4 && f.resp.bytes[0] >= 224) || (f.resp.version == 6 && f.resp.bytes[0] == 0xff);
   // Scans: attempts that got no answer or a reset.
-  bool failed = (f.proto == proto_tcp && (f.state() == "S0" || f.state() == "REJ")) ||
-                (f.proto == proto_udp && !f.resp_pkts) || (f.proto == proto_icmp && !f.resp_pkts);
-  if (failed && !multicast) {
-    auto it = scans_.find(orig);
-    if (it != scans_.end() || scans_.size() < options_.max_sources) {
-      ScanStats& s = scans_[orig];
-      if (!s.first_ns || f.first_ns < s.first_ns) s.first_ns = f.first_ns;
-      s.last_ns = std::max(s.last_ns, f.last_ns);
-      auto& ports = s.ports_by_host[resp];
-      if (ports.size() < 4096) ports.insert(f.resp_port);
-      auto& hosts = s.hosts_by_port[f.proto == proto_icmp ? 0 : f.resp_port];
-      if (hosts.size() < 4096) hosts.insert(resp);
+  if (f.failed() && !multicast) {
+    ScanSource* s = scans_.find(f.orig);
+    if (!s && scans_.size() < options_.max_sources) s = &scans_[f.orig];
+    if (s) {
+      if (!s->first_ns || f.first_ns < s->first_ns) s->first_ns = f.first_ns;
+      s->last_ns = std::max(s->last_ns, f.last_ns);
+      uint16_t port = f.proto == proto_icmp ? 0 : f.resp_port;
+      Attempt t{f.orig, f.resp, port};
+      if (!attempts_.find(t) && attempts_.size() < kMaxAttempts) {
+        bool new_target;
+        uint32_t& ports = ports_per_target_.upsert(IpPair{f.orig, f.resp}, new_target);
+        if (new_target) ++s->targets;
+        uint32_t& hosts = hosts_per_port_[IpPort{f.orig, port}];
+        if (ports < kMaxPerSet || hosts < kMaxPerSet) {
+          attempts_[t] = 1;
+          if (ports < kMaxPerSet) ++ports;
+          if (hosts < kMaxPerSet) ++hosts;
+        }
+      }
     }
   }
   // Beacons: connection starts per host pair (not to multicast).
   // Lookups through a resolver are periodic by nature; DNS polling is the tunnel detector's job.
   bool name_service = f.resp_port == 53 || f.resp_port == 5353 || f.resp_port == 137 || f.resp_port == 5355;
   if (!multicast && !name_service) {
-    auto key = std::make_pair(orig, resp);
-    auto it = pairs_.find(key);
-    if (it == pairs_.end() && pairs_.size() >= options_.max_pairs) return;
-    PairStats& p = pairs_[key];
-    if (p.starts.size() < 20000) {
-      p.starts.push_back(f.first_ns);
-      p.bytes.push_back(f.orig_bytes);
+    IpPair key{f.orig, f.resp};
+    PairStats* p = pairs_.find(key);
+    if (!p) {
+      if (pairs_.size() >= options_.max_pairs) return;
+      p = &pairs_[key];
     }
-    p.port = f.resp_port;
-    p.proto = f.proto;
+    if (p->count == 0) {
+      p->start0 = f.first_ns;
+      p->bytes0 = f.orig_bytes;
+    } else {
+      if (p->count == 1) {
+        p->starts.push_back(p->start0);
+        p->bytes.push_back(p->bytes0);
+      }
+      if (p->starts.size() < 20000) {
+        p->starts.push_back(f.first_ns);
+        p->bytes.push_back(f.orig_bytes);
+      }
+    }
+    ++p->count;
+    p->port = f.resp_port;
+    p->proto = f.proto;
   }
+}
+
+std::map<std::string, uint64_t> Detectors::outbound_bytes() const {
+  std::map<std::string, uint64_t> out;
+  outbound_.for_each([&](const IpAddr& ip, uint64_t bytes) { out[ip.str()] += bytes; });
+  return out;
 }
 
 std::vector<Alert> Detectors::evaluate(const HostHistory& history) const {
@@ -297,11 +338,12 @@ std::vector<Alert> Detectors::evaluate(const HostHistory& history) const {
         a.last_ns = s.last_ns;
         a.threat_type = "dga";
         a.indicator = domain;
-        a.src = s.clients.empty() ? "" : *s.clients.begin();
+        std::vector<std::string> clients = client_strings(s);
+        a.src = clients.empty() ? "" : clients.front();
         a.score = score;
         a.evidence = {{"domain", domain}, {"model_score", std::round(s.dga * 10000) / 10000},
                       {"model_threshold", t}, {"queries", s.queries}, {"nxdomain", s.nxdomain},
-                      {"clients", std::vector<std::string>(s.clients.begin(), s.clients.end())}};
+                      {"clients", clients}};
         push(std::move(a));
       }
     }
@@ -327,7 +369,8 @@ std::vector<Alert> Detectors::evaluate(const HostHistory& history) const {
         a.last_ns = s.last_ns;
         a.threat_type = "dns_tunnel";
         a.indicator = domain;
-        a.src = s.clients.empty() ? "" : *s.clients.begin();
+        std::vector<std::string> clients = client_strings(s);
+        a.src = clients.empty() ? "" : clients.front();
         a.score = score;
         a.evidence = {{"domain", domain}, {"unique_names", unique}, {"queries", s.queries},
                       {"avg_subdomain_length", std::round(avg_len * 10) / 10},
@@ -341,8 +384,12 @@ std::vector<Alert> Detectors::evaluate(const HostHistory& history) const {
   }
   // Beacons, after RITA: interval and size regularity, count and span.
   double window = std::max(1.0, (last_ns_ - first_ns_) / 1e9);
-  for (const auto& [key, p] : pairs_) {
-    if (static_cast<int>(p.starts.size()) < options_.beacon_min_connections) continue;
+  std::vector<std::pair<const IpPair*, const PairStats*>> beacon_pairs;
+  pairs_.for_each([&](const IpPair& k, const PairStats& p) {
+    if (p.count >= 2 && static_cast<int>(p.starts.size()) >= options_.beacon_min_connections) beacon_pairs.emplace_back(&k, &p);
+  });
+  for (const auto& [key, pp] : beacon_pairs) {
+    const PairStats& p = *pp;
     std::vector<int64_t> starts = p.starts;
     std::sort(starts.begin(), starts.end());
     std::vector<double> deltas, sizes;
@@ -366,9 +413,9 @@ std::vector<Alert> Detectors::evaluate(const HostHistory& history) const {
     a.first_ns = starts.front();
     a.last_ns = starts.back();
     a.threat_type = "beacon";
-    a.indicator = key.second;
-    a.src = key.first;
-    a.dst = key.second;
+    a.indicator = key->b.str();
+    a.src = key->a.str();
+    a.dst = a.indicator;
     a.score = score;
     a.evidence = {{"connections", starts.size()}, {"port", p.port}, {"proto", p.proto},
                   {"median_interval_s", std::round(mid_interval * 1000) / 1000},
@@ -379,51 +426,61 @@ std::vector<Alert> Detectors::evaluate(const HostHistory& history) const {
                   {"median_bytes", mid_size}, {"window_coverage", std::round(coverage * 1000) / 1000}};
     push(std::move(a));
   }
-  // Scans and sweeps.
-  for (const auto& [src, s] : scans_) {
-    size_t max_ports = 0;
-    std::string target;
-    for (const auto& [host, ports] : s.ports_by_host)
-      if (ports.size() > max_ports) {
-        max_ports = ports.size();
-        target = host;
-      }
-    size_t max_hosts = 0;
+  // Scans and sweeps: per source, the target with the most failed ports and
+  // the port with the most failed hosts (ties to the lowest address / port).
+  struct Best {
+    uint32_t ports = 0, hosts = 0;
+    IpAddr target;
     uint16_t sweep_port = 0;
-    for (const auto& [port, hosts] : s.hosts_by_port)
-      if (hosts.size() > max_hosts) {
-        max_hosts = hosts.size();
-        sweep_port = port;
-      }
-    auto scaled = [](size_t n) {
-      return static_cast<int>(std::lround(std::min(100.0, 30 + 25 * std::log10(std::max<size_t>(n, 1)))));
-    };
-    if (max_ports >= 15) {
+  };
+  FlatMap<IpAddr, Best, IpHash> best;
+  ports_per_target_.for_each([&](const IpPair& k, uint32_t n) {
+    Best& b = best[k.a];
+    if (n > b.ports || (n == b.ports && k.b.str() < b.target.str())) {
+      b.ports = n;
+      b.target = k.b;
+    }
+  });
+  hosts_per_port_.for_each([&](const IpPort& k, uint32_t n) {
+    Best& b = best[k.ip];
+    if (n > b.hosts || (n == b.hosts && k.port < b.sweep_port)) {
+      b.hosts = n;
+      b.sweep_port = k.port;
+    }
+  });
+  auto scaled = [](size_t n) {
+    return static_cast<int>(std::lround(std::min(100.0, 30 + 25 * std::log10(std::max<size_t>(n, 1)))));
+  };
+  scans_.for_each([&](const IpAddr& src_ip, const ScanSource& s) {
+    const Best* b = best.find(src_ip);
+    if (!b || (b->ports < 15 && b->hosts < 15)) return;
+    std::string src = src_ip.str();
+    if (b->ports >= 15) {
       Alert a;
       a.first_ns = s.first_ns;
       a.last_ns = s.last_ns;
       a.threat_type = "port_scan";
       a.indicator = src;
       a.src = src;
-      a.dst = target;
-      a.score = scaled(max_ports);
-      a.evidence = {{"target", target}, {"failed_ports", max_ports}, {"targets", s.ports_by_host.size()}};
+      a.dst = b->target.str();
+      a.score = scaled(b->ports);
+      a.evidence = {{"target", a.dst}, {"failed_ports", b->ports}, {"targets", s.targets}};
       push(std::move(a));
     }
-    if (max_hosts >= 15) {
+    if (b->hosts >= 15) {
       Alert a;
       a.first_ns = s.first_ns;
       a.last_ns = s.last_ns;
       a.threat_type = "host_sweep";
       a.indicator = src;
       a.src = src;
-      a.score = scaled(max_hosts);
-      a.evidence = {{"port", sweep_port}, {"hosts", max_hosts}};
+      a.score = scaled(b->hosts);
+      a.evidence = {{"port", b->sweep_port}, {"hosts", b->hosts}};
       push(std::move(a));
     }
-  }
+  });
   // Exfiltration: this run's outbound volume against the host's history.
-  for (const auto& [host, bytes] : outbound_) {
+  for (const auto& [host, bytes] : outbound_bytes()) {
     auto h = history.hosts.find(host);
     int score = 0;
     nlohmann::json ev = {{"outbound_bytes", bytes}};

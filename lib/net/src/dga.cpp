@@ -82,9 +82,22 @@ bool is_vowel(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c
 }  // namespace
 
 std::string normalize_domain(std::string_view name) {
-  std::string s = text::lower(text::trim(name));
-  while (!s.empty() && s.back() == '.') s.pop_back();
+  name = text::trim(name);
+  while (!name.empty() && name.back() == '.') name.remove_suffix(1);
+  std::string s(name);
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   return s;
+}
+
+const DomainParts& DomainSplitCache::split(std::string_view name) {
+  uint64_t h = std::hash<std::string_view>{}(name) | 1;  // 0 marks an empty entry
+  Entry& e = entries_[(h >> 7) & (entries_.size() - 1)];
+  if (e.hash == h && e.name == name) return e.parts;
+  e.hash = h;
+  e.name.assign(name);
+  e.parts = split_domain(name);
+  return e.parts;
 }
 
 DomainParts split_domain(std::string_view name) {
@@ -290,9 +303,16 @@ DgaModel DgaModel::load(const std::string& path) { return from_json(text::read_f
 std::string DgaModel::default_path() {
   if (const char* env = std::getenv("OPSKIT_DGA_MODEL"); env && *env) return env;
   namespace fs = std::filesystem;
-  for (const char* p : {OPSKIT_NET_DATA_DIR "/dga_model.json", "/usr/local/share/opskit/dga_model.json",
-                        "/usr/share/opskit/dga_model.json"})
-    if (fs::exists(p)) return p;
+  std::vector<fs::path> candidates;
+  // Installed under any prefix: <prefix>/bin/capture next to <prefix>/share/opskit.
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec && exe.has_parent_path()) candidates.push_back(exe.parent_path().parent_path() / "share/opskit/dga_model.json");
+  candidates.push_back(OPSKIT_NET_DATA_DIR "/dga_model.json");
+  candidates.push_back("/usr/local/share/opskit/dga_model.json");
+  candidates.push_back("/usr/share/opskit/dga_model.json");
+  for (const auto& p : candidates)
+    if (fs::exists(p, ec)) return p.string();
   return {};
 }
 

@@ -15,17 +15,29 @@ inline uint32_t be32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(
 constexpr int kMaxHops = 64;
 constexpr size_t kMaxName = 255;
 
-void append_label(std::string& out, const uint8_t* p, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    uint8_t c = p[i];
-    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+// Bytes written as themselves in a name; everything else becomes \DDD.
+struct PlainTable {
+  bool plain[256] = {};
+  constexpr PlainTable() {
+    for (int c = 0; c < 256; ++c)
+      plain[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
                  c == '_' || c == '*' || c == '/' || c == '+' || c == '=';
-    if (plain) out.push_back(static_cast<char>(c));
-    else {
-      char buf[5];
-      std::snprintf(buf, sizeof buf, "\\%03u", c);
-      out.append(buf);
-    }
+  }
+};
+constexpr PlainTable kPlain;
+
+void append_label(std::string& out, const uint8_t* p, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    size_t run = i;
+    while (run < n && kPlain.plain[p[run]]) ++run;
+    out.append(reinterpret_cast<const char*>(p + i), run - i);  // the common case: the whole label at once
+    if (run == n) return;
+    uint8_t c = p[run];
+    char buf[4] = {'\\', static_cast<char>('0' + c / 100), static_cast<char>('0' + c / 10 % 10),
+                   static_cast<char>('0' + c % 10)};
+    out.append(buf, 4);
+    i = run + 1;
   }
 }
 
@@ -236,7 +248,26 @@ bool render_rdata(const uint8_t* data, size_t size, size_t at, uint16_t type, ui
 }  // namespace
 
 bool parse_dns(const uint8_t* data, size_t size, DnsMessage& m, Weirds& weirds, const DnsLimits& limits) {
-  m = DnsMessage{};
+  {
+    // Reset field by field so the vectors and strings keep their capacity across messages.
+    std::vector<std::pair<std::string, uint16_t>> questions = std::move(m.questions);
+    std::vector<DnsRecord> answers = std::move(m.answers), authority = std::move(m.authority),
+                           additional = std::move(m.additional);
+    std::string qname = std::move(m.qname), subnet = std::move(m.client_subnet);
+    questions.clear();
+    answers.clear();
+    authority.clear();
+    additional.clear();
+    qname.clear();
+    subnet.clear();
+    m = DnsMessage{};
+    m.questions = std::move(questions);
+    m.answers = std::move(answers);
+    m.authority = std::move(authority);
+    m.additional = std::move(additional);
+    m.qname = std::move(qname);
+    m.client_subnet = std::move(subnet);
+  }
   if (size < 12) {
     weirds.add(Weird::dns_truncated);
     return false;

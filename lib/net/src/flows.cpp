@@ -17,30 +17,59 @@ std::string Flow::state() const {
   return "OTH";
 }
 
-size_t FlowTable::KeyHash::operator()(const Key& k) const {
-  // Both IPs are fully zeroed beyond their length, so hashing 16 bytes is exact.
-  uint64_t h = 0x9E3779B97F4A7C15ull;
-  uint64_t w[4];
-  std::memcpy(w, k.a.bytes, 16);
-  std::memcpy(w + 2, k.b.bytes, 16);
-  for (uint64_t x : w) h = (h ^ x) * 0xff51afd7ed558ccdull;
-  h ^= (uint64_t(k.pa) << 24) ^ (uint64_t(k.pb) << 8) ^ k.proto;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  return static_cast<size_t>(h ^ (h >> 29));
+bool Flow::failed() const {
+  if (proto == proto_tcp) {
+    bool syn = orig_flags & tcp_flag::syn, synack = (resp_flags & tcp_flag::syn) && (resp_flags & tcp_flag::ack);
+    return (syn && (resp_flags & tcp_flag::rst) && !synack) || (syn && !resp_pkts);  // REJ or S0
+  }
+  return (proto == proto_udp || proto == proto_icmp) && !resp_pkts;
 }
 
-FlowTable::FlowTable(FlowOptions options, Callback on_done) : options_(options), on_done_(std::move(on_done)) {
-  flows_.reserve(std::min<size_t>(options_.max_flows, 1 << 16));
+size_t FlowTable::KeyHash::operator()(const Key& k) const {
+  uint64_t w[4];
+  std::memcpy(w, k.a, 32);
+  uint64_t h = mix64(w[0] ^ 0x9E3779B97F4A7C15ull);
+  h = mix64(h ^ w[1]);
+  h = mix64(h ^ w[2] ^ (uint64_t(k.pa) << 32 | uint64_t(k.pb) << 16 | uint64_t(k.proto) << 8 | k.version));
+  return static_cast<size_t>(mix64(h ^ w[3]));
+}
+
+namespace {
+// Endpoint order for the canonical key: address bytes, then port.
+inline bool endpoint_less(const IpAddr& x, uint16_t xp, const IpAddr& y, uint16_t yp) {
+  int c = std::memcmp(x.bytes, y.bytes, 16);
+  return c < 0 || (c == 0 && xp < yp);
+}
+inline FlowTable::Key make_key(const IpAddr& s, uint16_t sp, const IpAddr& d, uint16_t dp, uint8_t proto) {
+  FlowTable::Key k;
+  std::memset(&k, 0, sizeof k);
+  bool swap = endpoint_less(d, dp, s, sp);
+  const IpAddr& a = swap ? d : s;
+  const IpAddr& b = swap ? s : d;
+  std::memcpy(k.a, a.bytes, 16);
+  std::memcpy(k.b, b.bytes, 16);
+  k.pa = swap ? dp : sp;
+  k.pb = swap ? sp : dp;
+  k.proto = proto;
+  k.version = s.version;
+  return k;
+}
+}  // namespace
+
+FlowTable::FlowTable(FlowOptions options, Callback on_done)
+    : options_(options), on_done_(std::move(on_done)), flows_(1024) {}
+
+void FlowTable::prefetch(const Decoded& d) const {
+  flows_.prefetch(make_key(d.src, d.sport, d.dst, d.dport, d.proto));
 }
 
 Flow& FlowTable::add(const Decoded& d, bool& from_orig) {
-  // Canonical key: the smaller endpoint first, so both directions meet.
-  bool swap = d.dst < d.src || (d.dst == d.src && d.dport < d.sport);
-  Key k = swap ? Key{d.dst, d.src, d.dport, d.sport, d.proto} : Key{d.src, d.dst, d.sport, d.dport, d.proto};
-  auto it = flows_.find(k);
-  if (it == flows_.end()) {
+  Key k = make_key(d.src, d.sport, d.dst, d.dport, d.proto);
+  Flow* found = flows_.find(k);
+  if (!found) {
     if (flows_.size() >= options_.max_flows) make_room(d.ts_ns);
-    Flow f;
+    bool inserted;
+    Flow& f = flows_.upsert(k, inserted);
     // A SYN-ACK seen first means we missed the SYN: the receiver is the originator.
     bool reverse = d.proto == proto_tcp && (d.tcp_flags & (tcp_flag::syn | tcp_flag::ack)) == (tcp_flag::syn | tcp_flag::ack);
     f.orig = reverse ? d.dst : d.src;
@@ -49,10 +78,10 @@ Flow& FlowTable::add(const Decoded& d, bool& from_orig) {
     f.resp_port = reverse ? d.sport : d.dport;
     f.proto = d.proto;
     f.first_ns = d.ts_ns;
-    it = flows_.emplace(k, f).first;
+    found = &f;
   }
-  Flow& f = it->second;
-  from_orig = f.orig == d.src && f.orig_port == d.sport;
+  Flow& f = *found;
+  from_orig = f.orig_port == d.sport && f.orig == d.src;
   if (from_orig) {
     ++f.orig_pkts;
     f.orig_bytes += d.ip_len;
@@ -80,8 +109,9 @@ bool flow_before(const Flow* a, const Flow* b) {
 void FlowTable::remove_where(const std::function<bool(const Flow&)>& pred, bool evicting) {
   // Finished flows are reported in first-seen order, never hash order.
   std::vector<std::pair<const Flow*, Key>> done;
-  for (auto& [k, f] : flows_)
+  flows_.for_each([&](const Key& k, const Flow& f) {
     if (pred(f)) done.emplace_back(&f, k);
+  });
   std::sort(done.begin(), done.end(), [](const auto& x, const auto& y) { return flow_before(x.first, y.first); });
   for (auto& [f, k] : done) on_done_(*f);
   for (auto& [f, k] : done) flows_.erase(k);
@@ -100,7 +130,7 @@ void FlowTable::make_room(int64_t now) {
   if (flows_.size() < options_.max_flows) return;
   std::vector<int64_t> seen;
   seen.reserve(flows_.size());
-  for (auto& [k, f] : flows_) seen.push_back(f.last_ns);
+  flows_.for_each([&](const Key&, const Flow& f) { seen.push_back(f.last_ns); });
   size_t quarter = std::max<size_t>(1, seen.size() / 4);
   std::nth_element(seen.begin(), seen.begin() + quarter, seen.end());
   int64_t cut = seen[quarter];
@@ -111,7 +141,7 @@ void FlowTable::flush() {
   // Report in first-seen order so output is deterministic.
   std::vector<const Flow*> all;
   all.reserve(flows_.size());
-  for (auto& [k, f] : flows_) all.push_back(&f);
+  flows_.for_each([&](const Key&, const Flow& f) { all.push_back(&f); });
   std::sort(all.begin(), all.end(), flow_before);
   for (const Flow* f : all) on_done_(*f);
   flows_.clear();

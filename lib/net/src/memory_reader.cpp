@@ -8,6 +8,7 @@ namespace opskit::net {
 
 namespace {
 constexpr uint32_t kMaxRecord = 256 * 1024;  // larger than any real snaplen
+constexpr uint32_t kMaxStreamBlock = 16 * 1024 * 1024;  // largest pcapng block a stream may buffer
 inline uint16_t bswap16(uint16_t v) { return static_cast<uint16_t>((v >> 8) | (v << 8)); }
 inline uint32_t bswap32(uint32_t v) { return __builtin_bswap32(v); }
 inline uint32_t load32(const uint8_t* p) { uint32_t v; std::memcpy(&v, p, 4); return v; }
@@ -17,8 +18,8 @@ inline uint16_t load16(const uint8_t* p) { uint16_t v; std::memcpy(&v, p, 2); re
 uint16_t MemoryReader::u16(const uint8_t* p) const { return swap_ ? bswap16(load16(p)) : load16(p); }
 uint32_t MemoryReader::u32(const uint8_t* p) const { return swap_ ? bswap32(load32(p)) : load32(p); }
 
-MemoryReader::MemoryReader(const uint8_t* data, size_t size, std::string name)
-    : data_(data), size_(size), name_(std::move(name)) {
+MemoryReader::MemoryReader(const uint8_t* data, size_t size, std::string name, bool more_may_follow)
+    : data_(data), size_(size), name_(std::move(name)), more_(more_may_follow) {
   if (size_ < 4) {
     weirds_.add(Weird::file_bad_header);
     return;
@@ -45,31 +46,44 @@ MemoryReader::MemoryReader(const uint8_t* data, size_t size, std::string name)
   pos_ = 24;
 }
 
+void MemoryReader::refill(const uint8_t* data, size_t size, bool more_may_follow) {
+  data_ = data;
+  size_ = size;
+  pos_ = 0;
+  more_ = more_may_follow;
+  starved_ = false;
+}
+
+void MemoryReader::fail(Weird weird) {
+  weirds_.add(weird);
+  pos_ = size_;
+  done_ = true;
+}
+
+bool MemoryReader::short_of(size_t need, Weird weird) {
+  if (more_) starved_ = true;
+  else if (need) fail(weird);
+  return false;
+}
+
 bool MemoryReader::next(RawPacket& packet) {
+  if (done_) return false;
+  starved_ = false;
   if (format_ == Format::pcap) return next_pcap(packet);
   if (format_ == Format::pcapng) return next_pcapng(packet);
   return false;
 }
 
 bool MemoryReader::next_pcap(RawPacket& p) {
-  if (pos_ == size_) return false;
-  if (size_ - pos_ < 16) {
-    weirds_.add(Weird::file_truncated);
-    pos_ = size_;
-    return false;
-  }
+  if (pos_ == size_) return short_of(0, Weird::file_truncated);
+  if (size_ - pos_ < 16) return short_of(16, Weird::file_truncated);
   const uint8_t* h = data_ + pos_;
   uint32_t sec = u32(h), frac = u32(h + 4), incl = u32(h + 8), orig = u32(h + 12);
   if (incl > kMaxRecord) {
-    weirds_.add(Weird::record_too_large);
-    pos_ = size_;
+    fail(Weird::record_too_large);
     return false;
   }
-  if (size_ - pos_ - 16 < incl) {
-    weirds_.add(Weird::file_truncated);
-    pos_ = size_;
-    return false;
-  }
+  if (size_ - pos_ - 16 < incl) return short_of(16 + incl, Weird::file_truncated);
   p.ts_ns = static_cast<int64_t>(sec) * 1000000000 + (nano_ ? frac : static_cast<int64_t>(frac) * 1000);
   p.caplen = incl;
   p.wire_len = orig < incl ? incl : orig;
@@ -124,27 +138,28 @@ void MemoryReader::read_interface(const uint8_t* body, size_t len) {
 
 bool MemoryReader::next_pcapng(RawPacket& p) {
   for (;;) {
-    if (pos_ == size_) return false;
-    if (size_ - pos_ < 12) {
-      weirds_.add(Weird::file_truncated);
-      pos_ = size_;
-      return false;
-    }
+    if (pos_ == size_) return short_of(0, Weird::file_truncated);
+    if (size_ - pos_ < 12) return short_of(12, Weird::file_truncated);
     const uint8_t* b = data_ + pos_;
     uint32_t type = load32(b);
     if (type == 0x0A0D0D0A) {
       if (!read_section_header(pos_, 0)) {
-        weirds_.add(Weird::file_bad_block);
-        pos_ = size_;
+        fail(Weird::file_bad_block);
         return false;
       }
     }
     uint32_t block_len = u32(b + 4);
     type = u32(b);
-    if (block_len < 12 || (block_len & 3) || block_len > size_ - pos_) {
-      weirds_.add(block_len > size_ - pos_ ? Weird::file_truncated : Weird::file_bad_block);
-      pos_ = size_;
+    if (block_len < 12 || (block_len & 3)) {
+      fail(Weird::file_bad_block);
       return false;
+    }
+    if (block_len > size_ - pos_) {
+      if (more_ && block_len > kMaxStreamBlock) {
+        fail(Weird::record_too_large);
+        return false;
+      }
+      return short_of(block_len, Weird::file_truncated);
     }
     const uint8_t* body = b + 8;
     size_t body_len = block_len - 12;

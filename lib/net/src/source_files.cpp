@@ -10,9 +10,8 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
-#include <iostream>
-#include <iterator>
 
 #include "core/error.hpp"
 #include "net/source.hpp"
@@ -21,106 +20,105 @@ namespace opskit::net {
 
 namespace {
 
-// Owns the bytes a MemoryReader reads: an mmapped file or an inflated buffer.
-class OwnedReader : public PacketSource {
+// Owns the mmapped bytes a MemoryReader reads.
+class MappedReader : public PacketSource {
  public:
-  OwnedReader(const std::string& path, void* map, size_t map_len, std::string buffer)
-      : map_(map), map_len_(map_len), buffer_(std::move(buffer)),
-        reader_(map ? static_cast<const uint8_t*>(map) : reinterpret_cast<const uint8_t*>(buffer_.data()),
-                map ? map_len : buffer_.size(), path) {}
-  ~OwnedReader() override {
-    if (map_) munmap(map_, map_len_);
-  }
+  MappedReader(const std::string& path, void* map, size_t map_len)
+      : map_(map), map_len_(map_len), reader_(static_cast<const uint8_t*>(map), map_len, path) {}
+  ~MappedReader() override { munmap(map_, map_len_); }
   bool next(RawPacket& p) override { return reader_.next(p); }
   const Weirds& weirds() const override { return reader_.weirds(); }
   std::string name() const override { return reader_.name(); }
+  bool stable() const override { return true; }
   bool valid() const { return reader_.valid(); }
 
  private:
   void* map_;
   size_t map_len_;
-  std::string buffer_;
   MemoryReader reader_;
 };
 
-std::string inflate_gzip(const std::string& path, const std::string& compressed) {
-  std::string out;
-  z_stream zs{};
-  if (inflateInit2(&zs, 15 + 32) != Z_OK) throw DataError(SourceLocation{path, 0, 0, "gzip"}, "cannot start zlib");
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
-  zs.avail_in = static_cast<uInt>(compressed.size());
-  char chunk[1 << 16];
-  int rc = Z_OK;
-  while (rc != Z_STREAM_END) {
-    zs.next_out = reinterpret_cast<Bytef*>(chunk);
-    zs.avail_out = sizeof chunk;
-    rc = inflate(&zs, Z_NO_FLUSH);
-    if (rc != Z_OK && rc != Z_STREAM_END) break;
-    out.append(chunk, sizeof chunk - zs.avail_out);
-    if (rc == Z_OK && zs.avail_in == 0 && zs.avail_out != 0) break;  // truncated: keep what we have
+// gzip files, pipes and stdin: zlib's gzread (which passes uncompressed
+// bytes through unchanged) fills a window that keeps only the unread tail,
+// so memory is bounded by the largest record, not by the capture.
+class StreamReader : public PacketSource {
+ public:
+  StreamReader(const std::string& path, int fd) : path_(path) {
+    gz_ = gzdopen(fd, "rb");
+    if (!gz_) {
+      ::close(fd);
+      throw DataError(SourceLocation{path, 0, 0, ""}, "cannot start zlib");
+    }
+    gzbuffer(gz_, 1 << 17);
+    while (!eof_ && len_ < kChunk) read_more();
+    reader_ = std::make_unique<MemoryReader>(buf_.data(), len_, path, !eof_);
   }
-  inflateEnd(&zs);
-  return out;
-}
+  ~StreamReader() override {
+    if (gz_) gzclose(gz_);
+  }
+  bool next(RawPacket& p) override {
+    for (;;) {
+      if (reader_->next(p)) return true;
+      if (!reader_->starved()) return false;
+      size_t keep = len_ - reader_->consumed();
+      std::memmove(buf_.data(), buf_.data() + reader_->consumed(), keep);
+      len_ = keep;
+      read_more();
+      reader_->refill(buf_.data(), len_, !eof_);
+    }
+  }
+  const Weirds& weirds() const override { return reader_->weirds(); }
+  std::string name() const override { return path_; }
+  bool valid() const { return reader_->valid(); }
 
-std::string read_all(const std::string& path) {
-  std::string data;
-  if (path == "-") {
-    data.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-    return data;
+ private:
+  static constexpr size_t kChunk = 1 << 18;
+  void read_more() {
+    if (buf_.size() < len_ + kChunk) buf_.resize(len_ + kChunk);  // grows only for a record larger than the window
+    int n = gzread(gz_, buf_.data() + len_, static_cast<unsigned>(kChunk));
+    if (n <= 0) eof_ = true;  // end, or a damaged stream: the reader counts the cut record
+    else len_ += static_cast<size_t>(n);
   }
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) throw DataError(SourceLocation{path, 0, 0, ""}, std::string("cannot open: ") + std::strerror(errno));
-  char buf[1 << 16];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) data.append(buf, n);
-  std::fclose(f);
-  return data;
-}
+  std::string path_;
+  gzFile gz_ = nullptr;
+  std::vector<uint8_t> buf_;
+  size_t len_ = 0;
+  bool eof_ = false;
+  std::unique_ptr<MemoryReader> reader_;
+};
 
 bool is_gzip(const void* p, size_t n) {
   auto* b = static_cast<const uint8_t*>(p);
   return n >= 2 && b[0] == 0x1f && b[1] == 0x8b;
 }
 
+int open_input(const std::string& path) {
+  int fd = path == "-" ? ::dup(0) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw DataError(SourceLocation{path, 0, 0, ""}, std::string("cannot open: ") + std::strerror(errno));
+  return fd;
+}
+
 }  // namespace
 
 std::unique_ptr<PacketSource> open_capture_file(const std::string& path) {
-  std::unique_ptr<OwnedReader> reader;
-  if (path != "-") {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw DataError(SourceLocation{path, 0, 0, ""}, std::string("cannot open: ") + std::strerror(errno));
-    struct stat st {};
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-      ::close(fd);
-      goto stream;  // a pipe or device: read it whole
-    }
-    void* map = nullptr;
-    if (st.st_size > 0) {
-      map = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
-      if (map == MAP_FAILED) map = nullptr;
-    }
-    ::close(fd);
-    if (map) {
-      madvise(map, static_cast<size_t>(st.st_size), MADV_SEQUENTIAL);
-      if (is_gzip(map, static_cast<size_t>(st.st_size))) {
-        std::string compressed(static_cast<const char*>(map), static_cast<size_t>(st.st_size));
-        munmap(map, static_cast<size_t>(st.st_size));
-        reader = std::make_unique<OwnedReader>(path, nullptr, 0, inflate_gzip(path, compressed));
-      } else {
-        reader = std::make_unique<OwnedReader>(path, map, static_cast<size_t>(st.st_size), std::string());
+  int fd = open_input(path);
+  struct stat st {};
+  if (path != "-" && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    void* map = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map != MAP_FAILED) {
+      if (!is_gzip(map, static_cast<size_t>(st.st_size))) {
+        ::close(fd);
+        madvise(map, static_cast<size_t>(st.st_size), MADV_SEQUENTIAL);
+        auto reader = std::make_unique<MappedReader>(path, map, static_cast<size_t>(st.st_size));
+        if (!reader->valid())
+          throw DataError(SourceLocation{path, 0, 0, "magic"}, "not a pcap or pcapng capture file");
+        return reader;
       }
-    } else {
-      reader = std::make_unique<OwnedReader>(path, nullptr, 0, std::string());
+      munmap(map, static_cast<size_t>(st.st_size));
     }
-  } else {
-  stream:
-    std::string data = read_all(path);
-    if (is_gzip(data.data(), data.size())) data = inflate_gzip(path, data);
-    reader = std::make_unique<OwnedReader>(path, nullptr, 0, std::move(data));
   }
-  if (!reader->valid())
-    throw DataError(SourceLocation{path, 0, 0, "magic"}, "not a pcap or pcapng capture file");
+  auto reader = std::make_unique<StreamReader>(path, fd);
+  if (!reader->valid()) throw DataError(SourceLocation{path, 0, 0, "magic"}, "not a pcap or pcapng capture file");
   return reader;
 }
 
@@ -130,11 +128,20 @@ class LibpcapFileSource : public PacketSource {
  public:
   LibpcapFileSource(const std::string& path) : name_(path) {
     char err[PCAP_ERRBUF_SIZE] = {0};
-    std::string data = read_all(path);
-    if (is_gzip(data.data(), data.size())) data = inflate_gzip(path, data);
-    buffer_ = std::move(data);
-    FILE* f = fmemopen(buffer_.data(), buffer_.size(), "rb");
-    if (!f) throw DataError(SourceLocation{path, 0, 0, ""}, "cannot open");
+    // libpcap reads through a stdio stream over gzread: gzip is inflated as it goes.
+    gzFile gz = gzdopen(open_input(path), "rb");
+    if (!gz) throw DataError(SourceLocation{path, 0, 0, ""}, "cannot start zlib");
+    cookie_io_functions_t io{};
+    io.read = [](void* c, char* buf, size_t n) -> ssize_t {
+      int r = gzread(static_cast<gzFile>(c), buf, static_cast<unsigned>(std::min<size_t>(n, 1 << 30)));
+      return r < 0 ? -1 : r;
+    };
+    io.close = [](void* c) { return gzclose(static_cast<gzFile>(c)) == Z_OK ? 0 : -1; };
+    FILE* f = fopencookie(gz, "rb", io);
+    if (!f) {
+      gzclose(gz);
+      throw DataError(SourceLocation{path, 0, 0, ""}, "cannot open");
+    }
     handle_ = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, err);
     if (!handle_) {
       std::fclose(f);
@@ -164,7 +171,7 @@ class LibpcapFileSource : public PacketSource {
   std::string name() const override { return name_; }
 
  private:
-  std::string name_, buffer_;
+  std::string name_;
   pcap_t* handle_ = nullptr;
   Weirds weirds_;
 };

@@ -67,6 +67,11 @@ class Analyzer {
   Analyzer(AnalyzerOptions options, const DgaModel* model, const Indicators* indicators, const AllowList* allow,
            Sinks sinks);
   void add(const RawPacket& raw);
+  // For sources whose packet bytes stay valid after the next read (an mmapped
+  // or inflated file): decoding then runs one packet ahead of the rest, so
+  // the next packet's flow slot is fetched from memory while this one is
+  // processed. Results are identical; only the work is reordered.
+  void set_lookahead(bool on) { lookahead_ = on; }
   // Live mode: report unanswered queries and idle flows, and evaluate the
   // window detectors, as of `now_ns`.
   void tick(int64_t now_ns, const HostHistory& history);
@@ -91,6 +96,8 @@ class Analyzer {
   struct PendingHash {
     size_t operator()(const PendingKey& k) const;
   };
+  void process(const Decoded& d, bool ok);
+  void drain();  // processes the packet decoded ahead, if any
   void on_dns(const DnsPacketInfo& info, const DnsMessage& m);
   void emit_dns(const DnsEvent& e);
   void flush_dns(int64_t older_than_ns);
@@ -104,7 +111,9 @@ class Analyzer {
   DnsStreams dns_;
   DeviceInventory devices_;
   Detectors detectors_;
-  Decoded decoded_;
+  Decoded decoded_[2];
+  bool lookahead_ = false, ahead_ = false, ahead_ok_ = false;
+  int ahead_index_ = 0;
   std::unordered_map<PendingKey, DnsEvent, PendingHash> pending_;
   std::unordered_map<std::string, int> alerted_;  // key -> best score reported
   Weirds weirds_, source_weirds_;

@@ -39,7 +39,8 @@ constexpr uint8_t fin = 0x01, syn = 0x02, rst = 0x04, psh = 0x08, ack = 0x10;
 }
 
 // The decoded view of a packet. Pointers refer either to the raw packet or
-// to the decoder's reassembly buffer; both are valid until the next decode.
+// to one of the decoder's two reassembly buffers (used in turn), which stays
+// valid until the decode after next.
 struct Decoded {
   int64_t ts_ns = 0;
   uint32_t wire_len = 0;
@@ -107,7 +108,7 @@ class Decoder {
     uint32_t total = 0;                               // known once the last fragment arrives
     int64_t first_ns = 0;
   };
-  // Adds a fragment; returns true (with the datagram in buffer_) when complete.
+  // Adds a fragment; returns true (with the datagram in buffers_[current_]) when complete.
   bool add_fragment(const FragKey& key, uint32_t offset, const uint8_t* p, size_t n, bool more, int64_t ts);
   void expire_fragments(int64_t now);
 
@@ -115,7 +116,8 @@ class Decoder {
   Weirds weirds_;
   std::unordered_map<FragKey, FragSet, FragKeyHash> frags_;
   std::deque<std::pair<int64_t, FragKey>> frag_order_;
-  std::vector<uint8_t> buffer_;  // last reassembled datagram payload
+  std::vector<uint8_t> buffers_[2];  // the last two reassembled datagram payloads
+  int current_ = 0;                  // which of them holds the latest
   int64_t now_ns_ = 0;
 };
 

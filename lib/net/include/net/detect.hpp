@@ -26,6 +26,7 @@
 #include "net/decode.hpp"
 #include "net/dga.hpp"
 #include "net/dns_stream.hpp"
+#include "net/flat_map.hpp"
 #include "net/flows.hpp"
 
 namespace opskit::net {
@@ -125,32 +126,64 @@ class Detectors {
   // Every alert the window detectors see now, sorted by key.
   std::vector<Alert> evaluate(const HostHistory& history) const;
   // Outbound bytes per internal host in this run (to record as history).
-  const std::map<std::string, uint64_t>& outbound_bytes() const { return outbound_; }
+  std::map<std::string, uint64_t> outbound_bytes() const;
 
  private:
+  // Per-flow and per-message state is keyed by addresses, never by their
+  // text: strings are made only for the few entries that become alerts.
+  struct IpHash {
+    size_t operator()(const IpAddr& ip) const { return static_cast<size_t>(hash_ip(ip)); }
+  };
+  struct IpPair {
+    IpAddr a, b;
+    bool operator==(const IpPair& o) const { return a == o.a && b == o.b; }
+  };
+  struct IpPairHash {
+    size_t operator()(const IpPair& p) const { return static_cast<size_t>(hash_ip(p.b, hash_ip(p.a))); }
+  };
+  struct IpPort {
+    IpAddr ip;
+    uint16_t port = 0;
+    bool operator==(const IpPort& o) const { return port == o.port && ip == o.ip; }
+  };
+  struct IpPortHash {
+    size_t operator()(const IpPort& p) const { return static_cast<size_t>(hash_ip(p.ip, p.port + 1)); }
+  };
+  struct Attempt {  // one failed (source, target, port)
+    IpAddr src, dst;
+    uint16_t port = 0;
+    bool operator==(const Attempt& o) const { return port == o.port && src == o.src && dst == o.dst; }
+  };
+  struct AttemptHash {
+    size_t operator()(const Attempt& t) const { return static_cast<size_t>(hash_ip(t.dst, hash_ip(t.src, t.port + 7))); }
+  };
   struct DomainStats {
     uint64_t queries = 0, nxdomain = 0, odd_types = 0, sub_bytes = 0, answer_bytes = 0;
     size_t max_sub = 0;
     double entropy_sum = 0;
     std::unordered_set<uint64_t> names;
-    std::set<std::string> clients;
+    std::vector<IpAddr> clients;  // at most 64, distinct
     std::string example;
     int64_t first_ns = 0, last_ns = 0;
     double dga = -1;
   };
   struct PairStats {
-    std::vector<int64_t> starts;
+    // The first connection is kept inline: most pairs never see a second.
+    int64_t start0 = 0;
+    uint64_t bytes0 = 0;
+    uint32_t count = 0;
+    std::vector<int64_t> starts;  // all starts once count >= 2
     std::vector<uint64_t> bytes;
     uint16_t port = 0;
     uint8_t proto = 0;
   };
-  struct ScanStats {
-    std::map<std::string, std::set<uint16_t>> ports_by_host;  // failed attempts
-    std::map<uint16_t, std::set<std::string>> hosts_by_port;
+  struct ScanSource {
     int64_t first_ns = 0, last_ns = 0;
+    uint32_t targets = 0;  // distinct hosts with a failed attempt
   };
   void report_indicator(const std::string& what, const std::string& matched, const std::string& src,
                         const std::string& dst, int64_t ts, const std::string& via);
+  static std::vector<std::string> client_strings(const DomainStats& s);
 
   const DgaModel* model_;
   const Indicators* indicators_;
@@ -158,9 +191,13 @@ class Detectors {
   DetectorOptions options_;
   Sink immediate_;
   std::unordered_map<std::string, DomainStats> domains_;
-  std::map<std::pair<std::string, std::string>, PairStats> pairs_;
-  std::unordered_map<std::string, ScanStats> scans_;
-  std::map<std::string, uint64_t> outbound_;
+  DomainSplitCache split_cache_;
+  FlatMap<IpPair, PairStats, IpPairHash> pairs_;
+  FlatMap<IpAddr, ScanSource, IpHash> scans_;
+  FlatMap<Attempt, char, AttemptHash> attempts_;
+  FlatMap<IpPair, uint32_t, IpPairHash> ports_per_target_;  // (source, target) -> failed ports
+  FlatMap<IpPort, uint32_t, IpPortHash> hosts_per_port_;     // (source, port) -> failed hosts
+  FlatMap<IpAddr, uint64_t, IpHash> outbound_;
   std::unordered_set<std::string> reported_;
   int64_t first_ns_ = 0, last_ns_ = 0;
 };

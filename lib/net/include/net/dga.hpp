@@ -22,6 +22,22 @@ DomainParts split_domain(std::string_view name);
 // Lower-cases, trims spaces and a trailing dot.
 std::string normalize_domain(std::string_view name);
 
+// split_domain memoised per name in a small direct-mapped table: resolvers
+// see the same names over and over, and the public-suffix walk is the
+// dearest step of a DNS message. Bounded (8192 entries), exact.
+class DomainSplitCache {
+ public:
+  const DomainParts& split(std::string_view name);
+
+ private:
+  struct Entry {
+    uint64_t hash = 0;
+    std::string name;
+    DomainParts parts;
+  };
+  std::vector<Entry> entries_ = std::vector<Entry>(8192);
+};
+
 struct LabelledDomain {
   std::string domain;
   bool dga = false;
@@ -53,8 +69,9 @@ class DgaModel {
   std::string to_json() const;
   static DgaModel from_json(const std::string& text, const std::string& source_name);
   static DgaModel load(const std::string& path);
-  // lib/net/data/dga_model.json from the source tree or the install prefix,
-  // or OPSKIT_DGA_MODEL; empty when none is found.
+  // OPSKIT_DGA_MODEL, else the first that exists of: <exe dir>/../share/opskit/
+  // dga_model.json (any install prefix), lib/net/data/dga_model.json in the
+  // source tree, /usr/local/share/opskit, /usr/share/opskit; empty when none.
   static std::string default_path();
 
  private:

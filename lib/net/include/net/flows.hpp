@@ -7,10 +7,10 @@
 #include <cstdint>
 #include <functional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "net/decode.hpp"
+#include "net/flat_map.hpp"
 
 namespace opskit::net {
 
@@ -22,6 +22,8 @@ struct Flow {
   uint64_t orig_pkts = 0, resp_pkts = 0, orig_bytes = 0, resp_bytes = 0;
   uint8_t orig_flags = 0, resp_flags = 0;  // OR of TCP flags each way
   std::string state() const;               // Zeek-like: S0, SF, REJ, RSTO, OTH ...
+  // Attempts that got no answer or were refused (TCP S0/REJ, UDP/ICMP without a reply).
+  bool failed() const;
 };
 
 struct FlowOptions {
@@ -36,6 +38,8 @@ class FlowTable {
   FlowTable(FlowOptions options, Callback on_done);
   // Adds a packet; returns the flow and whether the packet went orig -> resp.
   Flow& add(const Decoded& d, bool& from_orig);
+  // Starts loading the table slot of d's flow (the next packet's, while this one is processed).
+  void prefetch(const Decoded& d) const;
   // Reports and removes flows idle at `now`.
   void expire(int64_t now_ns);
   // Reports and removes every flow (end of input).
@@ -43,23 +47,24 @@ class FlowTable {
   size_t size() const { return flows_.size(); }
   uint64_t evicted() const { return evicted_; }
 
- private:
+  // The canonical 5-tuple packed into 38 bytes (smaller endpoint first), so
+  // both directions meet and equality is one memcmp.
   struct Key {
-    IpAddr a, b;
+    uint8_t a[16], b[16];
     uint16_t pa, pb;
-    uint8_t proto;
-    bool operator==(const Key& o) const {
-      return pa == o.pa && pb == o.pb && proto == o.proto && a == o.a && b == o.b;
-    }
+    uint8_t proto, version;
+    bool operator==(const Key& o) const { return std::memcmp(this, &o, sizeof(Key)) == 0; }
   };
   struct KeyHash {
     size_t operator()(const Key& k) const;
   };
+
+ private:
   void make_room(int64_t now_ns);
   void remove_where(const std::function<bool(const Flow&)>& pred, bool evicting);
   FlowOptions options_;
   Callback on_done_;
-  std::unordered_map<Key, Flow, KeyHash> flows_;
+  FlatMap<Key, Flow, KeyHash> flows_;
   uint64_t evicted_ = 0;
 };
 

@@ -19,6 +19,9 @@ class PacketSource {
   virtual bool next(RawPacket& packet) = 0;
   virtual const Weirds& weirds() const = 0;
   virtual std::string name() const = 0;
+  // True when a packet's bytes stay valid after later reads (an mmapped
+  // file), so callers may work one packet ahead.
+  virtual bool stable() const { return false; }
 };
 
 // Reads pcap (micro/nanosecond, either byte order) and pcapng (several
@@ -26,13 +29,20 @@ class PacketSource {
 // if_tsoffset; EPB, SPB and the obsolete PB) from memory. The caller keeps
 // `data` alive. Never reads out of bounds; a corrupt record ends the file
 // with a counted weird.
+//
+// Streaming: with `more_may_follow`, a record running past the bytes given
+// so far is not an error: next() returns false with starved() set, and the
+// owner passes the unread bytes (from consumed()) plus more to refill().
 class MemoryReader : public PacketSource {
  public:
-  MemoryReader(const uint8_t* data, size_t size, std::string name = "<memory>");
+  MemoryReader(const uint8_t* data, size_t size, std::string name = "<memory>", bool more_may_follow = false);
   bool next(RawPacket& packet) override;
   const Weirds& weirds() const override { return weirds_; }
   std::string name() const override { return name_; }
   bool valid() const { return format_ != Format::invalid; }
+  bool starved() const { return starved_; }
+  size_t consumed() const { return pos_; }
+  void refill(const uint8_t* data, size_t size, bool more_may_follow);
 
  private:
   enum class Format { invalid, pcap, pcapng };
@@ -43,6 +53,10 @@ class MemoryReader : public PacketSource {
   };
   bool next_pcap(RawPacket& packet);
   bool next_pcapng(RawPacket& packet);
+  // Fewer than `need` bytes remain: starved when more may follow, else
+  // the file ends here with `weird`. Always returns false.
+  bool short_of(size_t need, Weird weird);
+  void fail(Weird weird);
   bool read_section_header(size_t at, uint32_t block_len);
   void read_interface(const uint8_t* body, size_t len);
   uint16_t u16(const uint8_t* p) const;
@@ -53,18 +67,21 @@ class MemoryReader : public PacketSource {
   std::string name_;
   Format format_ = Format::invalid;
   bool swap_ = false, nano_ = false;
+  bool more_ = false, starved_ = false, done_ = false;
   int linktype_ = 1;
   std::vector<Interface> interfaces_;
   Weirds weirds_;
 };
 
-// Opens a capture file ("-" = stdin): mmaps it, or inflates it when it is
-// gzip-compressed, sniffing the magic rather than trusting the extension.
-// Throws DataError when it cannot be opened or is not a capture file.
+// Opens a capture file ("-" = stdin): mmaps a regular uncompressed file;
+// gzip (sniffed by its magic, not its extension), pipes and stdin are
+// streamed through zlib in a window bounded by the largest record, so
+// memory does not grow with the capture. Throws DataError when it cannot be
+// opened or is not a capture file.
 std::unique_ptr<PacketSource> open_capture_file(const std::string& path);
 
-// The same file through libpcap (pcap_open_offline, nanosecond precision).
-// gzip input is inflated first. Throws DataError on failure.
+// The same file through libpcap (nanosecond precision); gzip input is
+// inflated on the fly as libpcap reads. Throws DataError on failure.
 std::unique_ptr<PacketSource> open_capture_file_libpcap(const std::string& path);
 
 struct LiveOptions {

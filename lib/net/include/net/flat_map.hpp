@@ -1,0 +1,144 @@
+#pragma once
+// A flat open-addressing hash map (linear probing, backward-shift erase) for
+// the per-packet tables: one allocation for the whole table instead of one
+// node per entry, and lookups that touch one or two cache lines. Keys are
+// small plain structs compared with ==; the hash is supplied. Iteration
+// order is the slot order: callers sort before anything reaches output.
+#include <cstdint>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "net/decode.hpp"
+
+namespace opskit::net {
+
+inline uint64_t mix64(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h;
+}
+
+// Hash of an address: the two 8-byte halves and the version (bytes past
+// an IPv4 address are always zero).
+inline uint64_t hash_ip(const IpAddr& ip, uint64_t seed = 0) {
+  uint64_t w[2];
+  std::memcpy(w, ip.bytes, 16);
+  return mix64(seed ^ w[0] ^ mix64(w[1] ^ ip.version));
+}
+
+template <class K, class V, class Hash>
+class FlatMap {
+ public:
+  explicit FlatMap(size_t initial = 16) { rehash(initial < 16 ? 16 : initial); }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+  V* find(const K& k) {
+    size_t i = Hash{}(k) & mask_;
+    for (;;) {
+      Slot& s = slots_[i];
+      if (!s.used) return nullptr;
+      if (s.key == k) return &s.value;
+      i = (i + 1) & mask_;
+    }
+  }
+  const V* find(const K& k) const { return const_cast<FlatMap*>(this)->find(k); }
+  // Starts loading the slot where k would live, ahead of a lookup.
+  void prefetch(const K& k) const { __builtin_prefetch(&slots_[Hash{}(k) & mask_]); }
+
+  // The value for k, default-constructed when new; `inserted` says which.
+  V& upsert(const K& k, bool& inserted) {
+    if ((size_ + 1) * 2 > slots_.size()) rehash(slots_.size() * 2);
+    size_t i = Hash{}(k) & mask_;
+    for (;;) {
+      Slot& s = slots_[i];
+      if (!s.used) {
+        s.used = true;
+        s.key = k;
+        s.value = V{};
+        ++size_;
+        inserted = true;
+        return s.value;
+      }
+      if (s.key == k) {
+        inserted = false;
+        return s.value;
+      }
+      i = (i + 1) & mask_;
+    }
+  }
+  V& operator[](const K& k) {
+    bool inserted;
+    return upsert(k, inserted);
+  }
+
+  bool erase(const K& k) {
+    size_t i = Hash{}(k) & mask_;
+    for (;;) {
+      if (!slots_[i].used) return false;
+      if (slots_[i].key == k) break;
+      i = (i + 1) & mask_;
+    }
+    // Backward shift: pull later members of the probe run into the hole.
+    size_t hole = i;
+    for (size_t j = (i + 1) & mask_;; j = (j + 1) & mask_) {
+      Slot& s = slots_[j];
+      if (!s.used) break;
+      size_t home = Hash{}(s.key) & mask_;
+      // s may move into the hole only if its home is not in (hole, j].
+      bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+      if (stays) continue;
+      slots_[hole].key = s.key;
+      slots_[hole].value = std::move(s.value);
+      hole = j;
+    }
+    slots_[hole].used = false;
+    slots_[hole].value = V{};
+    --size_;
+    return true;
+  }
+
+  void clear() {
+    std::vector<Slot>().swap(slots_);
+    size_ = 0;
+    rehash(16);
+  }
+
+  template <class F>
+  void for_each(F&& f) {
+    for (auto& s : slots_)
+      if (s.used) f(s.key, s.value);
+  }
+  template <class F>
+  void for_each(F&& f) const {
+    for (const auto& s : slots_)
+      if (s.used) f(s.key, s.value);
+  }
+
+ private:
+  struct Slot {
+    K key{};
+    V value{};
+    bool used = false;
+  };
+  void rehash(size_t n) {
+    std::vector<Slot> old;
+    old.swap(slots_);
+    slots_.resize(n);
+    mask_ = n - 1;
+    size_ = 0;
+    for (auto& s : old)
+      if (s.used) {
+        bool inserted;
+        upsert(s.key, inserted) = std::move(s.value);
+      }
+  }
+  std::vector<Slot> slots_;
+  size_t mask_ = 0, size_ = 0;
+};
+
+}  // namespace opskit::net

@@ -1,0 +1,71 @@
+// The flat hash map under the flow table and detectors: inserts, finds and
+// backward-shift erases agree with std::map through long probe runs.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <random>
+
+#include "net/flat_map.hpp"
+
+using namespace opskit::net;
+
+namespace {
+struct BadHash {  // few distinct homes: long probe runs that wrap around the table
+  size_t operator()(uint32_t k) const { return k % 7; }
+};
+struct GoodHash {
+  size_t operator()(uint32_t k) const { return static_cast<size_t>(mix64(k)); }
+};
+
+template <class Hash>
+void check_against_map(uint64_t seed) {
+  FlatMap<uint32_t, uint64_t, Hash> m;
+  std::map<uint32_t, uint64_t> ref;
+  std::mt19937_64 rng(seed);
+  for (int i = 0; i < 20000; ++i) {
+    uint32_t k = static_cast<uint32_t>(rng() % 600);
+    switch (rng() % 3) {
+      case 0: m[k] += i; ref[k] += i; break;
+      case 1: REQUIRE(m.erase(k) == (ref.erase(k) == 1)); break;
+      default: {
+        const uint64_t* v = m.find(k);
+        auto it = ref.find(k);
+        REQUIRE((v != nullptr) == (it != ref.end()));
+        if (v) REQUIRE(*v == it->second);
+      }
+    }
+    REQUIRE(m.size() == ref.size());
+  }
+  size_t seen = 0;
+  m.for_each([&](uint32_t k, uint64_t v) {
+    ++seen;
+    REQUIRE(ref.at(k) == v);
+  });
+  REQUIRE(seen == ref.size());
+}
+}  // namespace
+
+TEST_CASE("flat map: matches std::map under inserts and erases", "[net][flat_map]") {
+  check_against_map<GoodHash>(1);
+  check_against_map<BadHash>(2);  // every key collides with many others
+}
+
+TEST_CASE("flat map: address keys", "[net][flat_map]") {
+  struct IpHash {
+    size_t operator()(const IpAddr& ip) const { return static_cast<size_t>(hash_ip(ip)); }
+  };
+  FlatMap<IpAddr, int, IpHash> m;
+  IpAddr a, b;
+  REQUIRE(IpAddr::parse("192.0.2.1", a));
+  REQUIRE(IpAddr::parse("2001:db8::1", b));
+  m[a] = 4;
+  m[b] = 6;
+  REQUIRE(*m.find(a) == 4);
+  REQUIRE(*m.find(b) == 6);
+  IpAddr c;
+  REQUIRE(IpAddr::parse("192.0.2.2", c));
+  REQUIRE(m.find(c) == nullptr);
+  m.clear();
+  REQUIRE(m.empty());
+  REQUIRE(m.find(a) == nullptr);
+}
