@@ -147,10 +147,6 @@ MatchRecord match_record(Screener& screener, const Subject& s, const Match& m, c
   return r;
 }
 
-void write_matches(Screener& screener, Repository& repo, const Subject& s, const Decision& d, const std::string& now) {
-  for (const auto& m : d.matches) repo.upsert_match(match_record(screener, s, m, now));
-}
-
 void audit_decision(store::Session& session, const std::string& actor, const Subject& s, const Decision& d,
                     const std::string& previous) {
   nlohmann::json j = {{"status", s.status}, {"previous", previous}, {"score", s.score}, {"lists", s.lists_hash}};
@@ -270,7 +266,9 @@ BatchCounts rescreen(Screener& screener, Repository& repo, store::Session& sessi
                      const std::function<void(const Subject& before, const Subject& after)>& on_change) {
   BatchCounts counts;
   const std::string lists_hash = screener.lists_hash();
+  std::unique_ptr<Repository::Writer> writer;
   auto body = [&] {
+    if (!dry_run) writer = std::make_unique<Repository::Writer>(session);
     repo.for_each_subject([&](const Subject& before) {
       ++counts.rows;
       ++counts.screened;
@@ -292,13 +290,14 @@ BatchCounts rescreen(Screener& screener, Repository& repo, store::Session& sessi
         on_change(before, after);
       }
       if (dry_run) return;
-      repo.upsert_subject(after);
+      writer->subject(after);
       if (!changed) return;
-      repo.delete_open_matches(after.id);
-      write_matches(screener, repo, after, d, now);
+      repo.delete_open_matches(after.id);  // now, before the match upserts buffered below
+      for (const auto& m : d.matches) writer->match(match_record(screener, after, m, now));
       repo.record_change(run_id, now, before, after);
       audit_decision(session, "screen rescreen", after, d, before.status);
     });
+    if (writer) writer->flush();
   };
   if (dry_run) body();
   else session.transaction(body);

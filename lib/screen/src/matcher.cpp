@@ -315,32 +315,49 @@ struct Matcher::Impl {
   // Similarities by (query part, listed part): an open-addressing table (one
   // cache line per lookup; this is the innermost loop of a batch).
   struct SimCache {
-    static constexpr size_t kSlots = size_t(1) << 20, kMaxUsed = kSlots * 6 / 10;
+    static constexpr size_t kMaxSlots = size_t(1) << 20;  // 32 MB at most; starts at 64 kB
     struct Slot {
       uint64_t key = 0;  // stored key + 1; 0 = empty
       Sim sim;
     };
     std::vector<Slot> slots;
-    size_t used = 0;
+    size_t used = 0, mask = 0;
     void clear() {
-      if (used) std::fill(slots.begin(), slots.end(), Slot{});
+      std::fill(slots.begin(), slots.end(), Slot{});
       used = 0;
     }
-    static size_t spread(uint64_t k) { return static_cast<size_t>((k * 0x9E3779B97F4A7C15ull) >> 44); }  // 20 bits
+    size_t spread(uint64_t k) const { return static_cast<size_t>((k * 0x9E3779B97F4A7C15ull) >> 32) & mask; }
     const Sim* find(uint64_t key) const {
       if (slots.empty()) return nullptr;
-      for (size_t i = spread(key);; i = (i + 1) & (kSlots - 1)) {
+      for (size_t i = spread(key);; i = (i + 1) & mask) {
         if (slots[i].key == key + 1) return &slots[i].sim;
         if (slots[i].key == 0) return nullptr;
       }
     }
-    void put(uint64_t key, const Sim& s) {
-      if (slots.empty()) slots.resize(kSlots);
-      if (used >= kMaxUsed) clear();
-      size_t i = spread(key);
-      while (slots[i].key != 0) i = (i + 1) & (kSlots - 1);
-      slots[i] = {key + 1, s};
+    void insert(const Slot& s) {
+      size_t i = spread(s.key - 1);
+      while (slots[i].key != 0) i = (i + 1) & mask;
+      slots[i] = s;
       ++used;
+    }
+    void put(uint64_t key, const Sim& s) {
+      if (slots.empty()) {
+        slots.resize(size_t(1) << 11);
+        mask = slots.size() - 1;
+      }
+      if (used * 10 >= slots.size() * 6) {
+        if (slots.size() < kMaxSlots) {  // grow and rehash
+          std::vector<Slot> old(slots.size() * 2);
+          old.swap(slots);
+          mask = slots.size() - 1;
+          used = 0;
+          for (const auto& o : old)
+            if (o.key) insert(o);
+        } else {
+          clear();
+        }
+      }
+      insert({key + 1, s});
     }
   };
   SimCache sim_cache;

@@ -227,11 +227,19 @@ void Repository::upsert_subject(const Subject& s) {
 }
 
 void Repository::for_each_subject(const std::function<void(const Subject&)>& fn) {
-  // Collected first: the callback writes to the same tables.
-  std::vector<Subject> all;
-  s_.for_each("SELECT * FROM transactions WHERE tenant_id = $1 ORDER BY id", {},
-              [&](const store::Row& r) { all.push_back(subject_from(r)); });
-  for (const auto& s : all) fn(s);
+  // Pages in id order, each collected before the callback runs (it writes to
+  // the same table): memory stays at one page however many subjects there are.
+  constexpr int64_t kPage = 10000;
+  std::string last;
+  for (bool first = true;; first = false) {
+    std::vector<Subject> page;
+    auto add = [&](const store::Row& r) { page.push_back(subject_from(r)); };
+    if (first) s_.for_each("SELECT * FROM transactions WHERE tenant_id = $1 ORDER BY id LIMIT $2", {kPage}, add);
+    else s_.for_each("SELECT * FROM transactions WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3", {last, kPage}, add);
+    for (const auto& s : page) fn(s);
+    if (static_cast<int64_t>(page.size()) < kPage) return;
+    last = page.back().id;
+  }
 }
 
 int64_t Repository::count_subjects() {
