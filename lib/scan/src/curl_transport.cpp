@@ -96,6 +96,7 @@ class CurlTransport : public HttpTransport {
   }
   ~CurlTransport() override {
     for (auto& [id, t] : transfers_) release(*t);
+    for (CURL* e : idle_) curl_easy_cleanup(e);
     curl_multi_cleanup(multi_);
     curl_share_cleanup(share_);
     for (auto& [k, list] : resolve_) curl_slist_free_all(list);
@@ -107,7 +108,8 @@ class CurlTransport : public HttpTransport {
     t->body_limit = req.body_limit;
     t->header_limit = req.header_limit;
     t->response.url = req.url;
-    CURL* e = curl_easy_init();
+    CURL* e = idle_.empty() ? curl_easy_init() : idle_.back();
+    if (!idle_.empty()) idle_.pop_back();
     t->easy = e;
     curl_easy_setopt(e, CURLOPT_URL, req.url.c_str());
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -169,7 +171,9 @@ class CurlTransport : public HttpTransport {
  private:
   void release(Transfer& t) {
     curl_multi_remove_handle(multi_, t.easy);
-    curl_easy_cleanup(t.easy);
+    // Handles are reused: a fresh one costs allocations and its buffers, per request.
+    curl_easy_reset(t.easy);
+    idle_.push_back(t.easy);
     curl_slist_free_all(t.headers);
   }
 
@@ -204,6 +208,7 @@ class CurlTransport : public HttpTransport {
   CURLSH* share_ = nullptr;
   std::unordered_map<std::string, curl_slist*> resolve_;
   std::unordered_map<uint64_t, std::unique_ptr<Transfer>> transfers_;
+  std::vector<CURL*> idle_;  // reset handles ready for the next request
 };
 
 }  // namespace
