@@ -39,16 +39,28 @@ class GbdtModel {
  public:
   static GbdtModel fit(const std::vector<uint8_t>& codes, size_t n, const std::vector<int>& codes_per_input,
                        const std::vector<int8_t>& y, const std::vector<size_t>& rows, const GbdtOptions& options);
-  // Trees flattened into one node array; a negative child is ~leaf index.
+  // Trees flattened into one node array whose leaves loop to themselves, so
+  // each walk takes a fixed number of steps and kLanes trees advance together
+  // (no data-dependent loop exits to mispredict).
+  static constexpr size_t kLanes = 8;
   double margin(const uint8_t* x) const {
     double m = base_;
-    const FlatNode* nodes = flat_.data();
-    for (int32_t j : roots_) {
-      while (j >= 0) {
-        const FlatNode& n = nodes[j];
-        j = x[n.feature] <= n.threshold ? n.left : n.right;
-      }
-      m += leaf_value_[size_t(~j)];
+    const FlatNode* nd = flat_.data();
+    const size_t nt = roots_.size();
+    size_t t = 0;
+    for (; t + kLanes <= nt; t += kLanes) {
+      int32_t j[kLanes];
+      for (size_t l = 0; l < kLanes; ++l) j[l] = roots_[t + l];
+      for (int s = steps_[t / kLanes]; s > 0; --s)
+        for (size_t l = 0; l < kLanes; ++l) j[l] = step(nd[j[l]], x);
+      double v = 0;
+      for (size_t l = 0; l < kLanes; ++l) v += value_[size_t(j[l])];
+      m += v;
+    }
+    for (; t < nt; ++t) {
+      int32_t a = roots_[t];
+      while (nd[a].left != a) a = step(nd[a], x);
+      m += value_[size_t(a)];
     }
     return m;
   }
@@ -68,8 +80,9 @@ class GbdtModel {
   struct FlatNode {
     uint16_t feature;
     int16_t threshold;  // clamped to [-1, 255]: codes are uint8
-    int32_t left, right;
+    int32_t left, right;  // a leaf: both itself
   };
+  static int32_t step(const FlatNode& n, const uint8_t* x) { return x[n.feature] <= n.threshold ? n.left : n.right; }
   struct ShapTables;
   void flatten();
   const ShapTables& shap_tables() const;
@@ -80,7 +93,8 @@ class GbdtModel {
   std::vector<std::vector<TreeNode>> trees_;
   std::vector<FlatNode> flat_;
   std::vector<int32_t> roots_;
-  std::vector<double> leaf_value_;
+  std::vector<int> steps_;      // per kLanes trees: the deepest leaf's depth
+  std::vector<double> value_;   // per flat node (leaf values; 0 inside)
   mutable std::shared_ptr<const ShapTables> shap_;  // immutable once built; copies share it
 };
 
