@@ -55,7 +55,9 @@ for i in $(seq 1 "$copies"); do small+=("$work/echo.pcap" "$data/pcap/bulk/sdd_s
 mergecap -a -F pcap -w "$work/small.pcap" "${small[@]}"
 dnsf=()
 for i in $(seq 1 "$copies"); do
-  dnsf+=("$data/pcap/tunnel/netrack_dns2tcp.pcap" "$data/pcap/dns/pp_DnsPackets.pcap" "$data/pcap/tunnel/dom_dnscat_idle_pw_CNAME.pcapng")
+  # All Ethernet, so the bare libpcap loop can read the merged file too
+  # (libpcap refuses pcapng files whose interfaces differ in link type).
+  dnsf+=("$data/pcap/tunnel/netrack_dns2tcp.pcap" "$data/pcap/dns/pp_DnsPackets.pcap" "$data/pcap/tunnel/dom_saitama_upload.pcapng")
 done
 mergecap -a -F pcapng -w "$work/dns.pcap" "${dnsf[@]}"
 echo "inputs: $copies copies each; figures are packets per CPU-second on one pinned core"
@@ -65,15 +67,15 @@ for input in small dns; do
   cmd=("$bin/capture" --db "$db" --tenant bench --dry-run --quiet file "$f" --format json --records summary)
   secs=$(cpu_seconds "${pin[@]}" "${cmd[@]}")
   packets=$(sed -n 's/.*"packets":\([0-9]*\).*/\1/p' "$work/out")
-  rate=$(awk -v p="$packets" -v s="$secs" 'BEGIN { printf "%d", s > 0 ? p / s : 0 }')
+  rate=$(awk -v p="$packets" -v s="$secs" 'BEGIN { printf "%d", (s > 0 ? p / s : 0) }')
   echo "capture $input-packet input: $packets packets in $secs CPU-s = $rate packets/CPU-s"
   echo "  command: ${pin[*]} ${cmd[*]}"
   if [ -n "$pcap_loop" ]; then
     lsecs=$(cpu_seconds "${pin[@]}" "$pcap_loop" "$f")
     lpackets=$(cut -d' ' -f1 "$work/out")
-    lrate=$(awk -v p="$lpackets" -v s="$lsecs" 'BEGIN { printf "%d", s > 0 ? p / s : 0 }')
+    lrate=$(awk -v p="$lpackets" -v s="$lsecs" 'BEGIN { printf "%d", (s > 0 ? p / s : 0) }')
     echo "  bare libpcap read loop, same file: $lpackets packets in $lsecs CPU-s = $lrate packets/CPU-s;" \
-         "capture runs at $(awk -v a="$rate" -v b="$lrate" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')x the libpcap loop"
+         "capture runs at $(awk -v a="$rate" -v b="$lrate" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')x the libpcap loop"
   fi
 done
 if [ -d "$data/domains" ]; then
