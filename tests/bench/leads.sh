@@ -40,8 +40,11 @@ else
   echo "leads bench: python3-sklearn / python3-xgboost unavailable; baseline skipped"
 fi
 
-# Speed: fit time on 41,188 rows; in-memory scoring rates (one core).
-run "$bin/score-leads" speed "$data/bank-additional-full.csv" --spec "$specs/bank-marketing.yaml" --repeat 20
+# Speed: fit time on 41,188 rows; in-memory scoring rates per CPU second,
+# pinned to one core so other load on the machine does not change them.
+pin=()
+command -v taskset >/dev/null && pin=(taskset -c 0)
+run "${pin[@]}" "$bin/score-leads" speed "$data/bank-additional-full.csv" --spec "$specs/bank-marketing.yaml" --repeat 20
 
 # End to end: CSV in, scores and reasons out (no database writes).
 "$bin/opskit" db migrate --db "$tmp/b.db" >/dev/null && "$bin/opskit" tenant add bench --db "$tmp/b.db" >/dev/null

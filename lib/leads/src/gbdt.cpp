@@ -485,11 +485,22 @@ void GbdtModel::contributions(const uint8_t* x, double* phi) const {
   const ShapTables::Input* inputs = st.inputs.data();
   const uint16_t* lut = st.lut.data();
   const double* values = st.values.data();
-  for (const auto& g : st.groups) {
+  // The table rows are the cache misses: find them all and prefetch first,
+  // so the misses overlap, then add them up.
+  thread_local std::vector<const double*> rows;
+  rows.resize(st.groups.size());
+  for (size_t gi = 0; gi < st.groups.size(); ++gi) {
+    const auto& g = st.groups[gi];
     const ShapTables::Input* in = inputs + g.first;
     size_t cell = 0;
     for (uint32_t k = 0; k < g.count; ++k) cell += lut[in[k].lut + xc[in[k].input]];
-    const double* row = values + g.table + cell * g.count;
+    rows[gi] = values + g.table + cell * g.count;
+    __builtin_prefetch(rows[gi]);
+  }
+  for (size_t gi = 0; gi < st.groups.size(); ++gi) {
+    const auto& g = st.groups[gi];
+    const ShapTables::Input* in = inputs + g.first;
+    const double* row = rows[gi];
     for (uint32_t k = 0; k < g.count; ++k) phi[in[k].input] += row[k];
   }
   for (size_t ti : st.slow_trees) tree_shap(trees_[ti], max_depth_, x, phi, nullptr);
