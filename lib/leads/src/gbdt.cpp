@@ -406,7 +406,7 @@ const GbdtModel::ShapTables& GbdtModel::shap_tables() const {
     for (const auto& n : t)
       if (n.feature >= 0)
         tables->cap[size_t(n.feature)] =
-            std::max(tables->cap[size_t(n.feature)], uint8_t(std::clamp(n.threshold + 1, 0, 255)));
+            std::max(tables->cap[size_t(n.feature)], uint8_t(std::clamp(n.threshold, -1, 254) + 1));
   std::vector<uint8_t> x(width_, 0);
   std::vector<double> phi(width_, 0.0);
   for (size_t ti = 0; ti < trees_.size(); ++ti) {
