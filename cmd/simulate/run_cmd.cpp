@@ -34,6 +34,12 @@ std::vector<int> parse_at(const std::string& s) {
   return out;
 }
 
+// Monte Carlo quantiles as stored with the run (changes from the baseline).
+json quantiles_json(const sim::McQuantiles& q) {
+  return {{"p10", tidy(q.p10)}, {"p50", tidy(q.p50)}, {"p90", tidy(q.p90)}, {"mean", tidy(q.mean)},
+          {"p_up", tidy(q.p_up)}, {"p_down", tidy(q.p_down)}};
+}
+
 int run_what_if(const RunOptions& o, Context& ctx) {
   if (o.sets.empty()) throw opskit::UsageError("run needs at least one --set METRIC=CHANGE");
   if (o.method != "exact" && o.method != "bfs") throw opskit::UsageError("--method must be exact or bfs");
@@ -63,6 +69,11 @@ int run_what_if(const RunOptions& o, Context& ctx) {
     mo.samples = o.samples;
     mo.seed = ctx.random.seed();
     mo.mode = so.mode;
+    if (o.method != "bfs") {  // quantiles on the reported days too, and day by day for the daily/target metric
+      mo.days = res.days;
+      if (!o.daily.empty()) mo.daily.push_back(o.daily);
+      if (!o.waterfall.empty() && o.waterfall != o.daily) mo.daily.push_back(o.waterfall);
+    }
     mc = sim::monte_carlo(engine, g, set, mo);
     if (mc->failed) ctx.log.warn("Monte Carlo samples without a steady state were left out", {{"failed", std::to_string(mc->failed)}});
   }
@@ -76,9 +87,13 @@ int run_what_if(const RunOptions& o, Context& ctx) {
   std::vector<std::string> cols{"metric", "unit", "baseline"};
   for (int d : res.days) cols.push_back("day_" + std::to_string(d));
   cols.insert(cols.end(), {"steady", "change", "change_pct"});
-  if (mc) cols.insert(cols.end(), {"p10", "p50", "p90", "p_up", "p_down"});
+  if (mc) {
+    cols.insert(cols.end(), {"p10", "p50", "p90", "p_up", "p_down"});
+    for (int d : mc->days)
+      for (const char* q : {"p10", "p50", "p90", "p_up", "p_down"}) cols.push_back(std::string(q) + "_day_" + std::to_string(d));
+  }
   cols.push_back("method");
-  json stored = json::array();
+  json stored = json::array(), mc_metrics = json::array();
   size_t shown = 0;
   {
     opskit::RowWriter w(ctx.out, ctx.format, cols);
@@ -101,6 +116,30 @@ int run_what_if(const RunOptions& o, Context& ctx) {
         row["p90"] = tidy(q.p90);
         row["p_up"] = tidy(q.p_up);
         row["p_down"] = tidy(q.p_down);
+        for (size_t k = 0; k < mc->days.size(); ++k) {
+          const std::string sfx = "_day_" + std::to_string(mc->days[k]);
+          const auto& a = q.at[k];
+          row["p10" + sfx] = tidy(a.p10);
+          row["p50" + sfx] = tidy(a.p50);
+          row["p90" + sfx] = tidy(a.p90);
+          row["p_up" + sfx] = tidy(a.p_up);
+          row["p_down" + sfx] = tidy(a.p_down);
+        }
+        json mq{{"metric", m.name}, {"steady", quantiles_json(q)}, {"at", json::array()}};
+        for (size_t k = 0; k < mc->days.size(); ++k) {
+          json a = quantiles_json(q.at[k]);
+          a["day"] = mc->days[k];
+          mq["at"].push_back(a);
+        }
+        if (!q.daily.empty()) {
+          mq["daily"] = json::array();
+          for (size_t t = 0; t < q.daily.size(); ++t) {
+            json a = quantiles_json(q.daily[t]);
+            a["day"] = t;
+            mq["daily"].push_back(a);
+          }
+        }
+        mc_metrics.push_back(mq);
       }
       row["method"] = method;
       if (m.clamped) row["clamped"] = true;
@@ -111,10 +150,24 @@ int run_what_if(const RunOptions& o, Context& ctx) {
     }
   }
   if (!o.daily.empty()) {
-    const auto& m = res.metrics[g.find(o.daily)];
-    opskit::RowWriter w(ctx.out, ctx.format, {"metric", "day", "level", "change"});
-    for (size_t t = 0; t < m.series.size(); ++t)
-      w.row({{"metric", m.name}, {"day", t}, {"level", tidy(m.series[t])}, {"change", tidy(m.series[t] - m.baseline)}});
+    const int idx = g.find(o.daily);
+    const auto& m = res.metrics[idx];
+    std::vector<std::string> dcols{"metric", "day", "level", "change"};
+    const sim::McMetric* q = mc && !mc->metrics[idx].daily.empty() ? &mc->metrics[idx] : nullptr;
+    if (q) dcols.insert(dcols.end(), {"p10", "p50", "p90", "p_up", "p_down"});
+    opskit::RowWriter w(ctx.out, ctx.format, dcols);
+    for (size_t t = 0; t < m.series.size(); ++t) {
+      json row{{"metric", m.name}, {"day", t}, {"level", tidy(m.series[t])}, {"change", tidy(m.series[t] - m.baseline)}};
+      if (q && t < q->daily.size()) {
+        const auto& a = q->daily[t];
+        row["p10"] = tidy(a.p10);
+        row["p50"] = tidy(a.p50);
+        row["p90"] = tidy(a.p90);
+        row["p_up"] = tidy(a.p_up);
+        row["p_down"] = tidy(a.p_down);
+      }
+      w.row(row);
+    }
   }
   json wf_json;
   if (wf) {
@@ -132,7 +185,9 @@ int run_what_if(const RunOptions& o, Context& ctx) {
     for (const auto& s : set) ivs.push_back(s.text);
     json results{{"days", res.days}, {"metrics", stored}, {"notes", res.notes}};
     if (wf) results["waterfall"] = wf_json;
-    if (mc) results["monte_carlo"] = {{"samples", mc->samples}, {"failed", mc->failed}, {"seed", mc->seed}};
+    if (mc)
+      results["monte_carlo"] = {{"samples", mc->samples}, {"failed", mc->failed}, {"seed", mc->seed}, {"days", mc->days},
+                                {"unit", "change from baseline"}, {"metrics", mc_metrics}};
     sim::Repository::SimulationRecord rec;
     rec.created_at = ctx.clock.now_iso();
     rec.kind = "what-if";

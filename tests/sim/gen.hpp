@@ -91,3 +91,32 @@ inline Eigen::VectorXd steady_linear(const Graph& g, const Eigen::VectorXd& delt
 inline double rel_err(double a, double b) { return std::fabs(a - b) / std::max({1e-300, std::fabs(a), std::fabs(b), 1e-12}); }
 
 }  // namespace simtest
+
+namespace simtest {
+
+// Day-by-day reference for linear graphs without zero-lag loops: on each day
+// every equation x_i(t) = delta_i + sum coef * x_cause(t - lag) is swept until
+// nothing changes (zero-lag chains settle in at most n sweeps). Deviations,
+// [day][metric], for a shift of `delta` held from day 0.
+inline std::vector<std::vector<double>> reference_days(const Graph& g, const std::vector<double>& delta, int days) {
+  const size_t n = g.metrics.size();
+  std::vector<std::vector<double>> x(days + 1, std::vector<double>(n, 0.0));
+  for (int t = 0; t <= days; ++t) {
+    for (size_t sweep = 0; sweep <= n; ++sweep) {
+      bool changed = false;
+      for (size_t i = 0; i < n; ++i) {
+        double v = delta[i];
+        for (const auto& e : g.edges) {
+          if (g.find(e.effect) != static_cast<int>(i) || t - e.lag_days < 0) continue;
+          v += e.coefficient * x[t - e.lag_days][g.find(e.cause)];
+        }
+        if (v != x[t][i]) changed = true;
+        x[t][i] = v;
+      }
+      if (!changed) break;
+    }
+  }
+  return x;
+}
+
+}  // namespace simtest

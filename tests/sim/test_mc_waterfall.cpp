@@ -86,3 +86,66 @@ TEST_CASE("waterfalls add up to the total change") {
   CHECK(w.bars[2].label == "interaction");
   CHECK(std::fabs(w.bars[2].value) < 1e-12);
 }
+
+TEST_CASE("Monte Carlo on days: quantiles and sign probability follow each path's arrival") {
+  Graph g = make_graph(3);
+  add_edge(g, 0, 1, 2.0, 2);
+  add_edge(g, 1, 2, 0.5, 3);
+  g.edges[0].confidence = 0.3;
+  Engine eng(g);
+  McOptions o;
+  o.samples = 3000;
+  o.days = {5, 1, 2};
+  o.daily = {"m2"};
+  auto r = monte_carlo(eng, g, {parse_set("m0=+1", g)}, o);
+  REQUIRE(r.days == std::vector<int>{1, 2, 5});
+  const auto& m1 = r.metrics[1];
+  REQUIRE(m1.at.size() == 3);
+  CHECK(m1.at[0].p_up == 0);  // day 1: the lag-2 edge has not delivered yet
+  CHECK(m1.at[0].p90 == 0);
+  CHECK(m1.at[1].p_up == Approx(0.3).margin(0.03));
+  CHECK(m1.at[1].p90 == Approx(2.0));
+  const auto& m2 = r.metrics[2];
+  CHECK(m2.at[1].p_up == 0);
+  CHECK(m2.at[2].p_up == Approx(0.3).margin(0.03));
+  CHECK(m2.at[2].p90 == Approx(1.0));
+  REQUIRE(m2.daily.size() == 6);
+  CHECK(m2.daily[4].p_up == 0);
+  CHECK(m2.daily[5].p_up == m2.at[2].p_up);
+  CHECK(r.metrics[0].daily.empty());
+}
+
+TEST_CASE("Monte Carlo on days: certain edges reproduce the exact run") {
+  Graph g = random_dag(15, 40, 3, 8);
+  add_edge(g, 14, 9, 0.3, 2);  // a lagged loop
+  Engine eng(g);
+  std::vector<Intervention> set{parse_set(node(0) + "=+10", g)};
+  McOptions o;
+  o.samples = 20;
+  o.days = {0, 3, 12};
+  auto r = monte_carlo(eng, g, set, o);
+  SimOptions so;
+  so.horizon_days = 12;
+  so.report_days = {0, 3};
+  auto exact = eng.run(set, so);
+  for (size_t i = 0; i < 15; ++i)
+    for (size_t k = 0; k < 3; ++k) {
+      double change = exact.metrics[i].at[k] - exact.metrics[i].baseline;
+      INFO("metric " << i << " day " << r.days[k]);
+      CHECK(r.metrics[i].at[k].p10 == Approx(change).margin(1e-4 * std::max(1.0, std::fabs(change))));
+      CHECK(r.metrics[i].at[k].p90 == Approx(change).margin(1e-4 * std::max(1.0, std::fabs(change))));
+    }
+}
+
+TEST_CASE("the inverse normal transform is accurate and monotone") {
+  CHECK(DrawSource::normal_from(0.5) == 0);
+  CHECK(DrawSource::normal_from(0.975) == Approx(1.959963985).epsilon(1e-8));
+  CHECK(DrawSource::normal_from(0.01) == Approx(-2.326347874).epsilon(1e-8));
+  CHECK(DrawSource::normal_from(1e-10) == Approx(-6.361340902).epsilon(1e-8));
+  double prev = -1e9;
+  for (double u = 1e-6; u < 1; u += 0.001) {
+    double z = DrawSource::normal_from(u);
+    CHECK(z > prev);
+    prev = z;
+  }
+}

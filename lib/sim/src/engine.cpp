@@ -64,10 +64,9 @@ bool Engine::steady(const std::vector<Intervention>& set, Mode mode, const std::
                     std::vector<double>& deviation) const {
   const Impl& I = *impl_;
   ActiveSet act = I.activate(set, mode);
-  deviation.assign(I.n, 0.0);
-  std::vector<double> lr(I.n, 0.0);
   std::vector<double> k = I.to_csr(coef);
-  return I.step(I.stat, k.data(), act, 0, false, deviation, lr, nullptr);
+  State st;
+  return I.steady_state(k.data(), act, st, deviation);
 }
 
 SimResult Engine::run(const std::vector<Intervention>& set, const SimOptions& opt) const {
@@ -81,41 +80,25 @@ SimResult Engine::run(const std::vector<Intervention>& set, const SimOptions& op
   std::sort(res.days.begin(), res.days.end());
   res.days.erase(std::unique(res.days.begin(), res.days.end()), res.days.end());
 
-  const int n = I.n, D = I.dyn.depth;
-  std::vector<std::vector<double>> at(res.days.size());
+  const int n = I.n;
+  std::vector<std::vector<double>> at(res.days.size(), std::vector<double>(n, 0.0));
+  std::vector<char> keep(n, 0);
   std::vector<int> daily_idx;
   for (const auto& name : opt.daily) {
-    auto it = std::find(I.names.begin(), I.names.end(), name);
-    if (it == I.names.end()) throw DataError("unknown metric '" + name + "'");
-    daily_idx.push_back(static_cast<int>(it - I.names.begin()));
+    auto it = I.by_name.find(name);
+    if (it == I.by_name.end()) throw DataError("unknown metric '" + name + "'");
+    daily_idx.push_back(it->second);
   }
-  std::vector<std::vector<double>> daily(daily_idx.size());
-  std::vector<double> dev(static_cast<size_t>(D) * n, 0.0), lr(static_cast<size_t>(D) * n, 0.0);
-  std::vector<char> clamped(n, 0);
-  int last_start = 0;
-  for (const auto& s : set) last_start = std::max(last_start, s.start_day);
-  size_t next_day = 0;
-  int quiet_days = 0;
-  std::vector<double> prev(n, 0.0);
-  for (int t = 0; t <= opt.horizon_days; ++t) {
-    if (!I.step(I.dyn, I.in_coef.data(), act, t, true, dev, lr, &clamped))
-      throw DataError("the simulation left the model's domain on day " + std::to_string(t) +
-                      " (a metric with elasticity edges reached zero or below, or a loop did not converge)");
-    const double* cur = &dev[static_cast<size_t>(t % D) * n];
-    bool same = std::equal(cur, cur + n, prev.begin());
-    std::copy(cur, cur + n, prev.begin());
-    for (size_t k = 0; k < daily_idx.size(); ++k) daily[k].push_back(cur[daily_idx[k]]);
-    while (next_day < res.days.size() && res.days[next_day] == t) at[next_day++].assign(cur, cur + n);
-    quiet_days = (same && t >= last_start) ? quiet_days + 1 : 0;
-    // The state is the last D days; once it has not changed for D days it never will.
-    if (quiet_days >= D && t < opt.horizon_days) {
-      res.converged_early = true;
-      res.notes.push_back("state constant from day " + std::to_string(t - quiet_days) + " on");
-      while (next_day < res.days.size()) at[next_day++].assign(cur, cur + n);
-      for (size_t k = 0; k < daily_idx.size(); ++k) daily[k].resize(opt.horizon_days + 1, cur[daily_idx[k]]);
-      break;
-    }
-  }
+  std::vector<std::vector<double>> daily(n);
+  for (int i : daily_idx) daily[i].assign(opt.horizon_days + 1, 0.0);
+  State st;
+  int bad = I.run_program(true, I.in_coef.data(), act, opt.horizon_days + 1, st, nullptr, [&](int i, const double* row) {
+    for (size_t k = 0; k < res.days.size(); ++k) at[k][i] = row[res.days[k]];
+    if (!daily[i].empty()) daily[i].assign(row, row + opt.horizon_days + 1);
+  });
+  if (bad >= 0)
+    throw DataError("the simulation left the model's domain on day " + std::to_string(bad) +
+                    " (a metric with elasticity edges reached zero or below, or a loop did not converge)");
   std::vector<double> sdev;
   bool have_steady = false;
   if (opt.steady_state) {
@@ -129,11 +112,13 @@ SimResult Engine::run(const std::vector<Intervention>& set, const SimOptions& op
     r.baseline = I.base[i];
     for (auto& a : at) r.at.push_back(I.base[i] + a[i]);
     r.steady = have_steady ? I.base[i] + sdev[i] : std::numeric_limits<double>::quiet_NaN();
-    r.clamped = clamped[i];
+    r.clamped = st.clamped[i];
   }
-  for (size_t k = 0; k < daily_idx.size(); ++k) {
-    auto& s = res.metrics[daily_idx[k]].series;
-    for (double d : daily[k]) s.push_back(I.base[daily_idx[k]] + d);
+  for (int i : daily_idx) {
+    auto& s = res.metrics[i].series;
+    s.clear();
+    if (daily[i].empty() || !act.reach[i]) daily[i].assign(opt.horizon_days + 1, 0.0);
+    for (double d : daily[i]) s.push_back(I.base[i] + d);
   }
   return res;
 }

@@ -52,43 +52,40 @@ double DrawSource::normal() {
   return u * f;
 }
 
-McResult monte_carlo(const Engine& engine, const Graph& g, const std::vector<Intervention>& set, const McOptions& opt) {
-  if (opt.samples < 1) throw UsageError("--samples must be at least 1");
-  const size_t n = engine.metric_count(), m = engine.edge_count();
-  if (static_cast<double>(opt.samples) * static_cast<double>(n) > 2e8)
-    throw UsageError("--samples x metrics is above 200 million values; use fewer samples");
-  McResult res;
-  res.samples = opt.samples;
-  res.seed = opt.seed;
-  DrawSource rng(opt.seed);
-  std::vector<double> coef(m), dev;
-  std::vector<float> draws;  // sample-major: draws[s * n + i]
-  draws.reserve(static_cast<size_t>(opt.samples) * n);
-  std::vector<double> sum(n, 0.0);
-  std::vector<int> up(n, 0), down(n, 0);
-  for (int s = 0; s < opt.samples; ++s) {
-    for (size_t e = 0; e < m; ++e) {
-      const Edge& ed = g.edges[e];
-      double u = rng.uniform();  // every edge consumes the same draws whatever its parameters
-      double z = rng.normal();
-      coef[e] = u < ed.confidence ? ed.coefficient + ed.stddev * z : 0.0;
-    }
-    if (!engine.steady(set, opt.mode, coef, dev)) {
-      ++res.failed;
-      continue;
-    }
-    for (size_t i = 0; i < n; ++i) {
-      double tol = 1e-12 * std::max(1.0, std::fabs(g.metrics[i].baseline));
-      draws.push_back(static_cast<float>(dev[i]));
-      sum[i] += dev[i];
-      if (dev[i] > tol) ++up[i];
-      if (dev[i] < -tol) ++down[i];
-    }
+double DrawSource::normal_from(double u) {
+  // Acklam's algorithm: a rational function in the centre, in sqrt(-2 ln q) in the tails.
+  static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                                 1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
+  static constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                                 6.680131188771972e+01,  -1.328068155288572e+01};
+  static constexpr double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                                 -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
+  static constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                                 3.754408661907416e+00};
+  constexpr double low = 0.02425, high = 1 - low;
+  if (u <= 0) u = 0x1p-54;  // uniform() can return 0
+  if (u < low) {
+    double q = std::sqrt(-2 * std::log(u));
+    return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+           ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
   }
-  const size_t ok = static_cast<size_t>(opt.samples - res.failed);
-  std::vector<double> col(ok);
+  if (u > high) {
+    double q = std::sqrt(-2 * std::log1p(-u));
+    return -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+           ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  }
+  double q = u - 0.5, r = q * q;
+  return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+         (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
+
+namespace {
+
+// Type 7 quantiles (linear interpolation between order statistics) of `col`, reordered in place.
+void summarise(std::vector<float>& col, double tol, McQuantiles& out) {
+  const size_t ok = col.size();
+  if (ok == 0) return;
   auto q = [&](double p) {
-    // Linear interpolation between order statistics (type 7).
     double h = (static_cast<double>(ok) - 1) * p;
     size_t lo = static_cast<size_t>(std::floor(h));
     std::nth_element(col.begin(), col.begin() + lo, col.end());
@@ -97,19 +94,120 @@ McResult monte_carlo(const Engine& engine, const Graph& g, const std::vector<Int
     double b = *std::min_element(col.begin() + lo + 1, col.end());
     return a + (h - lo) * (b - a);
   };
-  for (size_t i = 0; i < n; ++i) {
-    McMetric mm;
-    mm.name = g.metrics[i].name;
-    if (ok > 0) {
-      for (size_t s = 0; s < ok; ++s) col[s] = draws[s * n + i];
-      mm.p10 = q(0.10);
-      mm.p50 = q(0.50);
-      mm.p90 = q(0.90);
-      mm.mean = sum[i] / ok;
-      mm.p_up = static_cast<double>(up[i]) / ok;
-      mm.p_down = static_cast<double>(down[i]) / ok;
+  double sum = 0;
+  size_t up = 0, down = 0;
+  for (float v : col) {
+    sum += v;
+    up += v > tol;
+    down += v < -tol;
+  }
+  out.mean = sum / ok;
+  out.p_up = static_cast<double>(up) / ok;
+  out.p_down = static_cast<double>(down) / ok;
+  out.p10 = q(0.10);
+  out.p50 = q(0.50);
+  out.p90 = q(0.90);
+}
+
+}  // namespace
+
+McResult monte_carlo(const Engine& engine, const Graph& g, const std::vector<Intervention>& set, const McOptions& opt) {
+  if (opt.samples < 1) throw UsageError("--samples must be at least 1");
+  const Engine::Impl& I = engine.impl();
+  const size_t n = engine.metric_count(), m = engine.edge_count();
+  McResult res;
+  res.samples = opt.samples;
+  res.seed = opt.seed;
+  for (int d : opt.days) {
+    if (d < 0) throw UsageError("Monte Carlo days must not be negative");
+    res.days.push_back(d);
+  }
+  std::sort(res.days.begin(), res.days.end());
+  res.days.erase(std::unique(res.days.begin(), res.days.end()), res.days.end());
+  const int horizon = res.days.empty() ? -1 : res.days.back();
+  std::vector<int> daily_idx;
+  for (const auto& name : opt.daily) {
+    if (horizon < 0) break;
+    auto it = I.by_name.find(name);
+    if (it == I.by_name.end()) throw DataError("unknown metric '" + name + "'");
+    daily_idx.push_back(it->second);
+  }
+  const size_t per_sample = n * (1 + res.days.size()) + daily_idx.size() * static_cast<size_t>(horizon + 1);
+  if (static_cast<double>(opt.samples) * static_cast<double>(per_sample) > 2e8)
+    throw UsageError("--samples x metrics x reported days is above 200 million values; use fewer samples or days");
+
+  DrawSource rng(opt.seed);
+  const ActiveSet act = I.activate(set, opt.mode);
+  std::vector<double> coef(m), k, steady;
+  State st_steady, st_days;
+  // Only reached metrics can move; the others stay at zero in every sample.
+  std::vector<int> reached;
+  for (size_t i = 0; i < n; ++i)
+    if (act.reach[i]) reached.push_back(static_cast<int>(i));
+  const size_t nr = reached.size();
+  std::vector<int> slot(n, -1);
+  for (size_t r = 0; r < nr; ++r) slot[reached[r]] = static_cast<int>(r);
+  const size_t nd = res.days.size(), width = nr * (1 + nd) + daily_idx.size() * static_cast<size_t>(horizon + 1);
+  std::vector<float> draws;  // sample-major: [s * width + ...]
+  draws.reserve(static_cast<size_t>(opt.samples) * width);
+  std::vector<float> row(width);
+  for (int s = 0; s < opt.samples; ++s) {
+    for (size_t e = 0; e < m; ++e) {
+      const Edge& ed = g.edges[e];
+      double u = rng.uniform(), v = rng.uniform();  // two draws per edge whatever its parameters
+      coef[e] = u < ed.confidence ? (ed.stddev > 0 ? ed.coefficient + ed.stddev * DrawSource::normal_from(v) : ed.coefficient)
+                                  : 0.0;
     }
-    res.metrics.push_back(mm);
+    I.to_csr(coef, k);
+    if (!I.steady_state(k.data(), act, st_steady, steady)) {
+      ++res.failed;
+      continue;
+    }
+    for (size_t r = 0; r < nr; ++r) row[r] = static_cast<float>(steady[reached[r]]);
+    if (horizon >= 0) {
+      int bad = I.run_program(true, k.data(), act, horizon + 1, st_days, nullptr, [&](int i, const double* series) {
+        size_t base = nr + static_cast<size_t>(slot[i]) * nd;
+        for (size_t j = 0; j < nd; ++j) row[base + j] = static_cast<float>(series[res.days[j]]);
+        for (size_t j = 0; j < daily_idx.size(); ++j)
+          if (daily_idx[j] == i)
+            for (int t = 0; t <= horizon; ++t)
+              row[nr * (1 + nd) + j * static_cast<size_t>(horizon + 1) + t] = static_cast<float>(series[t]);
+      });
+      if (bad >= 0) {
+        ++res.failed;
+        continue;
+      }
+    }
+    draws.insert(draws.end(), row.begin(), row.end());
+  }
+  const size_t ok = static_cast<size_t>(opt.samples - res.failed);
+  std::vector<float> col(ok);
+  auto column = [&](size_t offset) {
+    for (size_t s = 0; s < ok; ++s) col[s] = draws[s * width + offset];
+  };
+  res.metrics.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    McMetric& mm = res.metrics[i];
+    mm.name = g.metrics[i].name;
+    mm.at.assign(nd, McQuantiles{});
+    if (ok == 0 || slot[i] < 0) continue;  // unreached: no change in any sample
+    const double tol = 1e-12 * std::max(1.0, std::fabs(g.metrics[i].baseline));
+    column(slot[i]);
+    summarise(col, tol, mm);
+    for (size_t j = 0; j < nd; ++j) {
+      column(nr + slot[i] * nd + j);
+      summarise(col, tol, mm.at[j]);
+    }
+  }
+  for (size_t j = 0; j < daily_idx.size(); ++j) {
+    McMetric& mm = res.metrics[daily_idx[j]];
+    mm.daily.assign(horizon + 1, McQuantiles{});
+    if (ok == 0 || slot[daily_idx[j]] < 0) continue;
+    const double tol = 1e-12 * std::max(1.0, std::fabs(g.metrics[daily_idx[j]].baseline));
+    for (int t = 0; t <= horizon; ++t) {
+      column(nr * (1 + nd) + j * static_cast<size_t>(horizon + 1) + t);
+      summarise(col, tol, mm.daily[t]);
+    }
   }
   return res;
 }

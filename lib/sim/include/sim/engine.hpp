@@ -9,8 +9,11 @@
 //   x_i(t) = clamp(A_i(t) * exp(L_i(t)), min_i, max_i)   (then the intervention)
 //
 // Day 0 is the first day of the intervention; before it every metric is at
-// its baseline. Equations are evaluated day by day to the horizon, so every
-// path counts once and each path's change arrives at its own total lag.
+// its baseline. Equations hold on every day to the horizon, so every path
+// counts once and each path's change arrives at its own total lag. Only the
+// metrics reachable from an intervention are computed; an acyclic metric
+// gets all its days in one pass over its causes' daily series, and only
+// feedback loops (strongly connected components) are stepped day by day.
 // Zero-lag loops are solved simultaneously (Newton on the block, exact in
 // one step for linear blocks). The steady state is the fixed point of the
 // same equations with all lags removed (blocks = strongly connected
@@ -66,7 +69,6 @@ struct SimResult {
   std::vector<MetricResult> metrics;   // graph order
   std::string method = "exact";
   std::vector<std::string> notes;
-  bool converged_early = false;        // state stopped changing before the horizon
 };
 
 // A graph compiled for repeated simulation (CSR by effect, block orders).
