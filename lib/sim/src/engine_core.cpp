@@ -334,7 +334,10 @@ int Engine::Impl::run_program(bool dynamic, const double* k, const ActiveSet& ac
   const Compiled& c = dynamic ? dyn : stat;
   st.reset(n, c.depth, days);
   std::vector<int> cons = act.consumers;
+  // One-day rows (the steady state) are too small to be worth recycling mid-run.
+  const bool recycle = days > 1;
   auto release_causes = [&](int i) {
+    if (!recycle) return;
     for (int p = in_start[i]; p < in_start[i + 1]; ++p) {
       int cs = in_cause[p];
       if (act.reach[cs] && --cons[cs] == 0 && !(keep && (*keep)[cs])) {
@@ -345,7 +348,7 @@ int Engine::Impl::run_program(bool dynamic, const double* k, const ActiveSet& ac
   };
   auto finish = [&](int i) {
     visit(i, st.dev[i] + st.depth);
-    if (cons[i] == 0 && !(keep && (*keep)[i])) {
+    if (recycle && cons[i] == 0 && !(keep && (*keep)[i])) {
       st.give(st.dev[i]);
       if (st.lr[i] != st.zeros.data()) st.give(st.lr[i]);
     }

@@ -22,7 +22,9 @@ DrawSource::DrawSource(uint64_t seed) {
   for (auto& s : s_) s = splitmix(seed);
 }
 
-double DrawSource::uniform() {
+double DrawSource::uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+
+uint64_t DrawSource::next() {
   uint64_t result = rotl(s_[1] * 5, 7) * 9;
   uint64_t t = s_[1] << 17;
   s_[2] ^= s_[0];
@@ -31,7 +33,7 @@ double DrawSource::uniform() {
   s_[0] ^= s_[3];
   s_[2] ^= t;
   s_[3] = rotl(s_[3], 45);
-  return static_cast<double>(result >> 11) * 0x1.0p-53;
+  return result;
 }
 
 double DrawSource::normal() {
@@ -154,9 +156,18 @@ McResult monte_carlo(const Engine& engine, const Graph& g, const std::vector<Int
   for (int s = 0; s < opt.samples; ++s) {
     for (size_t e = 0; e < m; ++e) {
       const Edge& ed = g.edges[e];
-      double u = rng.uniform(), v = rng.uniform();  // two draws per edge whatever its parameters
-      coef[e] = u < ed.confidence ? (ed.stddev > 0 ? ed.coefficient + ed.stddev * DrawSource::normal_from(v) : ed.coefficient)
-                                  : 0.0;
+      // One 64-bit draw per edge whatever its parameters: the high half
+      // decides presence, the low half gives the normal (tails to 6.2 sigma).
+      uint64_t x = rng.next();
+      double u = static_cast<double>(x >> 32) * 0x1p-32;
+      if (!(u < ed.confidence)) {
+        coef[e] = 0.0;
+      } else if (ed.stddev > 0) {
+        double v = (static_cast<double>(x & 0xffffffffULL) + 0.5) * 0x1p-32;
+        coef[e] = ed.coefficient + ed.stddev * DrawSource::normal_from(v);
+      } else {
+        coef[e] = ed.coefficient;
+      }
     }
     I.to_csr(coef, k);
     if (!I.steady_state(k.data(), act, st_steady, steady)) {

@@ -3,8 +3,9 @@
 // once: present with probability `confidence`, and when present its
 // coefficient is drawn from Normal(coefficient, stddev); the sample is then
 // solved for the steady state and, when `days` are asked for, simulated day
-// by day to the last of them. Every edge consumes exactly two uniforms per
-// sample whatever its parameters, so the same seed gives the same draws on
+// by day to the last of them. Every edge consumes exactly one 64-bit draw
+// per sample whatever its parameters (high half: presence, low half: the
+// normal by the inverse CDF), so the same seed gives the same draws on
 // every platform (own generator and normal transform, not the
 // implementation-defined std distributions), and changing one edge does not
 // reshuffle the others. A sample whose solve fails is left out and counted.
@@ -52,6 +53,7 @@ McResult monte_carlo(const Engine& engine, const Graph& g, const std::vector<Int
 class DrawSource {
  public:
   explicit DrawSource(uint64_t seed);
+  uint64_t next();  // 64 raw bits
   double uniform();
   double normal();
   static double normal_from(double u);
