@@ -70,14 +70,28 @@ class SqliteConnection : public Connection {
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) fail("bulk insert", sqlite3_sql(s));
   }
 
-  void bind(sqlite3_stmt* s, const Params& params) {
+  // Which of `params` each SQL parameter takes ($N may repeat or skip).
+  // Computed once per statement: SQLite looks names up by a linear scan.
+  const std::vector<size_t>& parameter_slots(sqlite3_stmt* s) {
+    auto it = slots_.find(s);
+    if (it != slots_.end()) return it->second;
+    std::vector<size_t> slots;
     int n = sqlite3_bind_parameter_count(s);
     for (int i = 1; i <= n; ++i) {
       const char* name = sqlite3_bind_parameter_name(s, i);
       size_t idx = static_cast<size_t>(i - 1);
       if (name && (name[0] == '$' || name[0] == '?' || name[0] == ':')) idx = static_cast<size_t>(std::atoi(name + 1) - 1);
+      slots.push_back(idx);
+    }
+    return slots_.emplace(s, std::move(slots)).first->second;
+  }
+
+  void bind(sqlite3_stmt* s, const Params& params) {
+    const auto& slots = parameter_slots(s);
+    for (size_t i = 0; i < slots.size(); ++i) {
+      size_t idx = slots[i];
       if (idx >= params.size()) throw InternalError("statement wants parameter " + std::to_string(idx + 1) + ", only " + std::to_string(params.size()) + " given: " + sqlite3_sql(s));
-      bind_value(s, i, params[idx], SQLITE_TRANSIENT);
+      bind_value(s, static_cast<int>(i) + 1, params[idx], SQLITE_TRANSIENT);
     }
   }
 
@@ -184,6 +198,7 @@ class SqliteConnection : public Connection {
   std::string path_;
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  std::unordered_map<sqlite3_stmt*, std::vector<size_t>> slots_;  // of cached statements
 };
 
 // Rows are buffered and written kRowsPerStatement at a time by one
