@@ -34,9 +34,16 @@ python3 "$src/tests/ops/scale_data.py" leads "$rows" "$work/leads.csv"
   --db "$work/train.db" --out "$work/model.json" --quiet >/dev/null
 
 # CPU seconds the server has used so far: the postmaster's own and that of its
-# exited backends (reaped children), from /proc.
+# exited backends (reaped children), from /proc; first waits until the
+# workers' backends are gone.
 server_cpu() {
-  local pid
+  local pid i
+  for ((i = 0; i < 100; i++)); do
+    [ "$(psql -h "$sock" -U postgres -AtXc "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'
+      AND pid <> pg_backend_pid()")" = 0 ] && break
+    sleep 0.1
+  done
+  sleep 0.5
   pid=$(head -n 1 "$pgdir/data/postmaster.pid")
   awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13 + $14 + $15) / hz }' "/proc/$pid/stat"
 }
