@@ -39,7 +39,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   opskit::net::RawPacket p;
   for (;;) {
     if (stream.next(p)) {
-      if (got >= whole.size() || p.caplen != whole[got].size() || std::memcmp(p.data, whole[got].data(), p.caplen) != 0)
+      if (got >= whole.size() || p.caplen != whole[got].size() ||
+          (p.caplen && std::memcmp(p.data, whole[got].data(), p.caplen) != 0))
         std::abort();
       ++got;
       continue;
