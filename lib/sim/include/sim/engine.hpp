@@ -30,7 +30,7 @@
 
 namespace opskit::sim {
 
-inline constexpr const char* engine_version = "sim-exact/1";
+inline constexpr const char* engine_version = "sim-exact/2";  // 2: series engine, new Monte Carlo draws
 
 enum class Mode { shift, do_ };
 Mode parse_mode(const std::string& s);  // throws UsageError
