@@ -1,6 +1,11 @@
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
 
 #include "app/app.hpp"
+#include "store/store.hpp"
+#include "test_paths.hpp"
 
 using namespace opskit;
 
@@ -21,4 +26,45 @@ TEST_CASE("bash and zsh completion come from the command tree") {
   std::string zsh = app::completion_script(tool.cli(), "zsh");
   CHECK(zsh.find("#compdef demo") == 0);
   CHECK(zsh.find("'update' 'show'") != std::string::npos);
+}
+
+namespace {
+// Runs `demo job ARGS...` of a Tool whose job, when asked to, holds its job
+// lock until `release` is set.
+int run_demo_job(const std::string& db, const std::vector<std::string>& args, std::atomic<bool>* started = nullptr,
+                 std::atomic<bool>* release = nullptr) {
+  app::Tool tool("demo", "demo tool");
+  app::CommandSpec spec{{"job"}, "a job that writes"};
+  spec.needs = app::Needs::tenant;
+  spec.writes = true;
+  tool.add(spec, nullptr, [&](app::Context&) {
+    if (started) *started = true;
+    while (release && !*release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return 0;
+  });
+  std::vector<std::string> words = {"demo", "--db", db, "--tenant", "acme", "-q", "job"};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  return tool.main(static_cast<int>(argv.size()), argv.data());
+}
+}  // namespace
+
+TEST_CASE("the job lock is per shard: shard workers run side by side, one shard never twice") {
+  std::string db = test::temp_dir("lock") + "/lock.db";
+  {
+    auto d = store::Database::open(db);
+    d->migrate();
+    d->add_tenant("acme", "Acme");
+  }
+  std::atomic<bool> started{false}, release{false};
+  int holder_rc = -1;
+  std::thread holder([&] { holder_rc = run_demo_job(db, {"--shard", "0/4"}, &started, &release); });
+  while (!started) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(run_demo_job(db, {"--shard", "1/4"}) == 0);                           // another shard: runs
+  CHECK(run_demo_job(db, {"--shard", "0/4"}) == static_cast<int>(ExitCode::locked));  // the same shard: exit 6
+  release = true;
+  holder.join();
+  CHECK(holder_rc == 0);
+  CHECK(run_demo_job(db, {"--shard", "0/4"}) == 0);  // free again once the holder ended
 }

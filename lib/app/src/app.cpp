@@ -255,7 +255,10 @@ int Tool::main(int argc, char** argv) {
         run_id = ledger->start(i.name, command_name, redact_arguments(args), ctx.clock.now_iso(), host, static_cast<int>(getpid()));
         ctx.run_id = run_id;
       }
-      if (cmd->spec.writes) lock.emplace(*session, i.name + " " + command_name, run_id, static_cast<int>(config.get_int("wait", 0)));
+      // One lock per job and shard: the N workers of a sharded batch run side
+      // by side, two runs of the same shard never interleave.
+      std::string job = i.name + " " + command_name + (ctx.shard.all() ? "" : " shard " + ctx.shard.str());
+      if (cmd->spec.writes) lock.emplace(*session, job, run_id, static_cast<int>(config.get_int("wait", 0)));
     }
 
     int rc = cmd->run(ctx);
