@@ -1,5 +1,6 @@
 #include <curl/curl.h>
 
+#include <chrono>
 #include <mutex>
 #include <unordered_map>
 
@@ -18,7 +19,15 @@ struct Transfer {
   size_t body_limit = 0, header_limit = 0, header_bytes = 0;
   bool too_large = false;
   bool body_cut = false;
+  double sent_at = 0;  // set when curl is about to send the request
 };
+
+double steady_now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+int on_prereq(void* user, char*, char*, int, int) {
+  static_cast<Transfer*>(user)->sent_at = steady_now();
+  return CURL_PREREQFUNC_OK;
+}
 
 size_t on_header(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -125,6 +134,8 @@ class CurlTransport : public HttpTransport {
     curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
     curl_easy_setopt(e, CURLOPT_SHARE, share_);
     curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
+    curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+    curl_easy_setopt(e, CURLOPT_PREREQDATA, t.get());
     // Certificates are judged by the TLS probe; the request itself must
     // still see the page behind a broken chain, so verification is recorded,
     // not enforced, here.
@@ -168,6 +179,11 @@ class CurlTransport : public HttpTransport {
 
   size_t in_flight() const override { return transfers_.size(); }
 
+  double sent_at(uint64_t id) const override {
+    auto it = transfers_.find(id);
+    return it == transfers_.end() ? 0 : it->second->sent_at;
+  }
+
  private:
   void release(Transfer& t) {
     curl_multi_remove_handle(multi_, t.easy);
@@ -187,6 +203,7 @@ class CurlTransport : public HttpTransport {
       long code = 0;
       curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
       Response r = std::move(t->response);
+      r.sent_at = t->sent_at;
       r.status = static_cast<int>(code);
       if (t->too_large) {
         r.error = "too-large: response headers over " + std::to_string(t->header_limit) + " bytes";

@@ -233,7 +233,15 @@ std::vector<EndpointResult> scan_targets(const TargetList& list, const AllowList
   JobQueue queue;
   std::unordered_map<uint64_t, Job> running;
   std::unordered_map<std::string, size_t> host_inflight;
-  std::unordered_map<std::string, double> host_last_start;
+  // The latest request per host: when it started and when it went out on
+  // the wire (0 while still connecting). The rate is held on the wire: a
+  // request that waited for its connection must not let the next one follow
+  // it closer than 1/rate.
+  struct LastRequest {
+    uint64_t id = 0;
+    double started = 0, sent = 0;
+  };
+  std::unordered_map<std::string, LastRequest> host_last;
   uint64_t next_id = 1;
 
   // TLS probes run on worker threads beside the HTTP loop.
@@ -320,7 +328,7 @@ std::vector<EndpointResult> scan_targets(const TargetList& list, const AllowList
     if (job.kind == Kind::main) req.headers.push_back("Origin: " + opt.origin);
     uint64_t id = next_id++;
     ++host_inflight[job.host];
-    host_last_start[job.host] = now_s();
+    host_last[job.host] = {id, now_s(), 0};
     s.inflight.insert(id);
     running[id] = job;
     transport.start(id, req);
@@ -446,8 +454,13 @@ std::vector<EndpointResult> scan_targets(const TargetList& list, const AllowList
       while (!q.empty() && transport.in_flight() < opt.concurrency && host_inflight[host] < opt.per_host &&
              q.front().not_before <= now) {
         if (opt.per_host_rate > 0) {
-          auto it = host_last_start.find(host);
-          if (it != host_last_start.end() && now - it->second < 1.0 / opt.per_host_rate) break;
+          auto it = host_last.find(host);
+          if (it != host_last.end()) {
+            LastRequest& last = it->second;
+            if (!last.sent && running.count(last.id)) last.sent = transport.sent_at(last.id);
+            if (last.sent == 0 && running.count(last.id)) break;  // still connecting: its send time is unknown
+            if (now - std::max(last.started, last.sent) < 1.0 / opt.per_host_rate) break;
+          }
         }
         Job j = std::move(q.front());
         q.pop_front();
@@ -465,6 +478,8 @@ std::vector<EndpointResult> scan_targets(const TargetList& list, const AllowList
       if (it == running.end()) continue;
       Job job = std::move(it->second);
       running.erase(it);
+      if (auto last = host_last.find(job.host); last != host_last.end() && last->second.id == id && !last->second.sent)
+        last->second.sent = resp.sent_at > 0 ? resp.sent_at : now_s();
       --host_inflight[job.host];
       states[job.target].inflight.erase(id);
       on_response(job, std::move(resp));

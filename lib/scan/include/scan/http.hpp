@@ -44,6 +44,7 @@ struct Response {
   bool body_truncated = false;
   bool verified = true;       // certificate chain verified (https only)
   std::string error;          // transport error, empty when a response arrived
+  double sent_at = 0;         // when the request went out (steady clock, s); 0 = unknown
 };
 
 // Splits a URL into scheme, host (lower case), port and path; false when it

@@ -35,6 +35,10 @@ class HttpTransport {
   virtual std::vector<std::pair<uint64_t, Response>> poll(int timeout_ms) = 0;
   virtual void cancel(uint64_t id) = 0;
   virtual size_t in_flight() const = 0;
+  // When the request of a transfer in flight went out (steady-clock seconds,
+  // as std::chrono::steady_clock), 0 while it is still connecting, -1 when
+  // the transport cannot tell (the rate is then held on start times).
+  virtual double sent_at(uint64_t) const { return -1; }
 };
 
 struct CurlOptions {
