@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/store.hpp"
 
@@ -35,6 +36,13 @@ class Connection {
 
   int tx_depth = 0;
   bool tx_failed = false;
+  // Audit rows appended inside a transaction wait here and are chained and
+  // written just before its commit, so the per-tenant chain lock is held for
+  // moments, not for a whole batch (shard workers would queue behind it).
+  struct PendingAudit {
+    std::string tenant, at, actor, action, object_type, object_id, details;
+  };
+  std::vector<PendingAudit> pending_audit;
   std::string current_tenant;  // what set_tenant last scoped the connection to
 };
 

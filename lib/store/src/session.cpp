@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <ctime>
 
 #include "connection.hpp"
@@ -51,6 +52,33 @@ std::optional<Value> Session::scalar(std::string_view sql, const Params& params)
   return r[0][0];
 }
 
+// Chains and writes the audit rows appended during the transaction, tenant
+// by tenant in order of appearance, under each tenant's chain lock.
+static void write_pending_audit(Connection& c) {
+  if (c.pending_audit.empty()) return;
+  auto entries = std::move(c.pending_audit);
+  c.pending_audit.clear();
+  std::vector<std::string> tenants;
+  for (const auto& e : entries)
+    if (std::find(tenants.begin(), tenants.end(), e.tenant) == tenants.end()) tenants.push_back(e.tenant);
+  for (const auto& tenant : tenants) {
+    Connection& s = scoped(c, tenant);
+    s.lock_audit_chain(tenant);
+    auto last = s.query("SELECT seq, hash FROM audit_log WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1", {tenant}, true);
+    int64_t seq = last.empty() ? 0 : last[0].integer(0);
+    std::string prev = last.empty() ? std::string(64, '0') : last[0].text(1);
+    for (const auto& e : entries) {
+      if (e.tenant != tenant) continue;
+      ++seq;
+      std::string hash = sha256_hex(audit_payload(tenant, seq, e.at, e.actor, e.action, e.object_type, e.object_id, e.details, prev));
+      s.exec("INSERT INTO audit_log (tenant_id, seq, at, actor, action, object_type, object_id, details, prev_hash, hash) "
+             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             {tenant, seq, e.at, e.actor, e.action, e.object_type, e.object_id, e.details, prev, hash}, true);
+      prev = hash;
+    }
+  }
+}
+
 void Session::transaction(const std::function<void()>& fn) {
   if (conn_->tx_depth > 0) {  // join the outer transaction
     ++conn_->tx_depth;
@@ -66,10 +94,13 @@ void Session::transaction(const std::function<void()>& fn) {
   conn_->begin();
   conn_->tx_depth = 1;
   conn_->tx_failed = false;
+  conn_->pending_audit.clear();
   try {
     fn();
+    write_pending_audit(*conn_);
   } catch (...) {
     conn_->tx_depth = 0;
+    conn_->pending_audit.clear();
     conn_->rollback();
     throw;
   }
@@ -97,16 +128,9 @@ std::string audit_payload(const std::string& tenant, int64_t seq, const std::str
 
 void Session::audit(const std::string& actor, const std::string& action, const std::string& object_type,
                     const std::string& object_id, const std::string& details_json) {
+  // Written when the (outermost) transaction commits; see write_pending_audit.
   transaction([&] {
-    scoped(*conn_, tenant_).lock_audit_chain(tenant_);
-    auto last = query("SELECT seq, hash FROM audit_log WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1");
-    int64_t seq = last.empty() ? 1 : last[0].integer(0) + 1;
-    std::string prev = last.empty() ? std::string(64, '0') : last[0].text(1);
-    std::string at = now_iso();
-    std::string hash = sha256_hex(audit_payload(tenant_, seq, at, actor, action, object_type, object_id, details_json, prev));
-    exec("INSERT INTO audit_log (tenant_id, seq, at, actor, action, object_type, object_id, details, prev_hash, hash) "
-         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-         {seq, at, actor, action, object_type, object_id, details_json, prev, hash});
+    conn_->pending_audit.push_back({tenant_, now_iso(), actor, action, object_type, object_id, details_json});
   });
 }
 
