@@ -39,7 +39,7 @@ std::string reasons(const screen::Match& m) {
 }
 
 std::unique_ptr<screen::Screener> open_screener(app::Context& ctx, screen::Repository& repo) {
-  auto s = std::make_unique<screen::Screener>(repo, thresholds(ctx), ctx.config.hash(), ctx.clock.now_iso());
+  auto s = std::make_unique<screen::Screener>(repo, thresholds(ctx), ctx.config.hash("screen."), ctx.clock.now_iso());
   if (s->empty()) throw DataError("no active sanctions lists for tenant '" + ctx.tenant_session().tenant() +
                                   "'; load them with `screen lists update`");
   return s;

@@ -77,3 +77,18 @@ TEST_CASE("typed config values report the key and origin when they do not parse"
     CHECK(std::string(e.what()).find("'wait' = 'soon' (from flag --wait)") != std::string::npos);
   }
 }
+
+TEST_CASE("a section's hash covers that section only") {
+  Config a, b;
+  for (Config* c : {&a, &b}) {
+    c->set_default("screen.review", "70");
+    c->set_default("screen.block", "90");
+  }
+  a.set_flag("db", "one.db", "--db");
+  a.set_flag("shard", "0/4", "--shard");
+  b.set_flag("db", "other.db", "--db");
+  CHECK(a.hash("screen.") == b.hash("screen."));
+  CHECK(a.hash() != b.hash());
+  b.set_flag("screen.block", "95", "--block");
+  CHECK(a.hash("screen.") != b.hash("screen."));
+}

@@ -95,14 +95,13 @@ run_workers() {
 # What each stored result set is compared on: "name # row # order # from".
 # Serial ids, run ids and timestamps are left out; a match names its list
 # version by content hash; audit entries are a sorted multiset (seq and hash
-# follow commit order). config_hash is left out for now: screen hashes every
-# option into it (--db and --shard too), so two workers of one batch record
-# different hashes although they screen with the same settings.
+# follow commit order). config_hash is compared too: it covers the screen
+# settings only, so every worker of one batch records the same one.
 results=(
   "transactions # concat_ws('|', id, kind, date, amount, currency, counterparty, country, dob, entity_type, source,
      sanctions_status, compliance_score, lists_hash) # id # transactions WHERE tenant_id = 'scale'"
   "screening_matches # concat_ws('|', m.subject_id, m.subject_name, m.list, m.entity_uid, m.entity_name, m.matched_name,
-     m.score, m.status, (m.explanation::jsonb - 'config_hash')::text, l.sha256, m.review_status)
+     m.score, m.status, m.explanation, m.config_hash, l.sha256, m.review_status)
      # m.subject_id, m.list, m.entity_uid
      # screening_matches m JOIN sanctions_lists l ON l.tenant_id = m.tenant_id AND l.id = m.list_version
      WHERE m.tenant_id = 'scale'"

@@ -196,9 +196,10 @@ std::vector<std::string> Config::get_list(const std::string& key) const {
   return out;
 }
 
-std::string Config::hash() const {
+std::string Config::hash(std::string_view prefix) const {
   Sha256 h;
   for (const auto& [k, v] : values_) {
+    if (k.compare(0, prefix.size(), prefix) != 0) continue;
     h.update(k);
     h.update("=");
     h.update(v.value);

@@ -168,10 +168,12 @@ std::optional<Subject> Repository::subject(const std::string& id) {
 
 std::unordered_map<std::string, std::string> Repository::statuses(const std::vector<std::string>& ids) {
   // The ids go in as one JSON array parameter: a statement with thousands of
-  // parameters is slow to bind.
+  // parameters is slow to bind. On PostgreSQL `= ANY(ARRAY(...))` keeps the
+  // plan a primary-key probe per id; an IN-subquery's join was planned from
+  // statistics taken before the batch grew the table, and scanned it whole.
   const char* sql = s_.dialect() == store::Dialect::postgres
-                        ? "SELECT id, sanctions_status FROM transactions WHERE tenant_id = $1 AND id IN "
-                          "(SELECT json_array_elements_text($2::json))"
+                        ? "SELECT id, sanctions_status FROM transactions WHERE tenant_id = $1 AND id = "
+                          "ANY(ARRAY(SELECT json_array_elements_text($2::json)))"
                         : "SELECT id, sanctions_status FROM transactions WHERE tenant_id = $1 AND id IN "
                           "(SELECT value FROM json_each($2))";
   std::unordered_map<std::string, std::string> out;

@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
@@ -53,8 +54,10 @@ class Config {
   std::vector<std::string> get_list(const std::string& key) const;
   const ConfigValue* find(const std::string& key) const;
   const std::map<std::string, ConfigValue>& values() const { return values_; }
-  // A stable hash of all values (for recording which configuration produced a result).
-  std::string hash() const;
+  // A stable hash of the values whose keys start with `prefix` (all when
+  // empty), for recording which settings produced a result: a tool hashes
+  // its own section, so --db, --shard or --quiet do not change it.
+  std::string hash(std::string_view prefix = {}) const;
 
   static std::string env_name(const std::string& key);  // "screen.review" -> OPSKIT_SCREEN_REVIEW
 
