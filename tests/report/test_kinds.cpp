@@ -197,7 +197,8 @@ TEST_CASE("screening, kyc, leads, threats and simulation from their tools' table
     json sim = build_report(*s, request("simulation", "1"));
     CHECK(fact(section(sim, "waterfall"), "Total change") == 40);
     CHECK(section(sim, "waterfall")["table"]["rows"].size() == 2);
-    CHECK(section(sim, "metrics")["table"]["rows"][1][4] == -0.5);
+    CHECK(section(sim, "metrics")["table"]["rows"][1][5] == 4.5);  // after the two reported days
+    CHECK(section(sim, "metrics")["table"]["rows"][1][6] == -0.5);
     CHECK(section(sim, "plan")["table"]["rows"].size() == 2);
     CHECK_THROWS_AS(build_report(*s, request("simulation", "99")), DataError);
     CHECK_THROWS_AS(build_report(*s, request("simulation", "abc")), DataError);
@@ -209,4 +210,86 @@ TEST_CASE("screening, kyc, leads, threats and simulation from their tools' table
     per_backend.push_back(json::array({scr, kyc, leads, thr, sim, lin}));
   }
   for (size_t i = 1; i < per_backend.size(); ++i) CHECK(per_backend[i] == per_backend[0]);
+}
+
+TEST_CASE("history sections: lead top movers and endpoint trends, same on both backends") {
+  std::vector<json> per_backend;
+  for (const auto& url : test::backend_urls(true)) {
+    INFO(url);
+    auto db = report_test::filled_database(url);
+    auto s = db->session("acme");
+    const std::string hostile = report_test::kHostile;
+    // Rows as score-leads writes them: one per lead whose score changed (the
+    // first scoring has no previous score and is not a move).
+    s->exec("INSERT INTO lead_score_history (tenant_id, external_id, scored_at, model_version, score, previous_score) VALUES "
+            "($1, 'L1', '2026-11-17T00:00:00Z', 'm1', 80, NULL), ($1, 'L1', '2026-11-18T00:00:00Z', 'm1', 91, 80), "
+            "($1, 'L2', '2026-11-18T00:00:00Z', 'm1', 35, 60), "
+            "($1, $2, '2026-11-18T00:00:00Z', 'm1', 70, 50), ($1, $2, '2026-11-19T00:00:00Z', 'm2', 84, 70)",
+            {hostile});
+    // Rows as scan-endpoint writes them: one per endpoint per scan; a host's
+    // score is its hardening index.
+    s->exec("INSERT INTO endpoint_scan_history (tenant_id, endpoint, kind, scanned_at, status, grade, score, tls_grade, open_issues) VALUES "
+            "($1, 'shop', 'web', '2026-11-10T06:00:00Z', 'ok', 'C', 55, 'A', 4), "
+            "($1, 'shop', 'web', '2026-11-19T06:00:00Z', 'ok', 'B', 72, 'A', 2), "
+            "($1, $2, 'web', '2026-11-19T06:00:00Z', 'ok', 'F', 10, NULL, 1), "
+            "($1, 'host:laptop-7', 'host', '2026-11-17T06:00:00Z', 'ok', NULL, 60, NULL, 3), "
+            "($1, 'host:laptop-7', 'host', '2026-11-18T06:00:00Z', 'ok', NULL, 58, NULL, 3), "
+            "($1, 'host:laptop-7', 'host', '2026-11-18T23:00:00Z', 'ok', NULL, 65, NULL, 2), "
+            "($1, 'host:laptop-7', 'host', '2026-11-19T06:00:00Z', 'ok', NULL, 70, NULL, 1)",
+            {hostile});
+
+    json leads = build_report(*s, request("leads"));
+    const auto& movers = section(leads, "movers");
+    CHECK(fact(movers, "Leads that moved") == 3);
+    CHECK(fact(movers, "Moves up") == 3);
+    CHECK(fact(movers, "Moves down") == 1);
+    const auto& mrows = movers["table"]["rows"];
+    REQUIRE(mrows.size() == 3);
+    CHECK(mrows[0] == json::array({hostile, 50, 84, 34, 2, "2026-11-19T00:00:00Z", "m2"}));
+    CHECK(mrows[1] == json::array({"L2", 60, 35, -25, 1, "2026-11-18T00:00:00Z", "m1"}));
+    CHECK(mrows[2] == json::array({"L1", 80, 91, 11, 1, "2026-11-18T00:00:00Z", "m1"}));
+    CHECK(movers["chart"]["type"] == "bar");
+    // A period keeps the moves inside it only.
+    Request r = request("leads");
+    r.since = "2026-11-19T00:00:00Z";
+    json late = build_report(*s, r);
+    CHECK(section(late, "movers")["table"]["rows"] == json::array({json::array({hostile, 70, 84, 14, 1, "2026-11-19T00:00:00Z", "m2"})}));
+
+    json posture = build_report(*s, request("posture"));
+    const auto& trend = section(posture, "trend");
+    CHECK(fact(trend, "Better") == 2);
+    CHECK(fact(trend, "Worse") == 0);
+    const auto& trows = trend["table"]["rows"];
+    REQUIRE(trows.size() == 3);  // byte order: '<' before 'h' before 's'
+    CHECK(trows[0] == json::array({hostile, "web", 1, "2026-11-19T06:00:00Z", "F", 10, "2026-11-19T06:00:00Z", "F", 10, 0, "one scan", 1}));
+    CHECK(trows[1] == json::array({"host:laptop-7", "host", 4, "2026-11-17T06:00:00Z", nullptr, 60, "2026-11-19T06:00:00Z", nullptr, 70, 10,
+                                   "better", 1}));
+    CHECK(trows[2] == json::array({"shop", "web", 2, "2026-11-10T06:00:00Z", "C", 55, "2026-11-19T06:00:00Z", "B", 72, 17, "better", 2}));
+    const auto& hardening = section(posture, "hardening");
+    CHECK(hardening["table"]["columns"][1]["label"] == "host:laptop-7");
+    CHECK(hardening["table"]["rows"] == json::array({json::array({"2026-11-17", 60}), json::array({"2026-11-18", 65}),
+                                                     json::array({"2026-11-19", 70})}));
+    CHECK(hardening["chart"]["type"] == "time_series");
+    const auto& web = section(posture, "score_history");
+    CHECK(web["table"]["columns"][1]["label"] == hostile);
+    CHECK(web["table"]["rows"] == json::array({json::array({"2026-11-10", nullptr, 55}), json::array({"2026-11-19", 10, 72})}));
+    // The hostile endpoint name stays text in every output.
+    for (auto f : {OutputFormat::html, OutputFormat::md}) CHECK(render(posture, {f}).find("<script") == std::string::npos);
+    CHECK(render(posture, {OutputFormat::html}).find("<polyline") != std::string::npos);
+
+    per_backend.push_back(json::array({leads, posture}));
+  }
+  for (size_t i = 1; i < per_backend.size(); ++i) CHECK(per_backend[i] == per_backend[0]);
+}
+
+TEST_CASE("history sections are empty, not errors, when the tools wrote no history") {
+  auto db = report_test::filled_database(test::backend_urls(true)[0]);
+  auto s = db->session("acme");
+  json leads = build_report(*s, request("leads"));
+  CHECK(section(leads, "movers")["table"]["rows"].empty());
+  CHECK(section(leads, "movers")["empty_note"] == "No lead's score changed in this period.");
+  json posture = build_report(*s, request("posture"));
+  CHECK(section(posture, "trend")["table"]["rows"].empty());
+  CHECK(section(posture, "hardening")["table"]["rows"].empty());
+  CHECK_NOTHROW(render(posture, {OutputFormat::html}));
 }

@@ -1,6 +1,7 @@
 // Kinds over the other tools' tables. Each kind checks that its tables are
 // part of this database first: a tool not yet run (or not in this build)
 // gives a report that says there is no data yet, never an error.
+#include <algorithm>
 #include <array>
 #include <map>
 #include <set>
@@ -25,6 +26,36 @@ bool require_data(BuildContext& c, json& doc, const std::string& tool, std::init
   if (ok) ok = c.repo.count_rows(*tables.begin()) > 0;
   if (!ok) no_data(doc, "No data yet for this report: run `" + tool + "` for this tenant first.");
   return ok;
+}
+
+// A day x endpoint table of scores (one column per endpoint, first
+// kMaxSeries by name so the chart stays legible), drawn as a time series.
+Section daily_scores(const std::string& id, const std::string& title, const std::string& description, const store::Rows& rows,
+                     const std::string& empty) {
+  constexpr size_t kMaxSeries = 8;
+  std::set<std::string> names;
+  for (const auto& r : rows) names.insert(r.text("endpoint"));
+  std::vector<std::string> shown(names.begin(), names.end());
+  if (shown.size() > kMaxSeries) shown.resize(kMaxSeries);
+  std::map<std::string, std::map<std::string, int64_t>> grid;  // day -> endpoint -> score
+  for (const auto& r : rows)
+    if (std::find(shown.begin(), shown.end(), r.text("endpoint")) != shown.end()) grid[r.text("day")][r.text("endpoint")] = r.integer("score");
+  Section s(id, title, names.size() > kMaxSeries ? description + " The first " + std::to_string(kMaxSeries) + " of " +
+                                                       std::to_string(names.size()) + " by name." : description);
+  std::vector<Column> cols{{"day", "Day", "time"}};
+  std::vector<std::string> series;
+  for (size_t i = 0; i < shown.size(); ++i) {
+    cols.push_back({"s" + std::to_string(i + 1), shown[i], "int"});
+    series.push_back("s" + std::to_string(i + 1));
+  }
+  s.columns(cols);
+  for (const auto& [day, scores] : grid) {
+    json row = json::array({day});
+    for (const auto& n : shown) row.push_back(scores.count(n) ? json(scores.at(n)) : json());
+    s.row(row);
+  }
+  s.chart("time_series", "day", series).empty_note(empty);
+  return s;
 }
 
 }  // namespace
@@ -214,6 +245,23 @@ void build_leads(BuildContext& c, json& doc) {
       .rows(c.repo.leads_top(c.request.limit))
       .empty_note("No open scored leads.");
   add_section(doc, top);
+
+  // score-leads writes one history row per lead whose score changed.
+  if (c.repo.has_table("lead_score_history")) {
+    Section movers("movers", "Top movers", "Leads whose score changed in the period: the score before the first change and "
+                   "after the last one, largest move first.");
+    const auto summary = c.repo.leads_moves_summary(c.period);
+    if (!summary.empty())
+      movers.fact("Leads that moved", summary[0].integer("leads"))
+          .fact("Moves up", summary[0].integer("up"))
+          .fact("Moves down", summary[0].integer("down"));
+    movers.columns({{"external_id", "Lead"}, {"from_score", "From", "int"}, {"to_score", "To", "int"}, {"change", "Change", "int"},
+                    {"changes", "Changes", "int"}, {"last_changed", "Last change", "time"}, {"model_version", "Model"}})
+        .rows(c.repo.leads_movers(c.period, std::min(c.request.limit, 20)))
+        .chart("bar", "external_id", {"change"})
+        .empty_note("No lead's score changed in this period.");
+    add_section(doc, movers);
+  }
 }
 
 void build_threats(BuildContext& c, json& doc) {
@@ -299,16 +347,44 @@ void build_simulation(BuildContext& c, json& doc) {
   wf.chart("waterfall", "label", {"value"}).empty_note("This run stored no waterfall.");
   add_section(doc, wf);
 
-  Section paths("metrics", "Per-metric paths", "Baseline, steady state and change of every metric that moved.");
-  paths.columns({{"metric", "Metric"}, {"unit", "Unit"}, {"baseline", "Baseline", "real"}, {"steady", "Steady", "real"},
-                 {"change", "Change", "real"}, {"change_pct", "Change %", "real"}});
-  if (results.is_object())
-    for (const auto& m : results.value("metrics", json::array()))
-      if (m.is_object())
-        paths.row({m.value("metric", std::string()), m.value("unit", std::string()), num(m, "baseline"), num(m, "steady"),
-                   num(m, "change"), num(m, "change_pct")});
+  // The days the run reported (--at and the horizon), as stored.
+  std::vector<int64_t> days;
+  if (results.is_object() && results.contains("days") && results["days"].is_array())
+    for (const auto& d : results["days"])
+      if (d.is_number_integer()) days.push_back(d.get<int64_t>());
+  const json metrics = results.is_object() ? results.value("metrics", json::array()) : json::array();
+  Section paths("metrics", "Per-metric paths", "Baseline, level on each reported day, steady state and change of every metric that moved.");
+  std::vector<Column> pcols{{"metric", "Metric"}, {"unit", "Unit"}, {"baseline", "Baseline", "real"}};
+  for (int64_t d : days) pcols.push_back({"day_" + std::to_string(d), "Day " + std::to_string(d), "real"});
+  for (const Column& c : std::vector<Column>{{"steady", "Steady", "real"}, {"change", "Change", "real"}, {"change_pct", "Change %", "real"}})
+    pcols.push_back(c);
+  paths.columns(pcols);
+  for (const auto& m : metrics) {
+    if (!m.is_object()) continue;
+    json row = json::array({m.value("metric", std::string()), m.value("unit", std::string()), num(m, "baseline")});
+    for (int64_t d : days) row.push_back(num(m, ("day_" + std::to_string(d)).c_str()));
+    for (const char* k : {"steady", "change", "change_pct"}) row.push_back(num(m, k));
+    paths.row(row);
+  }
   paths.chart("bar", "metric", {"change"}).empty_note("No metric moved.");
   add_section(doc, paths);
+
+  // Monte Carlo (--samples N): the steady-state spread of every metric.
+  bool sampled = false;
+  for (const auto& m : metrics) sampled = sampled || (m.is_object() && m.contains("p50"));
+  if (sampled) {
+    Section mc("uncertainty", "Uncertainty (Monte Carlo)", "Percentiles of the change at steady state over the sampled "
+               "coefficients, and the share of samples in which the metric rose or fell.");
+    const json info = results.value("monte_carlo", json::object());
+    if (info.is_object()) mc.fact("Samples", num(info, "samples")).fact("Failed samples", num(info, "failed"));
+    mc.columns({{"metric", "Metric"}, {"p10", "Change P10", "real"}, {"p50", "Change P50", "real"}, {"p90", "Change P90", "real"},
+                {"p_up", "P(up)", "real"}, {"p_down", "P(down)", "real"}});
+    for (const auto& m : metrics)
+      if (m.is_object() && m.contains("p50"))
+        mc.row({m.value("metric", std::string()), num(m, "p10"), num(m, "p50"), num(m, "p90"), num(m, "p_up"), num(m, "p_down")});
+    mc.empty_note("No sampled metric.");
+    add_section(doc, mc);
+  }
 
   Section plan("plan", "Plan chosen and its frontier", "The most recent initiative plan of this tenant.");
   plan.columns({{"budget", "Budget", "real"}, {"cost", "Cost", "real"}, {"value", "Value", "real"}, {"chosen", "Initiatives"}});
@@ -382,6 +458,43 @@ void build_posture(BuildContext& c, json& doc) {
       .rows(c.repo.posture_fixed(c.period, c.request.limit))
       .empty_note("Nothing fixed in this period.");
   add_section(doc, fixed);
+
+  if (c.repo.has_table("endpoint_scan_history")) {
+    // scan-endpoint writes one history row per endpoint per scan.
+    Section trend("trend", "Grade trend per endpoint", "First and last scan of each endpoint in the period; change is the score "
+                  "difference (higher is better).");
+    trend.columns({{"endpoint", "Endpoint"}, {"kind", "Kind"}, {"scans", "Scans", "int"}, {"first_at", "First scan", "time"},
+                   {"first_grade", "Grade then"}, {"first_score", "Score then", "int"}, {"last_at", "Last scan", "time"},
+                   {"last_grade", "Grade now"}, {"last_score", "Score now", "int"}, {"change", "Change", "int"}, {"trend", "Trend"},
+                   {"open_issues", "Open issues", "int"}});
+    int64_t better = 0, worse = 0;
+    for (const auto& r : c.repo.posture_trend(c.period)) {
+      json change, word = "unchanged";
+      if (!r.is_null("first_score") && !r.is_null("last_score")) {
+        const int64_t d = r.integer("last_score") - r.integer("first_score");
+        change = d;
+        word = r.integer("scans") < 2 ? "one scan" : d > 0 ? "better" : d < 0 ? "worse" : "unchanged";
+        better += d > 0;
+        worse += d < 0;
+      } else if (r.integer("scans") < 2) {
+        word = "one scan";
+      }
+      const auto opt_int = [&](const char* k) { return r.is_null(k) ? json() : json(r.integer(k)); };
+      const auto opt_text = [&](const char* k) { return r.is_null(k) ? json() : json(r.text(k)); };
+      trend.row({r.text("endpoint"), r.text("kind"), r.integer("scans"), r.text("first_at"), opt_text("first_grade"),
+                 opt_int("first_score"), r.text("last_at"), opt_text("last_grade"), opt_int("last_score"), change, word,
+                 r.integer("last_open_issues")});
+    }
+    trend.fact("Better", better).fact("Worse", worse);
+    trend.chart("bar", "endpoint", {"change"}).empty_note("No scans recorded in this period.");
+    add_section(doc, trend);
+    add_section(doc, daily_scores("score_history", "Endpoint scores over time",
+                                  "The last score of each web or API endpoint per day (0-100, higher is better).",
+                                  c.repo.posture_daily_scores(c.period, false), "No web endpoint scanned in this period."));
+    add_section(doc, daily_scores("hardening", "Host hardening index over time",
+                                  "The hardening index of each audited host per day (its last audit of the day).",
+                                  c.repo.posture_daily_scores(c.period, true), "No host audited in this period."));
+  }
 
   Section inc("incidents", "Open incidents", "Device incidents not yet resolved, highest score first.");
   inc.columns({{"incident_key", "Incident"}, {"device_id", "Device"}, {"opened_at", "Opened", "time"}, {"status", "Status"},

@@ -1,7 +1,9 @@
 #include "report/render.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -38,7 +40,12 @@ namespace {
 
 std::string real_text(double v) {
   char buf[48];
-  std::snprintf(buf, sizeof buf, "%.2f", v);
+  // Two decimals, but three significant digits below 1 (a conversion rate
+  // of 0.026 must not show as 0.03, nor a change of -0.004 as 0).
+  if (std::fabs(v) < 1 && std::fabs(v) >= 1e-9) std::snprintf(buf, sizeof buf, "%.3g", v);
+  else std::snprintf(buf, sizeof buf, "%.2f", v);
+  if (std::strchr(buf, 'e')) std::snprintf(buf, sizeof buf, "%.2e", v);
+  if (std::strchr(buf, 'e')) return buf;
   std::string s = buf;
   while (!s.empty() && s.back() == '0') s.pop_back();
   if (!s.empty() && s.back() == '.') s.pop_back();

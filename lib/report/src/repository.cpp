@@ -132,6 +132,30 @@ store::Rows Repository::posture_open_incidents(int limit) {
                   {int64_t{limit}});
 }
 
+store::Rows Repository::posture_trend(const Period& p) {
+  // The primary key (tenant, endpoint, scanned_at) makes each lookup one row.
+  return s_.query("SELECT e.endpoint, e.kind, e.scans, e.first_at, "
+                  "f.grade AS first_grade, f.score AS first_score, e.last_at, l.grade AS last_grade, l.score AS last_score, "
+                  "l.open_issues AS last_open_issues "
+                  "FROM (SELECT endpoint, MIN(kind) AS kind, COUNT(*) AS scans, MIN(scanned_at) AS first_at, MAX(scanned_at) AS last_at "
+                  "      FROM endpoint_scan_history WHERE tenant_id = $1 AND scanned_at >= $2 AND scanned_at <= $3 GROUP BY endpoint) e "
+                  "JOIN endpoint_scan_history f ON f.tenant_id = $1 AND f.endpoint = e.endpoint AND f.scanned_at = e.first_at "
+                  "JOIN endpoint_scan_history l ON l.tenant_id = $1 AND l.endpoint = e.endpoint AND l.scanned_at = e.last_at "
+                  "ORDER BY e.endpoint",
+                  {p.lo(), p.hi()});
+}
+
+store::Rows Repository::posture_daily_scores(const Period& p, bool hosts) {
+  return s_.query(std::string("SELECT substr(h.scanned_at, 1, 10) AS day, h.endpoint, h.score FROM endpoint_scan_history h "
+                              "WHERE h.tenant_id = $1 AND h.scanned_at >= $2 AND h.scanned_at <= $3 AND h.score IS NOT NULL AND ") +
+                      (hosts ? "h.kind = 'host'" : "h.kind <> 'host'") +
+                      " AND h.scanned_at = (SELECT MAX(x.scanned_at) FROM endpoint_scan_history x WHERE x.tenant_id = $1 "
+                      "AND x.endpoint = h.endpoint AND x.score IS NOT NULL AND x.scanned_at >= $2 AND x.scanned_at <= $3 "
+                      "AND substr(x.scanned_at, 1, 10) = substr(h.scanned_at, 1, 10)) "
+                      "ORDER BY day, h.endpoint",
+                  {p.lo(), p.hi()});
+}
+
 // ---- screening / kyc ----------------------------------------------------
 
 store::Rows Repository::screening_lists() {
@@ -238,6 +262,36 @@ store::Rows Repository::leads_top(int limit) {
   return s_.query("SELECT external_id, score, probability, status, scored_at, reasons FROM leads "
                   "WHERE tenant_id = $1 AND score IS NOT NULL AND outcome IS NULL ORDER BY score DESC, external_id LIMIT $2",
                   {int64_t{limit}});
+}
+
+// A move is a history row with a previous score; a lead's first scoring is not one.
+#define LEAD_MOVES "tenant_id = $1 AND previous_score IS NOT NULL AND scored_at >= $2 AND scored_at <= $3"
+
+store::Rows Repository::leads_movers(const Period& p, int limit) {
+  return s_.query("SELECT external_id, from_score, to_score, to_score - from_score AS change, changes, last_changed, model_version FROM ("
+                  "SELECT m.external_id, m.changes, m.last_changed, "
+                  "(SELECT f.previous_score FROM lead_score_history f WHERE f.tenant_id = $1 AND f.external_id = m.external_id "
+                  " AND f.previous_score IS NOT NULL AND f.scored_at >= $2 AND f.scored_at <= $3 "
+                  " ORDER BY f.scored_at, f.model_version LIMIT 1) AS from_score, "
+                  "(SELECT l.score FROM lead_score_history l WHERE l.tenant_id = $1 AND l.external_id = m.external_id "
+                  " AND l.previous_score IS NOT NULL AND l.scored_at >= $2 AND l.scored_at <= $3 "
+                  " ORDER BY l.scored_at DESC, l.model_version DESC LIMIT 1) AS to_score, "
+                  "(SELECT v.model_version FROM lead_score_history v WHERE v.tenant_id = $1 AND v.external_id = m.external_id "
+                  " AND v.previous_score IS NOT NULL AND v.scored_at >= $2 AND v.scored_at <= $3 "
+                  " ORDER BY v.scored_at DESC, v.model_version DESC LIMIT 1) AS model_version "
+                  "FROM (SELECT external_id, COUNT(*) AS changes, MAX(scored_at) AS last_changed FROM lead_score_history "
+                  "      WHERE " LEAD_MOVES " GROUP BY external_id) m) t "
+                  "WHERE to_score <> from_score "
+                  "ORDER BY ABS(to_score - from_score) DESC, to_score - from_score DESC, external_id LIMIT $4",
+                  {p.lo(), p.hi(), int64_t{limit}});
+}
+
+store::Rows Repository::leads_moves_summary(const Period& p) {
+  return s_.query("SELECT COUNT(DISTINCT external_id) AS leads, "
+                  "SUM(CASE WHEN score > previous_score THEN 1 ELSE 0 END) AS up, "
+                  "SUM(CASE WHEN score < previous_score THEN 1 ELSE 0 END) AS down "
+                  "FROM lead_score_history WHERE " LEAD_MOVES,
+                  {p.lo(), p.hi()});
 }
 
 // ---- threats --------------------------------------------------------------

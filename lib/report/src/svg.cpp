@@ -102,20 +102,28 @@ void legend(std::ostringstream& o, const std::vector<std::string>& names, double
 
 std::string bar(const json& s, const std::string& tid, int xi, int yi, const std::string& unit) {
   const auto& rows = s["table"]["rows"];
-  double mx = 0;
-  for (auto& r : rows) mx = std::max(mx, value_of(r[yi]));
+  double mx = 0, mn = 0;
+  for (auto& r : rows) {
+    mx = std::max(mx, value_of(r[yi]));
+    mn = std::min(mn, value_of(r[yi]));
+  }
   const double bh = 18, gap = 6, left = 170, right = 60;
   double h = 20 + rows.size() * (bh + gap);
   Frame f(s, tid, h, "Bar chart of " + s["table"]["columns"][yi]["label"].get<std::string>() + " by " +
                          s["table"]["columns"][xi]["label"].get<std::string>() + ", " + std::to_string(rows.size()) + " bars");
-  double scale = (kWidth - left - right) / (mx > 0 ? mx : 1);
+  // Negative values (a score that fell) grow left of a zero line.
+  double scale = (kWidth - left - right) / (mx - mn > 0 ? mx - mn : 1);
+  const double zero = left - mn * scale;
+  if (mn < 0)
+    f.o << "<line x1=\"" << num(zero) << "\" y1=\"4\" x2=\"" << num(zero) << "\" y2=\"" << num(h - 4) << "\" stroke=\"#888\"/>";
   double y = 10;
   for (auto& r : rows) {
     double v = value_of(r[yi]);
+    const double x = v < 0 ? zero + v * scale : zero, w = std::abs(v) * scale;
     f.o << "<text x=\"" << num(left - 6) << "\" y=\"" << num(y + 13) << "\" text-anchor=\"end\" font-size=\"12\">"
-        << html_escape(shorten(label_of(r[xi]), 26)) << "</text><rect x=\"" << num(left) << "\" y=\"" << num(y)
-        << "\" width=\"" << num(std::max(0.0, v * scale)) << "\" height=\"" << num(bh) << "\" fill=\"" << kPalette[0]
-        << "\"/><text x=\"" << num(left + std::max(0.0, v * scale) + 4) << "\" y=\"" << num(y + 13) << "\" font-size=\"12\">"
+        << html_escape(shorten(label_of(r[xi]), 26)) << "</text><rect x=\"" << num(x) << "\" y=\"" << num(y)
+        << "\" width=\"" << num(w) << "\" height=\"" << num(bh) << "\" fill=\"" << kPalette[v < 0 ? 3 : 0]
+        << "\"/><text x=\"" << num((v < 0 ? zero : zero + w) + 4) << "\" y=\"" << num(y + 13) << "\" font-size=\"12\">"
         << html_escape(label_of(r[yi]) + (unit.empty() ? "" : " " + unit)) << "</text>";
     y += bh + gap;
   }
@@ -181,14 +189,22 @@ std::string time_series(const json& s, const std::string& tid, int xi, const std
   axis_y(f.o, left, y0, top, 0, mx);
   double step = rows.size() > 1 ? (kWidth - left - 20) / (rows.size() - 1) : 0;
   for (size_t k = 0; k < ys.size(); ++k) {
-    f.o << "<polyline fill=\"none\" stroke-width=\"2\" stroke=\"" << kPalette[k % 8] << "\" points=\"";
+    // A missing value (null) is a gap in the line, not a zero.
+    for (size_t i = 0; i < rows.size();) {
+      if (rows[i][ys[k]].is_null()) {
+        ++i;
+        continue;
+      }
+      f.o << "<polyline fill=\"none\" stroke-width=\"2\" stroke=\"" << kPalette[k % 8] << "\" points=\"";
+      for (size_t first = i; i < rows.size() && !rows[i][ys[k]].is_null(); ++i)
+        f.o << (i > first ? " " : "") << num(left + 10 + i * step) << ',' << num(y0 - value_of(rows[i][ys[k]]) / mx * plot_h);
+      f.o << "\"/>";
+    }
     for (size_t i = 0; i < rows.size(); ++i)
-      f.o << (i ? " " : "") << num(left + 10 + i * step) << ',' << num(y0 - value_of(rows[i][ys[k]]) / mx * plot_h);
-    f.o << "\"/>";
-    for (size_t i = 0; i < rows.size(); ++i)
-      f.o << "<circle r=\"3\" fill=\"" << kPalette[k % 8] << "\" cx=\"" << num(left + 10 + i * step) << "\" cy=\""
-          << num(y0 - value_of(rows[i][ys[k]]) / mx * plot_h) << "\"><title>"
-          << html_escape(label_of(rows[i][xi]) + ": " + names[k] + " " + label_of(rows[i][ys[k]])) << "</title></circle>";
+      if (!rows[i][ys[k]].is_null())
+        f.o << "<circle r=\"3\" fill=\"" << kPalette[k % 8] << "\" cx=\"" << num(left + 10 + i * step) << "\" cy=\""
+            << num(y0 - value_of(rows[i][ys[k]]) / mx * plot_h) << "\"><title>"
+            << html_escape(label_of(rows[i][xi]) + ": " + names[k] + " " + label_of(rows[i][ys[k]])) << "</title></circle>";
   }
   size_t every = std::max<size_t>(1, rows.size() / 8);
   for (size_t i = 0; i < rows.size(); i += every)

@@ -55,6 +55,12 @@ class Repository {
   store::Rows posture_open_controls();               // controls, severity (one row per open issue)
   store::Rows posture_fixed(const Period& p, int limit);  // endpoint, severity, rule, title, closed_at
   store::Rows posture_open_incidents(int limit);     // incident_key, device_id, opened_at, status, max_score, event_count, summary
+  // endpoint_scan_history (one row per endpoint per scan), within the period:
+  // per endpoint its first and last scan with grade and score.
+  store::Rows posture_trend(const Period& p);  // endpoint, kind, scans, first_at, first_grade, first_score, last_at, last_grade, last_score, last_open_issues
+  // The last score of each endpoint of `kind` ("host") or of any other kind
+  // ("" = every kind but host) per day.
+  store::Rows posture_daily_scores(const Period& p, bool hosts);  // day, endpoint, score
 
   // screening / kyc (screen's tables)
   store::Rows screening_lists();                       // list, source, published, loaded_at, entity_count, sha256
@@ -74,6 +80,10 @@ class Repository {
   store::Rows leads_models(int limit);                  // version, kind, training_rows, created_at, promoted, metrics
   store::Rows leads_drift(int limit);                   // run_at, model_version, feature, psi, level
   store::Rows leads_top(int limit);                     // external_id, score, probability, status, scored_at, reasons
+  // lead_score_history within the period: per lead whose score changed, the
+  // score before its first change and after its last one, largest move first.
+  store::Rows leads_movers(const Period& p, int limit);  // external_id, from_score, to_score, change, changes, last_changed, model_version
+  store::Rows leads_moves_summary(const Period& p);      // leads, up, down (one row)
 
   // threats (capture's tables)
   store::Rows threats_by_type_severity(const Period& p);  // threat_type, severity, alerts
