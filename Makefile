@@ -54,7 +54,8 @@ golden-update: build
 
 fuzz:
 	cmake -S . -B build-fuzz -DOPSKIT_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug
-	cmake --build build-fuzz -j $(JOBS)
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_targets
+	cd build-fuzz && ctest -R '^fuzz_run_' --output-on-failure -j $(JOBS)
 
 install: build
 	DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) PROGRAM_PREFIX=$(PROGRAM_PREFIX) BUILD=$(BUILD) jobs/install.sh

@@ -12,7 +12,7 @@ for w in "$src"/examples/*/walkthrough.sh; do
   if (cd "$tmp" && bash "$w" --db "$tmp/example.db" >"$tmp/out" 2>"$tmp/err"); then
     echo "example $name: ok ($(wc -l <"$tmp/out") lines of output)"
   else
-    echo "example $name FAILED:"; tail -20 "$tmp/out" "$tmp/err"; status=1
+    echo "example $name FAILED:"; tail -n 20 "$tmp/out" "$tmp/err"; status=1
   fi
   rm -rf "$tmp"
 done
