@@ -51,7 +51,7 @@ history = [lead(i, i * 280 // 1200) for i in range(1200)]
 write("history.csv", history, COLS)
 fresh = [lead(5000 + i, 290 + i // 10) for i in range(40)]
 for r in fresh:
-    r["Lifecycle Stage"] = "Lead"
+    r["Lifecycle Stage"] = ""  # new leads: no outcome yet, so never training data
 write("new_leads.csv", fresh, COLS)
 orders = []
 for c in range(120):
