@@ -18,30 +18,6 @@ extern char** environ;
 namespace opskit::test {
 namespace {
 
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  int port = ntohs(a.sin_port);
-  close(fd);
-  return port;
-}
-
-bool port_open(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  close(fd);
-  return ok;
-}
-
 void write(const std::string& path, const std::string& content) { std::ofstream(path) << content; }
 
 }  // namespace
@@ -82,9 +58,9 @@ NginxFixture::NginxFixture() {
     return;
   }
   ca_file_ = d + "/ca.crt";
-  https_port_ = free_port();
-  legacy_port_ = free_port();
-  http_port_ = free_port();
+  https_port_ = opskit::test::free_loopback_port();
+  legacy_port_ = opskit::test::free_loopback_port();
+  http_port_ = opskit::test::free_loopback_port();
   std::string hp = std::to_string(https_port_), lp = std::to_string(legacy_port_), pp = std::to_string(http_port_);
   auto server = [&](const std::string& name, const std::string& cert, const std::string& body) {
     return "  server {\n    listen 127.0.0.1:" + hp + " ssl;\n    server_name " + name + ";\n    ssl_certificate " + d + "/" +
@@ -93,7 +69,7 @@ NginxFixture::NginxFixture() {
   // Protocols and suites are settled before SNI picks a server block, so
   // each TLS posture gets a port of its own.
   auto own_port = [&](const std::string& name, const std::string& tls) {
-    int port = free_port();
+    int port = opskit::test::free_loopback_port();
     tls_ports_[name] = port;
     std::string cert = name.substr(0, name.find('.'));
     return "  server {\n    listen 127.0.0.1:" + std::to_string(port) + " ssl;\n    server_name " + name + ";\n    ssl_certificate " +
@@ -149,8 +125,8 @@ NginxFixture::NginxFixture() {
     return;
   }
   for (int i = 0; i < 200; ++i) {
-    bool all = port_open(https_port_) && port_open(legacy_port_) && port_open(http_port_);
-    for (const auto& [name, port] : tls_ports_) all = all && port_open(port);
+    bool all = opskit::test::loopback_port_open(https_port_) && opskit::test::loopback_port_open(legacy_port_) && opskit::test::loopback_port_open(http_port_);
+    for (const auto& [name, port] : tls_ports_) all = all && opskit::test::loopback_port_open(port);
     if (all) {
       pid_ = pid;
       return;

@@ -20,30 +20,6 @@ extern char** environ;
 namespace opskit::screen::testing {
 namespace {
 
-int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  int port = ntohs(a.sin_port);
-  close(fd);
-  return port;
-}
-
-bool port_open(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  close(fd);
-  return ok;
-}
-
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
@@ -73,8 +49,8 @@ ListServer::ListServer(const std::string& data_dir) {
     return;
   }
   ca_file_ = d + "/ca.crt";
-  port_ = free_port();
-  const int backend = free_port();
+  port_ = opskit::test::free_loopback_port();
+  const int backend = opskit::test::free_loopback_port();
   const std::string data = data_dir + "/";
   const std::string conf =
       "pid " + d + "/nginx.pid;\nerror_log " + d + "/error.log;\nevents { worker_connections 64; }\n"
@@ -104,7 +80,7 @@ ListServer::ListServer(const std::string& data_dir) {
     return;
   }
   for (int i = 0; i < 400; ++i) {
-    if (port_open(port_) && port_open(backend)) {
+    if (opskit::test::loopback_port_open(port_) && opskit::test::loopback_port_open(backend)) {
       pid_ = pid;
       return;
     }

@@ -13,6 +13,11 @@ std::string shared_data(const std::string& sub);
 // A new empty directory under the build tree, removed at exit.
 std::string temp_dir(const std::string& hint = "t");
 
+// A port on 127.0.0.1 that was free a moment ago (the kernel picks it).
+int free_loopback_port();
+// Whether something accepts connections on 127.0.0.1:PORT.
+bool loopback_port_open(int port);
+
 // Runs a shell command; returns its exit code and captures stdout/stderr.
 struct CommandResult {
   int exit_code = -1;
