@@ -39,4 +39,4 @@ common=(--db "$db" --tenant demo --now 2026-11-20T12:00:00Z --quiet)
 "$bin/scan-endpoint" telemetry "$here/events.jsonl" --learn "${common[@]}"
 "$bin/scan-endpoint" telemetry "$here/events-today.jsonl" "${common[@]}"
 "$bin/scan-endpoint" incidents list "${common[@]}"
-"$bin/scan-endpoint" issues list --status all "${common[@]}" --format csv | head -5
+"$bin/scan-endpoint" issues list --status all "${common[@]}" --format csv | sed -n 1,5p  # sed reads to the end: head would close the pipe early (SIGPIPE under pipefail)

@@ -30,7 +30,7 @@ common=(--db "$db" --tenant demo --now 2026-01-05T12:00:00Z --quiet)
 # 3. One name: ranked matches with the reason for each part.
 "$bin/screen" "${common[@]}" name "Dmitriy Volkov" --dob 1971
 "$bin/screen" "${common[@]}" name "Jane Fernandes"
-"$bin/screen" "${common[@]}" name "ship" --id "IMO 9000003" --format json | head -1
+"$bin/screen" "${common[@]}" name "ship" --id "IMO 9000003" --format json | sed -n 1p
 
 # 4. A transaction file: FLAGGED/BLOCKED rows on stdout; --fail-on blocked exits 1.
 status=0
