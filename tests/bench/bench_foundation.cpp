@@ -3,17 +3,41 @@
 //                                     bulk write into transactions, rows/s:
 //                                     insert into an empty table, or upsert
 //                                     the same rows again over themselves
+//                                     (on PostgreSQL also per CPU-second of
+//                                     client and server backend together)
 //   bench_foundation csv FILE [SEP]   CSV reading, MB/s
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <fstream>
+#include <sstream>
 #include <string>
+
+#include <unistd.h>
 
 #include "core/csv.hpp"
 #include "store/store.hpp"
 
 using namespace opskit;
 using Clock = std::chrono::steady_clock;
+
+// CPU seconds (user + system) a process on this machine has used, from
+// /proc/PID/stat; -1 when it cannot be read (a server on another host).
+static double process_cpu_seconds(long pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) return -1;
+  auto close = line.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(line.substr(close + 2));
+  std::string f;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {  // fields 14 and 15 are utime and stime
+    if (i == 14) utime = std::stoull(f);
+    if (i == 15) stime = std::stoull(f);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
 
 int main(int argc, char** argv) {
   if (argc < 3) {
@@ -35,6 +59,10 @@ int main(int argc, char** argv) {
     // with values that vary the way real rows do.
     static const char* kStatus[] = {"CLEAR", "CLEAR", "CLEAR", "FLAGGED", "BLOCKED"};
     static const char* kCountry[] = {"GB", "DE", "US", "FR", "NL", "IR", "RU", "CN"};
+    long server_pid = -1;
+    if (db->dialect() == store::Dialect::postgres)
+      server_pid = std::get<int64_t>(*s->scalar("SELECT pg_backend_pid() WHERE $1::text IS NOT NULL"));
+    const double server0 = server_pid > 0 ? process_cpu_seconds(server_pid) : -1;
     auto t0 = Clock::now();
     std::clock_t c0 = std::clock();
     s->transaction([&] {
@@ -69,7 +97,12 @@ int main(int argc, char** argv) {
     });
     double secs = std::chrono::duration<double>(Clock::now() - t0).count();
     double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
-    std::printf("%.0f rows/s wall, %.0f rows/s per CPU-second of this process (%ld rows in %.2f s)\n", rows / secs, rows / cpu, rows, secs);
+    std::printf("%.0f rows/s wall, %.0f rows/s per CPU-second of this process (%ld rows in %.2f s)", rows / secs, rows / cpu, rows, secs);
+    const double server1 = server0 >= 0 ? process_cpu_seconds(server_pid) : -1;
+    if (server1 >= 0)
+      std::printf("; server backend %.2f CPU-s, %.0f rows/s per CPU-second of client and server together", server1 - server0,
+                  rows / (cpu + server1 - server0));
+    std::printf("\n");
     return 0;
   }
   if (mode == "csv") {

@@ -172,6 +172,46 @@ TEST_CASE("a bulk batch that repeats a key keeps the last row, NULLs and numbers
   }
 }
 
+TEST_CASE("bulk chunks sent while writing are visible to statements in between; a failing chunk fails the transaction") {
+  for (const auto& url : test::backend_urls(true)) {
+    INFO(backend_name(url));
+    auto db = open_with_tenants(url);
+    auto s = db->session("acme");
+    BulkSpec spec{"transactions", {"id", "kind", "counterparty", "source", "sanctions_status", "compliance_score", "screened_at", "lists_hash"}};
+    // Rows of about 2 kB, so a few thousand of them span several of the
+    // PostgreSQL writer's chunks, whose INSERT runs while rows are added.
+    const std::string wide(2000, 'x');
+    auto row = [&](int i) {
+      return Params{"W" + std::to_string(i), std::string("customer"), wide, std::string("f.csv"), std::string("CLEAR"), 0.0,
+                    std::string("2026-01-01T00:00:00Z"), std::string("h")};
+    };
+    s->transaction([&] {
+      auto w = s->bulk(spec);
+      for (int i = 0; i < 6000; ++i) {
+        if (i == 4500) {
+          auto seen = std::get<int64_t>(*s->scalar("SELECT count(*) FROM transactions WHERE tenant_id = $1"));
+          CHECK(seen > 0);
+          CHECK(seen <= 4500);
+        }
+        w->add(row(i));
+      }
+      w->flush();
+    });
+    CHECK(std::get<int64_t>(*s->scalar("SELECT count(*) FROM transactions WHERE tenant_id = $1")) == 6000);
+    // A key that exists already, early in the batch: the error surfaces from
+    // a later add() or from flush(), and nothing of the batch stays.
+    CHECK_THROWS_AS(s->transaction([&] {
+      auto w = s->bulk(spec);
+      w->add(row(100000));
+      w->add(row(3));
+      for (int i = 100001; i < 106000; ++i) w->add(row(i));
+      w->flush();
+    }),
+                    DatabaseError);
+    CHECK(std::get<int64_t>(*s->scalar("SELECT count(*) FROM transactions WHERE tenant_id = $1")) == 6000);
+  }
+}
+
 TEST_CASE("streaming reads visit every row") {
   for (const auto& url : test::backend_urls(true)) {
     INFO(backend_name(url));

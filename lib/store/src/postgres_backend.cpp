@@ -61,6 +61,30 @@ class PgConnection : public Connection {
 
   Dialect dialect() const override { return Dialect::postgres; }
 
+  // A bulk writer's INSERT may still be running on the server while its
+  // caller builds the next chunk. Anything else sent on the connection waits
+  // for it first, and reports its error.
+  void launch(const void* owner, std::function<void()> finish) {
+    in_flight_owner_ = owner;
+    in_flight_ = std::move(finish);
+  }
+  void settle() {
+    if (!in_flight_) return;
+    auto finish = std::move(in_flight_);
+    in_flight_ = nullptr;
+    in_flight_owner_ = nullptr;
+    finish();
+  }
+  // For a writer going away (or a rollback): wait without throwing.
+  void settle_quietly(const void* owner = nullptr) {
+    if (!in_flight_ || (owner && owner != in_flight_owner_)) return;
+    try {
+      settle();
+    } catch (const std::exception&) {
+      // the transaction is failed already and will be rolled back
+    }
+  }
+
   [[noreturn]] void fail(const std::string& what, PGresult* r = nullptr) {
     std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(conn_);
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
@@ -78,6 +102,7 @@ class PgConnection : public Connection {
     auto it = names_.find(key);
     if (it != names_.end()) return it->second;
     std::string name = "s" + std::to_string(names_.size() + 1);
+    settle();
     std::vector<Oid> types(static_cast<size_t>(nparams), 0);
     if (tenant_param && nparams > 0) types[0] = kText;
     Result r(PQprepare(conn_, name.c_str(), std::string(sql).c_str(), nparams, types.data()));
@@ -131,6 +156,7 @@ class PgConnection : public Connection {
   PGresult* run(std::string_view sql, const Params& params, bool tenant_param) {
     const auto& name = prepared(sql, static_cast<int>(params.size()), tenant_param);
     auto t = to_text(params);
+    settle();
     PGresult* r = PQexecPrepared(conn_, name.c_str(), static_cast<int>(params.size()), t.ptrs.data(), nullptr, nullptr, 0);
     auto st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
@@ -166,6 +192,7 @@ class PgConnection : public Connection {
                 const std::function<void(const Row&)>& fn) override {
     const auto& name = prepared(sql, static_cast<int>(params.size()), tenant_param);
     auto t = to_text(params);
+    settle();
     if (!PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(params.size()), t.ptrs.data(), nullptr, nullptr, 0))
       fail("query failed");
     PQsetSingleRowMode(conn_);
@@ -197,6 +224,7 @@ class PgConnection : public Connection {
   }
 
   void exec_script(const std::string& sql) override {
+    settle();
     Result r(PQexec(conn_, sql.c_str()));
     auto st = PQresultStatus(r.r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail("script failed", r.r);
@@ -205,6 +233,7 @@ class PgConnection : public Connection {
   void begin() override { exec_script("BEGIN"); }
   void commit() override { exec_script("COMMIT"); }
   void rollback() override {
+    settle_quietly();
     Result r(PQexec(conn_, "ROLLBACK"));
     current_tenant.clear();  // a set_config inside the transaction was rolled back too
   }
@@ -237,6 +266,8 @@ class PgConnection : public Connection {
  private:
   PGconn* conn_ = nullptr;
   std::string redacted_;
+  std::function<void()> in_flight_;
+  const void* in_flight_owner_ = nullptr;
   std::unordered_map<std::string, std::string> names_;
 };
 
@@ -244,7 +275,9 @@ class PgConnection : public Connection {
 // columns, then move them with one INSERT ... SELECT ... ON CONFLICT (COPY
 // FROM is refused on tables under row-level security). Rows are buffered and
 // sent in chunks of a few MB, each chunk a complete COPY + INSERT, so the
-// connection is free for other statements between add() calls.
+// connection is free for other statements between add() calls. The INSERT is
+// sent without waiting: the server moves one chunk while the caller builds
+// the next, and the next statement on the connection collects its result.
 class PgBulk : public BulkWriter {
  public:
   PgBulk(PgConnection& c, const BulkSpec& spec, const std::string& tenant) : c_(c), spec_(spec), tenant_(tenant) {
@@ -279,6 +312,7 @@ class PgBulk : public BulkWriter {
     }
   }
   ~PgBulk() override {
+    c_.settle_quietly(this);
     if (own_tx_) c_.rollback();
   }
 
@@ -325,6 +359,7 @@ class PgBulk : public BulkWriter {
 
   void send_chunk() {
     if (buf_.empty()) return;
+    c_.settle();
     Result start(PQexec(c_.raw(), ("COPY " + tmp_ + " (" + cols_ + ") FROM STDIN").c_str()));
     if (PQresultStatus(start.r) != PGRES_COPY_IN) c_.fail("COPY failed", start.r);
     bool ok = PQputCopyData(c_.raw(), buf_.data(), static_cast<int>(buf_.size())) == 1;
@@ -340,11 +375,25 @@ class PgBulk : public BulkWriter {
       c_.tx_failed = true;
       throw DatabaseError("PostgreSQL COPY into " + spec_.table + " failed: " + std::string(text::trim(error)));
     }
-    c_.exec_script(insert_sql_ + "; TRUNCATE " + tmp_);
+    if (!PQsendQuery(c_.raw(), (insert_sql_ + "; TRUNCATE " + tmp_).c_str())) c_.fail("bulk insert failed");
+    c_.launch(this, [this] { finish_insert(); });
+  }
+
+  void finish_insert() {
+    std::string error;
+    while (PGresult* r = PQgetResult(c_.raw())) {
+      if (PQresultStatus(r) != PGRES_COMMAND_OK && error.empty()) error = PQresultErrorMessage(r);
+      PQclear(r);
+    }
+    if (!error.empty()) {
+      c_.tx_failed = true;
+      throw DatabaseError("PostgreSQL insert into " + spec_.table + " failed: " + std::string(text::trim(error)));
+    }
   }
 
   void flush() override {
     send_chunk();
+    c_.settle();
     if (own_tx_) {
       c_.commit();
       own_tx_ = false;
