@@ -14,7 +14,6 @@
 #include <thread>
 
 #include "commands.hpp"
-#include "core/hash.hpp"
 #include "core/text.hpp"
 #include "net/analyzer.hpp"
 #include "net/dga.hpp"
@@ -207,7 +206,8 @@ int run_file(FileOptions& o, app::Context& ctx) {
     if (!ctx.shard.all() && !ctx.shard.owns(path)) continue;
     std::unique_ptr<net::PacketSource> source =
         o.reader == "libpcap" ? net::open_capture_file_libpcap(path) : net::open_capture_file(path);
-    std::string capture_id = path == "-" ? "stdin:" + ctx.clock.now_iso() : opskit::sha256_file(path).substr(0, 32);
+    std::string capture_id = net::capture_identity(path);
+    if (capture_id.empty()) capture_id = (path == "-" ? "stdin:" : "pipe:" + path + ":") + ctx.clock.now_iso();
     net::HostHistory history = repo.host_history(capture_id);
     net::AnalyzerOptions ao;
     ao.threshold = threshold_of(o.common, ctx);

@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "core/error.hpp"
+#include "core/hash.hpp"
 #include "net/source.hpp"
 
 namespace opskit::net {
@@ -177,6 +178,42 @@ class LibpcapFileSource : public PacketSource {
 };
 
 }  // namespace
+
+std::string capture_identity(const std::string& path) {
+  constexpr uint64_t kWhole = 4 << 20, kEdge = 1 << 20, kBlock = 4096, kBlocks = 64;
+  struct stat st {};
+  // A pipe would be drained by hashing it: no identity.
+  if (path == "-" || (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))) return "";
+  int fd = open_input(path);
+  if (fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_size) <= kWhole) {
+    ::close(fd);
+    return sha256_file(path).substr(0, 32);
+  }
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  Sha256 h;
+  std::string buf;
+  auto take = [&](uint64_t at, uint64_t len) {
+    buf.resize(len);
+    size_t got = 0;
+    while (got < len) {
+      ssize_t n = ::pread(fd, buf.data() + got, len - got, static_cast<off_t>(at + got));
+      if (n <= 0) {
+        int err = errno;
+        ::close(fd);
+        throw DataError(SourceLocation{path, 0, 0, ""}, std::string("cannot read: ") + (n < 0 ? std::strerror(err) : "file shrank"));
+      }
+      got += static_cast<size_t>(n);
+    }
+    h.update(buf);
+  };
+  h.update("opskit-capture-sample/1 size=" + std::to_string(size) + "\n");
+  take(0, kEdge);
+  uint64_t span = size - 2 * kEdge;
+  for (uint64_t i = 0; i < kBlocks; ++i) take(kEdge + span * i / kBlocks, std::min(kBlock, span - span * i / kBlocks));
+  take(size - kEdge, kEdge);
+  ::close(fd);
+  return h.hex().substr(0, 32);
+}
 
 std::unique_ptr<PacketSource> open_capture_file_libpcap(const std::string& path) {
   return std::make_unique<LibpcapFileSource>(path);

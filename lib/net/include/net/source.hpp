@@ -80,6 +80,16 @@ class MemoryReader : public PacketSource {
 // opened or is not a capture file.
 std::unique_ptr<PacketSource> open_capture_file(const std::string& path);
 
+// The identity of a capture file for idempotent reruns (capture_id): 32 hex
+// digits of SHA-256. A file up to 4 MiB is hashed whole (the same id as a
+// whole-file hash); a larger one by its size, first and last MiB and 64
+// evenly spaced 4 KiB blocks between. Hashing every byte of a large capture
+// took as much CPU as decoding it; the sample still tells real captures
+// apart (every record carries a timestamp). Path and mtime are left out so
+// a copied or touched file keeps its id. Empty for stdin ("-") and pipes,
+// which hashing would drain. Throws DataError when unreadable.
+std::string capture_identity(const std::string& path);
+
 // The same file through libpcap (nanosecond precision); gzip input is
 // inflated on the fly as libpcap reads. Throws DataError on failure.
 std::unique_ptr<PacketSource> open_capture_file_libpcap(const std::string& path);
