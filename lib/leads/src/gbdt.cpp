@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <cstring>
+#include <iterator>
 #include <map>
 
 #include "core/error.hpp"
@@ -298,31 +300,38 @@ void GbdtModel::contributions_recursive(const uint8_t* x, double* phi) const {
   for (const auto& t : trees_) tree_shap(t, max_depth_, x, phi, nullptr);
 }
 
-// One tabulated subtree: its inputs, a code -> (class x stride) table per
-// input, and one row of values per combination of classes. Codes above an
-// input's highest split point all act alike, so they are capped there first
-// (keeps the lookup tables small).
+// The TreeSHAP tables. A tree is cut into groups (subtrees with the path
+// above them); a group's values depend only on the classes of its inputs'
+// codes, so they are tabulated per combination of classes (a cell).
+// Step 1 finds a lead's cell in every group at once: the cell's offset is a
+// sum over inputs, so each (input, class of codes) has one vector of offsets
+// over all groups (0 where the group does not depend on the input), added up
+// with vector instructions. Step 2: groups are packed in order into frames
+// of at most kFrame inputs and a group's rows are laid out over its frame's
+// inputs (zeros elsewhere), so a frame's rows add up as dense vectors held
+// in registers and reach phi once per frame. Both steps avoid the per-value
+// indexing that made the cost.
 struct GbdtModel::ShapTables {
-  struct Group {
-    uint32_t first, count;  // into inputs
-    size_t table;           // offset into values
+  std::vector<uint32_t> inputs;      // inputs that some group's cells depend on
+  std::vector<uint8_t> class_of;     // per listed input: 256 codes -> class
+  std::vector<uint32_t> first_row;   // per listed input: the row of its class 0
+  size_t stride = 0;                 // groups, rounded up to whole vectors
+  std::vector<uint16_t> offsets;     // per row: stride offsets (doubles into the group's table)
+  struct Frame {
+    uint32_t first_group, end_group;
+    uint32_t first_input, width;  // into frame_inputs; rows hold width rounded up to 4
   };
-  struct Input {
-    uint32_t input;  // encoded input
-    uint32_t lut;    // offset into lut: cap[input] + 1 entries
-  };
-  std::vector<Group> groups;
-  std::vector<Input> inputs;
-  std::vector<uint16_t> lut;
-  std::vector<uint8_t> cap;  // per encoded input
+  std::vector<Frame> frames;
+  std::vector<uint32_t> frame_inputs;
+  std::vector<size_t> table;         // per group: its first row in values
   std::vector<double> values;
-  std::vector<size_t> slow_trees;  // not tabulated: recursive algorithm
+  std::vector<size_t> slow_trees;    // not tabulated: recursive algorithm
 };
 
 namespace {
 
-// Combinations per subtree table: larger tables mean fewer lookups per lead
-// but more memory (bank model: 2048 -> about 2x the speed of 512).
+// Combinations per subtree table: larger tables mean fewer rows per lead
+// but more memory.
 constexpr size_t kMaxCells = 2048;
 
 struct Condition {
@@ -398,23 +407,142 @@ Classes classes_of(const std::vector<int>& leaves, const std::vector<std::vector
 
 }  // namespace
 
+namespace {
+
+// Per input, the model's distinct split points that separate codes (code <= t
+// goes left, t in 0..254): codes between two consecutive points act alike in
+// every tree, so they form one class. Class c starts at code points[c-1] + 1.
+std::vector<std::vector<int>> split_points(const std::vector<std::vector<TreeNode>>& trees, size_t width) {
+  std::vector<std::vector<int>> pts(width);
+  for (const auto& t : trees)
+    for (const auto& n : t)
+      if (n.feature >= 0 && n.threshold >= 0 && n.threshold < 255) pts[size_t(n.feature)].push_back(n.threshold);
+  for (auto& p : pts) {
+    std::sort(p.begin(), p.end());
+    p.erase(std::unique(p.begin(), p.end()), p.end());
+  }
+  return pts;
+}
+
+void class_of_codes(const std::vector<int>& pts, uint8_t* out) {
+  size_t c = 0;
+  for (int code = 0; code < 256; ++code) {
+    while (c < pts.size() && pts[c] < code) ++c;
+    out[code] = uint8_t(c);  // at most 255 points, so < 256
+  }
+}
+
+int first_code(const std::vector<int>& pts, size_t c) { return c == 0 ? 0 : pts[c - 1] + 1; }
+
+// Inputs per frame: 12 pairs of doubles fit the vector registers with room.
+constexpr size_t kFrame = 24;
+// Tables beyond this many doubles (256 MB) are not built: further trees use
+// the recursive algorithm.
+constexpr size_t kMaxTableDoubles = size_t(32) << 20;
+static_assert((kMaxCells - 1) * kFrame < 65536, "cell offsets are uint16");
+
+constexpr size_t kAhead = 8;
+
+// Sums rows of 4*Q doubles (one per group) into out; Q known at compile
+// time keeps the sums in vector registers. Built twice: for any x86-64
+// (or other) CPU and, where the CPU has them, for 256-bit AVX2 registers.
+template <typename V, int Q>
+inline void add_rows_body(const double* values, const size_t* table, const uint16_t* cell, size_t n, double* out) {
+  constexpr int kPer = int(sizeof(V) / sizeof(double));
+  constexpr int kVecs = 4 * Q / kPer;
+  V acc[kVecs];
+  for (int p = 0; p < kVecs; ++p) acc[p] = V{} - V{};
+  for (size_t g = 0; g < n; ++g) {
+    // The rows are the cache misses: ask for later ones early.
+    if (g + kAhead < n) {
+      const char* ahead = reinterpret_cast<const char*>(values + table[g + kAhead] + cell[g + kAhead]);
+      for (int b = 0; b < 32 * Q; b += 64) __builtin_prefetch(ahead + b);
+      __builtin_prefetch(ahead + 32 * Q - 1);
+    }
+    const double* row = values + table[g] + cell[g];
+    for (int p = 0; p < kVecs; ++p) {
+      V v;
+      std::memcpy(&v, row + kPer * p, sizeof v);
+      acc[p] += v;
+    }
+  }
+  std::memcpy(out, acc, sizeof acc);
+}
+
+using v2d = double __attribute__((vector_size(16)));
+template <int Q>
+void add_rows(const double* values, const size_t* table, const uint16_t* cell, size_t n, double* out) {
+  add_rows_body<v2d, Q>(values, table, cell, n, out);
+}
+
+using AddRows = void (*)(const double*, const size_t*, const uint16_t*, size_t, double*);
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define OPSKIT_LEADS_AVX2 1
+using v4d = double __attribute__((vector_size(32)));
+template <int Q>
+__attribute__((target("avx2"))) void add_rows_avx2(const double* values, const size_t* table, const uint16_t* cell,
+                                                   size_t n, double* out) {
+  add_rows_body<v4d, Q>(values, table, cell, n, out);
+}
+__attribute__((target("avx2"))) void add_u16_avx2(uint16_t* dst, const uint16_t* src, size_t n) {
+  for (size_t i = 0; i < n; ++i) dst[i] = uint16_t(dst[i] + src[i]);
+}
+__attribute__((target("avx2"))) void and_u32_avx2(uint32_t* dst, const uint32_t* src, size_t n) {
+  for (size_t i = 0; i < n; ++i) dst[i] &= src[i];
+}
+bool have_avx2() {
+  static const bool yes = __builtin_cpu_supports("avx2");
+  return yes;
+}
+#else
+bool have_avx2() { return false; }
+#endif
+
+void add_u16(uint16_t* dst, const uint16_t* src, size_t n) {
+#ifdef OPSKIT_LEADS_AVX2
+  if (have_avx2()) return add_u16_avx2(dst, src, n);
+#endif
+  for (size_t i = 0; i < n; ++i) dst[i] = uint16_t(dst[i] + src[i]);
+}
+
+void and_u32(uint32_t* dst, const uint32_t* src, size_t n) {
+#ifdef OPSKIT_LEADS_AVX2
+  if (have_avx2()) return and_u32_avx2(dst, src, n);
+#endif
+  for (size_t i = 0; i < n; ++i) dst[i] &= src[i];
+}
+
+// Row adders by row width in quads of doubles (index 0 unused).
+const AddRows* add_rows_table() {
+  static const AddRows plain[kFrame / 4 + 1] = {nullptr,     add_rows<1>, add_rows<2>, add_rows<3>,
+                                                add_rows<4>, add_rows<5>, add_rows<6>};
+#ifdef OPSKIT_LEADS_AVX2
+  static const AddRows wide[kFrame / 4 + 1] = {nullptr,          add_rows_avx2<1>, add_rows_avx2<2>, add_rows_avx2<3>,
+                                               add_rows_avx2<4>, add_rows_avx2<5>, add_rows_avx2<6>};
+  if (have_avx2()) return wide;
+#endif
+  return plain;
+}
+
+}  // namespace
+
 const GbdtModel::ShapTables& GbdtModel::shap_tables() const {
   if (shap_) return *shap_;
   auto tables = std::make_shared<ShapTables>();
-  tables->cap.assign(width_, 0);
-  for (const auto& t : trees_)
-    for (const auto& n : t)
-      if (n.feature >= 0)
-        tables->cap[size_t(n.feature)] =
-            std::max(tables->cap[size_t(n.feature)], uint8_t(std::clamp(n.threshold, -1, 254) + 1));
-  std::vector<uint8_t> x(width_, 0);
-  std::vector<double> phi(width_, 0.0);
+  struct Part {
+    size_t tree;
+    int root;
+    Classes c;
+  };
+  std::vector<Part> parts;
+  size_t budget = 0;  // doubles the tables will take, at most
   for (size_t ti = 0; ti < trees_.size(); ++ti) {
     const auto& t = trees_[ti];
     if (t[0].feature < 0) continue;
     const auto conds = leaf_conditions(t);
     // Cut the tree top-down into subtrees small enough to tabulate.
-    std::vector<std::pair<int, Classes>> parts;
+    std::vector<Part> mine;
     bool tabulable = true;
     std::function<void(int)> cut = [&](int j) {
       std::vector<int> leaves;
@@ -425,7 +553,7 @@ const GbdtModel::ShapTables& GbdtModel::shap_tables() const {
         return;
       }
       auto c = classes_of(leaves, conds);
-      if (c.cells <= kMaxCells) parts.emplace_back(j, std::move(c));
+      if (c.cells <= kMaxCells && c.inputs.size() <= kFrame) mine.push_back({ti, j, std::move(c)});
       else if (t[j].feature < 0) tabulable = false;
       else {
         cut(t[j].left);
@@ -433,42 +561,106 @@ const GbdtModel::ShapTables& GbdtModel::shap_tables() const {
       }
     };
     cut(0);
-    if (!tabulable) {
+    size_t need = 0;
+    for (const auto& p : mine) need += p.c.cells * kFrame;
+    if (!tabulable || budget + need > kMaxTableDoubles) {
       tables->slow_trees.push_back(ti);
       continue;
     }
+    budget += need;
+    for (auto& p : mine) parts.push_back(std::move(p));
+  }
+
+  // Frames: consecutive groups while their inputs number at most kFrame.
+  std::vector<uint32_t> frame_of(parts.size());
+  {
+    std::vector<int> cur;
+    size_t first = 0;
+    auto close = [&](size_t end) {
+      if (end == first) return;
+      tables->frames.push_back({uint32_t(first), uint32_t(end), uint32_t(tables->frame_inputs.size()),
+                                uint32_t(cur.size())});
+      for (int f : cur) tables->frame_inputs.push_back(uint32_t(f));
+      first = end;
+    };
+    for (size_t gi = 0; gi < parts.size(); ++gi) {
+      std::vector<int> u;
+      std::set_union(cur.begin(), cur.end(), parts[gi].c.inputs.begin(), parts[gi].c.inputs.end(), std::back_inserter(u));
+      if (u.size() > kFrame) {
+        close(gi);
+        u = parts[gi].c.inputs;
+      }
+      cur = std::move(u);
+      frame_of[gi] = uint32_t(tables->frames.size());
+    }
+    close(parts.size());
+  }
+
+  // Step 1 rows: per input with split points, per class, the offset of that
+  // class's part of the cell in every group that depends on the input.
+  const auto pts = split_points(trees_, width_);
+  const size_t ng = parts.size();
+  tables->stride = (ng + 15) / 16 * 16;
+  std::vector<int> listed(width_, -1);
+  for (size_t f = 0; f < width_; ++f) {
+    if (pts[f].empty()) continue;
+    bool used = false;
+    for (const auto& p : parts)
+      used = used || std::binary_search(p.c.inputs.begin(), p.c.inputs.end(), int(f));
+    if (!used) continue;
+    listed[f] = int(tables->inputs.size());
+    tables->inputs.push_back(uint32_t(f));
+    tables->first_row.push_back(uint32_t(tables->offsets.size() / std::max<size_t>(tables->stride, 1)));
+    tables->class_of.resize(tables->class_of.size() + 256);
+    class_of_codes(pts[f], tables->class_of.data() + tables->class_of.size() - 256);
+    tables->offsets.resize(tables->offsets.size() + (pts[f].size() + 1) * tables->stride, 0);
+  }
+
+  // Step 2 tables: every cell of every group, by the recursive algorithm
+  // restricted to the group's leaves.
+  std::vector<uint8_t> x(width_, 0);
+  std::vector<double> phi(width_, 0.0);
+  for (size_t gi = 0; gi < ng; ++gi) {
+    const auto& [ti, root, c] = parts[gi];
+    const auto& t = trees_[ti];
+    const auto& fr = tables->frames[frame_of[gi]];
+    const size_t rw = (fr.width + 3) / 4 * 4;
+    const uint32_t* fin = tables->frame_inputs.data() + fr.first_input;
+    std::vector<size_t> pos(c.inputs.size()), stride(c.inputs.size());
+    size_t s = 1;
+    for (size_t k = 0; k < c.inputs.size(); ++k) {
+      pos[k] = size_t(std::lower_bound(fin, fin + fr.width, uint32_t(c.inputs[k])) - fin);
+      stride[k] = s;
+      s *= c.example[k].size();
+      const int li = listed[size_t(c.inputs[k])];
+      if (li < 0) continue;  // one class only
+      const auto& p = pts[size_t(c.inputs[k])];
+      for (size_t cls = 0; cls <= p.size(); ++cls)
+        tables->offsets[(tables->first_row[size_t(li)] + cls) * tables->stride + gi] =
+            uint16_t(size_t(c.of_code[k][size_t(first_code(p, cls))]) * stride[k] * rw);
+    }
+    std::vector<char> keep(t.size(), 0);
     std::vector<int> parent(t.size(), -1);
     for (size_t j = 0; j < t.size(); ++j)
       if (t[j].feature >= 0) parent[t[j].left] = parent[t[j].right] = int(j);
-    for (auto& [root, c] : parts) {
-      std::vector<char> keep(t.size(), 0);
-      std::function<void(int)> mark = [&](int j) {
-        keep[j] = 1;
-        if (t[j].feature >= 0) {
-          mark(t[j].left);
-          mark(t[j].right);
-        }
-      };
-      mark(root);
-      for (int a = parent[root]; a >= 0; a = parent[a]) keep[a] = 1;
-      ShapTables::Group g{uint32_t(tables->inputs.size()), uint32_t(c.inputs.size()), tables->values.size()};
-      std::vector<size_t> stride(c.inputs.size());
-      size_t s = 1;
-      for (size_t k = 0; k < c.inputs.size(); ++k) {
-        stride[k] = s;
-        s *= c.example[k].size();
-        tables->inputs.push_back({uint32_t(c.inputs[k]), uint32_t(tables->lut.size())});
-        for (int code = 0; code <= tables->cap[size_t(c.inputs[k])]; ++code)
-          tables->lut.push_back(uint16_t(size_t(c.of_code[k][code]) * stride[k]));  // < kMaxCells
+    std::function<void(int)> mark = [&](int j) {
+      keep[j] = 1;
+      if (t[j].feature >= 0) {
+        mark(t[j].left);
+        mark(t[j].right);
       }
-      for (size_t cell = 0; cell < s; ++cell) {
-        for (size_t k = 0; k < c.inputs.size(); ++k)
-          x[c.inputs[k]] = uint8_t(c.example[k][(cell / stride[k]) % c.example[k].size()]);
-        for (int f : c.inputs) phi[f] = 0;
-        tree_shap(t, max_depth_, x.data(), phi.data(), &keep);
-        for (int f : c.inputs) tables->values.push_back(phi[f]);
-      }
-      tables->groups.push_back(g);
+    };
+    mark(root);
+    for (int a = parent[root]; a >= 0; a = parent[a]) keep[a] = 1;
+    tables->table.push_back(tables->values.size());
+    tables->values.resize(tables->values.size() + s * rw, 0.0);
+    double* out = tables->values.data() + tables->table.back();
+    for (size_t cell = 0; cell < s; ++cell) {
+      for (size_t k = 0; k < c.inputs.size(); ++k)
+        x[c.inputs[k]] = uint8_t(c.example[k][(cell / stride[k]) % c.example[k].size()]);
+      for (int f : c.inputs) phi[f] = 0;
+      tree_shap(t, max_depth_, x.data(), phi.data(), &keep);
+      for (size_t k = 0; k < c.inputs.size(); ++k) out[cell * rw + pos[k]] = phi[c.inputs[k]];
     }
   }
   shap_ = std::move(tables);
@@ -478,32 +670,107 @@ const GbdtModel::ShapTables& GbdtModel::shap_tables() const {
 void GbdtModel::contributions(const uint8_t* x, double* phi) const {
   const ShapTables& st = shap_tables();
   std::fill(phi, phi + width_, 0.0);
-  thread_local std::vector<uint8_t> capped;
-  capped.resize(width_);
-  for (size_t i = 0; i < width_; ++i) capped[i] = std::min(x[i], st.cap[i]);
-  const uint8_t* xc = capped.data();
-  const ShapTables::Input* inputs = st.inputs.data();
-  const uint16_t* lut = st.lut.data();
-  const double* values = st.values.data();
-  // The table rows are the cache misses: find them all and prefetch first,
-  // so the misses overlap, then add them up.
-  thread_local std::vector<const double*> rows;
-  rows.resize(st.groups.size());
-  for (size_t gi = 0; gi < st.groups.size(); ++gi) {
-    const auto& g = st.groups[gi];
-    const ShapTables::Input* in = inputs + g.first;
-    size_t cell = 0;
-    for (uint32_t k = 0; k < g.count; ++k) cell += lut[in[k].lut + xc[in[k].input]];
-    rows[gi] = values + g.table + cell * g.count;
-    __builtin_prefetch(rows[gi]);
-  }
-  for (size_t gi = 0; gi < st.groups.size(); ++gi) {
-    const auto& g = st.groups[gi];
-    const ShapTables::Input* in = inputs + g.first;
-    const double* row = rows[gi];
-    for (uint32_t k = 0; k < g.count; ++k) phi[in[k].input] += row[k];
+  // Step 1: the cell offset in every group.
+  thread_local std::vector<uint16_t> cells;
+  cells.assign(st.stride, 0);
+  uint16_t* cell = cells.data();
+  const size_t stride = st.stride;
+  for (size_t i = 0; i < st.inputs.size(); ++i)
+    add_u16(cell, st.offsets.data() + (size_t(st.first_row[i]) + st.class_of[i * 256 + x[st.inputs[i]]]) * stride,
+            stride);
+  // Step 2: per frame, the dense sum of its groups' rows, then into phi.
+  double acc[kFrame];
+  static const AddRows* const adders = add_rows_table();
+  for (const auto& fr : st.frames) {
+    adders[(fr.width + 3) / 4](st.values.data(), st.table.data() + fr.first_group, cell + fr.first_group,
+                                 fr.end_group - fr.first_group, acc);
+    const uint32_t* in = st.frame_inputs.data() + fr.first_input;
+    for (uint32_t k = 0; k < fr.width; ++k) phi[in[k]] += acc[k];
   }
   for (size_t ti : st.slow_trees) tree_shap(trees_[ti], max_depth_, x, phi, nullptr);
+}
+
+// QuickScorer tables (see margin()). Leaves are ranked left to right, so the
+// leaves under a node's left child are a run of bits; a split a code fails
+// rules that run out.
+struct GbdtModel::Masks {
+  std::vector<uint32_t> inputs;     // inputs that some tree splits on
+  std::vector<uint8_t> class_of;    // per listed input: 256 codes -> class
+  std::vector<uint32_t> first_row;  // per listed input: the row of its class 0
+  std::vector<uint32_t> base;       // per tree: leaves left by splits that every code fails
+  std::vector<uint32_t> rows;       // per row: one mask per tree
+  std::vector<double> leaf_value;   // per tree: 32 values by leaf rank
+};
+
+namespace {
+
+// Mask rows beyond this many bytes are not built (the trees are walked).
+constexpr size_t kMaxMaskBytes = size_t(64) << 20;
+
+// Leaf ranks (left to right) under node j: first rank and count per node.
+void rank_leaves(const std::vector<TreeNode>& t, int j, int& next, std::vector<int>& lo, std::vector<int>& count) {
+  if (t[j].feature < 0) {
+    lo[j] = next++;
+    count[j] = 1;
+    return;
+  }
+  rank_leaves(t, t[j].left, next, lo, count);
+  rank_leaves(t, t[j].right, next, lo, count);
+  lo[j] = lo[t[j].left];
+  count[j] = count[t[j].left] + count[t[j].right];
+}
+
+}  // namespace
+
+double GbdtModel::margin(const uint8_t* x) const {
+  if (!masks_) return margin_walk(x);
+  const Masks& mk = *masks_;
+  const size_t nt = trees_.size();
+  uint32_t local[512];
+  thread_local std::vector<uint32_t> big;
+  uint32_t* m = local;
+  if (nt > 512) {
+    big.resize(nt);
+    m = big.data();
+  }
+  std::copy(mk.base.begin(), mk.base.end(), m);
+  const uint32_t* rows = mk.rows.data();
+  for (size_t i = 0; i < mk.inputs.size(); ++i)
+    and_u32(m, rows + (size_t(mk.first_row[i]) + mk.class_of[i * 256 + x[mk.inputs[i]]]) * nt, nt);
+  // The exit leaf is the lowest bit left. Added in the walk's order, so
+  // both give identical scores.
+  const double* lv = mk.leaf_value.data();
+  double s = base_;
+  size_t t = 0;
+  for (; t + kLanes <= nt; t += kLanes) {
+    double v = 0;
+    for (size_t l = 0; l < kLanes; ++l) v += lv[(t + l) * 32 + size_t(__builtin_ctz(m[t + l]))];
+    s += v;
+  }
+  for (; t < nt; ++t) s += lv[t * 32 + size_t(__builtin_ctz(m[t]))];
+  return s;
+}
+
+double GbdtModel::margin_walk(const uint8_t* x) const {
+  double m = base_;
+  const FlatNode* nd = flat_.data();
+  const size_t nt = roots_.size();
+  size_t t = 0;
+  for (; t + kLanes <= nt; t += kLanes) {
+    int32_t j[kLanes];
+    for (size_t l = 0; l < kLanes; ++l) j[l] = roots_[t + l];
+    for (int s = steps_[t / kLanes]; s > 0; --s)
+      for (size_t l = 0; l < kLanes; ++l) j[l] = step(nd[j[l]], x);
+    double v = 0;
+    for (size_t l = 0; l < kLanes; ++l) v += value_[size_t(j[l])];
+    m += v;
+  }
+  for (; t < nt; ++t) {
+    int32_t a = roots_[t];
+    while (nd[a].left != a) a = step(nd[a], x);
+    m += value_[size_t(a)];
+  }
+  return m;
 }
 
 void GbdtModel::flatten() {
@@ -531,6 +798,53 @@ void GbdtModel::flatten() {
     }
   }
   shap_.reset();
+  masks_.reset();
+
+  // QuickScorer masks, unless a tree has more than 32 leaves or they would be too big.
+  const size_t nt = trees_.size();
+  if (nt == 0) return;
+  for (const auto& t : trees_)
+    if (size_t(std::count_if(t.begin(), t.end(), [](const TreeNode& n) { return n.feature < 0; })) > 32) return;
+  const auto pts = split_points(trees_, width_);
+  size_t nrows = 0;
+  for (const auto& p : pts)
+    if (!p.empty()) nrows += p.size() + 1;
+  if (nrows * nt * sizeof(uint32_t) > kMaxMaskBytes) return;
+  auto mk = std::make_shared<Masks>();
+  std::vector<int> listed(width_, -1);
+  for (size_t f = 0; f < width_; ++f) {
+    if (pts[f].empty()) continue;
+    listed[f] = int(mk->inputs.size());
+    mk->first_row.push_back(uint32_t(mk->inputs.empty() ? 0 : mk->first_row.back() + pts[mk->inputs.back()].size() + 1));
+    mk->inputs.push_back(uint32_t(f));
+    mk->class_of.resize(mk->class_of.size() + 256);
+    class_of_codes(pts[f], mk->class_of.data() + mk->class_of.size() - 256);
+  }
+  mk->rows.assign(nrows * nt, ~uint32_t(0));
+  mk->base.assign(nt, ~uint32_t(0));
+  mk->leaf_value.assign(nt * 32, 0.0);
+  for (size_t ti = 0; ti < nt; ++ti) {
+    const auto& t = trees_[ti];
+    std::vector<int> lo(t.size()), count(t.size());
+    int next = 0;
+    rank_leaves(t, 0, next, lo, count);
+    for (size_t j = 0; j < t.size(); ++j) {
+      const auto& n = t[j];
+      if (n.feature < 0) {
+        mk->leaf_value[ti * 32 + size_t(lo[j])] = n.value;
+        continue;
+      }
+      const int l = n.left, c = count[l];
+      const uint32_t run = c == 32 ? ~uint32_t(0) : ((uint32_t(1) << c) - 1) << lo[l];
+      if (n.threshold < 0) mk->base[ti] &= ~run;  // every code goes right
+      if (n.threshold < 0 || n.threshold >= 255) continue;
+      const size_t f = size_t(n.feature);
+      const auto& p = pts[f];
+      for (size_t cls = 0; cls <= p.size(); ++cls)
+        if (first_code(p, cls) > n.threshold) mk->rows[(mk->first_row[size_t(listed[f])] + cls) * nt + ti] &= ~run;
+    }
+  }
+  masks_ = std::move(mk);
 }
 
 double GbdtModel::expected() const {

@@ -5,10 +5,11 @@
 // (Lundberg, Erion & Lee 2018, algorithm 2), tabulated on first use: inputs
 // are small integer codes, so a subtree's TreeSHAP values depend only on
 // which side of its split points each code falls; each tree is cut into
-// subtrees whose code classes have at most a few hundred combinations, and
+// subtrees whose code classes have at most a few thousand combinations, and
 // their exact values are precomputed per combination (the idea of Fast
 // TreeSHAP v2, Yang 2021, applied per subtree). A lead then costs one table
-// row per subtree. Trees too deep to tabulate use the recursive algorithm.
+// row per subtree, found by vector adds and summed by vector adds (see
+// ShapTables). Trees too deep to tabulate use the recursive algorithm.
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -39,31 +40,12 @@ class GbdtModel {
  public:
   static GbdtModel fit(const std::vector<uint8_t>& codes, size_t n, const std::vector<int>& codes_per_input,
                        const std::vector<int8_t>& y, const std::vector<size_t>& rows, const GbdtOptions& options);
-  // Trees flattened into one node array whose leaves loop to themselves, so
-  // each walk takes a fixed number of steps and kLanes trees advance together
-  // (no data-dependent loop exits to mispredict).
-  static constexpr size_t kLanes = 8;
-  double margin(const uint8_t* x) const {
-    double m = base_;
-    const FlatNode* nd = flat_.data();
-    const size_t nt = roots_.size();
-    size_t t = 0;
-    for (; t + kLanes <= nt; t += kLanes) {
-      int32_t j[kLanes];
-      for (size_t l = 0; l < kLanes; ++l) j[l] = roots_[t + l];
-      for (int s = steps_[t / kLanes]; s > 0; --s)
-        for (size_t l = 0; l < kLanes; ++l) j[l] = step(nd[j[l]], x);
-      double v = 0;
-      for (size_t l = 0; l < kLanes; ++l) v += value_[size_t(j[l])];
-      m += v;
-    }
-    for (; t < nt; ++t) {
-      int32_t a = roots_[t];
-      while (nd[a].left != a) a = step(nd[a], x);
-      m += value_[size_t(a)];
-    }
-    return m;
-  }
+  // Raw score (log-odds). Leaves are found QuickScorer style (Lucchese et
+  // al. 2015): per input and class of codes, a bitmask per tree of the
+  // leaves still reachable; a lead ANDs one row of masks per input and each
+  // tree's exit leaf is the lowest bit left. Models with a tree of more than
+  // 32 leaves walk the flattened trees instead.
+  double margin(const uint8_t* x) const;
   // TreeSHAP values per input (phi has width() entries; sum = margin - expected()).
   // Uses the precomputed tables (built on the first call).
   void contributions(const uint8_t* x, double* phi) const;
@@ -77,12 +59,17 @@ class GbdtModel {
   static GbdtModel from_json(const nlohmann::json& j, size_t width);
 
  private:
+  // Trees flattened into one node array whose leaves loop to themselves, so
+  // each walk takes a fixed number of steps and kLanes trees advance together.
+  static constexpr size_t kLanes = 8;
   struct FlatNode {
     uint16_t feature;
     int16_t threshold;  // clamped to [-1, 255]: codes are uint8
     int32_t left, right;  // a leaf: both itself
   };
   static int32_t step(const FlatNode& n, const uint8_t* x) { return x[n.feature] <= n.threshold ? n.left : n.right; }
+  double margin_walk(const uint8_t* x) const;
+  struct Masks;
   struct ShapTables;
   void flatten();
   const ShapTables& shap_tables() const;
@@ -95,6 +82,7 @@ class GbdtModel {
   std::vector<int32_t> roots_;
   std::vector<int> steps_;      // per kLanes trees: the deepest leaf's depth
   std::vector<double> value_;   // per flat node (leaf values; 0 inside)
+  std::shared_ptr<const Masks> masks_;  // null: walk the trees
   mutable std::shared_ptr<const ShapTables> shap_;  // immutable once built; copies share it
 };
 
