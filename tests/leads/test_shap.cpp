@@ -149,3 +149,74 @@ TEST_CASE("TreeSHAP tables: model copies share them and give the same values", "
   b.contributions(x.data(), pb.data());
   CHECK(pa == pb);
 }
+
+namespace {
+
+// Reference score: each tree walked from the root, in tree order.
+double walk_margin(const std::vector<std::vector<GenNode>>& trees, double base, const std::vector<uint8_t>& x) {
+  double m = base;
+  for (const auto& t : trees) {
+    int j = 0;
+    while (t[size_t(j)].feature >= 0)
+      j = x[size_t(t[size_t(j)].feature)] <= t[size_t(j)].threshold ? t[size_t(j)].left : t[size_t(j)].right;
+    m += t[size_t(j)].value;
+  }
+  return m;
+}
+
+// Some splits that every code takes the same way (thresholds -1 and 255).
+void add_degenerate_splits(std::mt19937_64& rng, std::vector<GenNode>& t) {
+  for (auto& n : t)
+    if (n.feature >= 0 && std::uniform_int_distribution<int>(0, 9)(rng) == 0)
+      n.threshold = std::uniform_int_distribution<int>(0, 1)(rng) ? 255 : -1;
+}
+
+}  // namespace
+
+TEST_CASE("tree scores: bitmask exit leaves equal walking the trees", "[leads][shap]") {
+  std::mt19937_64 rng(41);
+  struct Shape {
+    int width, ncodes, leaves, depth, trees;
+  };
+  // Up to 32 leaves use the bitmasks; 40 leaves fall back to walking; many trees, wide inputs.
+  for (Shape sh : {Shape{3, 4, 6, 4, 3}, Shape{19, 64, 31, 8, 80}, Shape{40, 256, 32, 12, 70}, Shape{5, 30, 40, 12, 9},
+                   Shape{300, 10, 8, 4, 600}}) {
+    std::vector<std::vector<GenNode>> trees;
+    for (int t = 0; t < sh.trees; ++t) {
+      trees.push_back(random_tree(rng, sh.width, sh.ncodes, sh.leaves, sh.depth));
+      add_degenerate_splits(rng, trees.back());
+    }
+    auto model = GbdtModel::from_json(model_json(trees, 0.5), size_t(sh.width));
+    std::uniform_int_distribution<int> code(0, 255);
+    for (int sample = 0; sample < 200; ++sample) {
+      std::vector<uint8_t> x(size_t(sh.width));
+      for (auto& c : x) c = uint8_t(sample < 100 ? code(rng) % sh.ncodes : code(rng));
+      CHECK(model.margin(x.data()) == Approx(walk_margin(trees, 0.5, x)).margin(1e-12));
+    }
+  }
+}
+
+TEST_CASE("TreeSHAP tables: wide inputs and degenerate splits match the recursive algorithm", "[leads][shap]") {
+  std::mt19937_64 rng(43);
+  // 40 inputs: the tables are split over several frames of inputs.
+  std::vector<std::vector<GenNode>> trees;
+  for (int t = 0; t < 30; ++t) {
+    trees.push_back(random_tree(rng, 40, 64, 31, 8));
+    add_degenerate_splits(rng, trees.back());
+  }
+  auto model = GbdtModel::from_json(model_json(trees, -0.7), 40);
+  std::uniform_int_distribution<int> code(0, 255);
+  for (int sample = 0; sample < 100; ++sample) {
+    std::vector<uint8_t> x(40);
+    for (auto& c : x) c = uint8_t(code(rng) % 64);
+    std::vector<double> fast(40), slow(40);
+    model.contributions(x.data(), fast.data());
+    model.contributions_recursive(x.data(), slow.data());
+    double sum = 0;
+    for (size_t i = 0; i < 40; ++i) {
+      CHECK(std::abs(fast[i] - slow[i]) < 1e-9);
+      sum += fast[i];
+    }
+    CHECK(std::abs(sum - (model.margin(x.data()) - model.expected())) < 1e-9);
+  }
+}
