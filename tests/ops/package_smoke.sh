@@ -103,6 +103,12 @@ for t in opskit opskit-screen opskit-score-leads opskit-capture opskit-scan-endp
 done
 man -w 5 opskit.yaml >/dev/null 2>&1 || fail "man 5 opskit.yaml does not resolve"
 check "--help, --version and man pages of all seven executables"
+for t in opskit opskit-screen opskit-score-leads opskit-capture opskit-scan-endpoint opskit-simulate opskit-report; do
+  grep -q -- " $t\$" "/usr/share/bash-completion/completions/$t" || fail "no bash completion for $t"
+  head -n 1 "/usr/share/zsh/site-functions/_$t" | grep -qx "#compdef $t" || fail "no zsh completion for $t"
+  bash -c "source /usr/share/bash-completion/completions/$t" || fail "the bash completion of $t does not load"
+done
+check "bash and zsh completion for all seven executables, under their installed names"
 
 export OPSKIT_DB=$db OPSKIT_TENANT=smoke OPSKIT_NOW=2026-11-22T02:00:00Z
 ex=/smoke/examples
