@@ -319,9 +319,15 @@ struct GbdtModel::ShapTables {
   std::vector<uint16_t> offsets;     // per row: stride offsets (doubles into the group's table)
   struct Frame {
     uint32_t first_group, end_group;
-    uint32_t first_input, width;  // into frame_inputs; rows hold width rounded up to 4
+    uint32_t first_input, width;  // into frame_inputs
+    uint32_t first_run, end_run;
+  };
+  struct Run {
+    uint32_t first_group, end_group;
+    uint32_t quads;  // row width: 4 * quads doubles
   };
   std::vector<Frame> frames;
+  std::vector<Run> runs;
   std::vector<uint32_t> frame_inputs;
   std::vector<size_t> table;         // per group: its first row in values
   std::vector<double> values;
@@ -579,7 +585,7 @@ const GbdtModel::ShapTables& GbdtModel::shap_tables() const {
     auto close = [&](size_t end) {
       if (end == first) return;
       tables->frames.push_back({uint32_t(first), uint32_t(end), uint32_t(tables->frame_inputs.size()),
-                                uint32_t(cur.size())});
+                                uint32_t(cur.size()), 0, 0});
       for (int f : cur) tables->frame_inputs.push_back(uint32_t(f));
       first = end;
     };
@@ -594,6 +600,40 @@ const GbdtModel::ShapTables& GbdtModel::shap_tables() const {
       frame_of[gi] = uint32_t(tables->frames.size());
     }
     close(parts.size());
+  }
+  // Within a frame the inputs most groups use come first, and a group's rows
+  // stop after its last input (whole vectors): fewer cache lines per row.
+  // Groups of one row width are summed together (runs).
+  std::vector<uint32_t> quads(parts.size());
+  for (auto& fr : tables->frames) {
+    uint32_t* fin = tables->frame_inputs.data() + fr.first_input;
+    std::vector<int> uses(width_, 0);
+    for (size_t gi = fr.first_group; gi < fr.end_group; ++gi)
+      for (int f : parts[gi].c.inputs) ++uses[size_t(f)];
+    std::stable_sort(fin, fin + fr.width, [&](uint32_t a, uint32_t b) { return uses[a] > uses[b]; });
+    for (size_t gi = fr.first_group; gi < fr.end_group; ++gi) {
+      size_t last = 0;
+      for (int f : parts[gi].c.inputs) last = std::max(last, size_t(std::find(fin, fin + fr.width, uint32_t(f)) - fin));
+      quads[gi] = uint32_t(last / 4 + 1);
+    }
+    std::vector<size_t> order(fr.end_group - fr.first_group);
+    for (size_t k = 0; k < order.size(); ++k) order[k] = fr.first_group + k;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return quads[a] < quads[b]; });
+    std::vector<Part> moved;
+    std::vector<uint32_t> moved_quads;
+    for (size_t g : order) {
+      moved.push_back(std::move(parts[g]));
+      moved_quads.push_back(quads[g]);
+    }
+    for (size_t k = 0; k < order.size(); ++k) {
+      parts[fr.first_group + k] = std::move(moved[k]);
+      quads[fr.first_group + k] = moved_quads[k];
+    }
+    fr.first_run = uint32_t(tables->runs.size());
+    for (size_t gi = fr.first_group; gi < fr.end_group; ++gi)
+      if (gi == fr.first_group || quads[gi] != quads[gi - 1]) tables->runs.push_back({uint32_t(gi), uint32_t(gi + 1), quads[gi]});
+      else tables->runs.back().end_group = uint32_t(gi + 1);
+    fr.end_run = uint32_t(tables->runs.size());
   }
 
   // Step 1 rows: per input with split points, per class, the offset of that
@@ -618,18 +658,27 @@ const GbdtModel::ShapTables& GbdtModel::shap_tables() const {
 
   // Step 2 tables: every cell of every group, by the recursive algorithm
   // restricted to the group's leaves.
+  // One allocation, rows aligned to cache lines (a row of 16 doubles is two lines).
+  size_t total = 0;
+  for (size_t gi = 0; gi < ng; ++gi) {
+    tables->table.push_back(total);
+    total += parts[gi].c.cells * 4 * quads[gi];
+  }
+  tables->values.assign(total + 8, 0.0);
+  const size_t origin = (64 - reinterpret_cast<uintptr_t>(tables->values.data()) % 64) % 64 / sizeof(double);
+  for (auto& t : tables->table) t += origin;
   std::vector<uint8_t> x(width_, 0);
   std::vector<double> phi(width_, 0.0);
   for (size_t gi = 0; gi < ng; ++gi) {
     const auto& [ti, root, c] = parts[gi];
     const auto& t = trees_[ti];
     const auto& fr = tables->frames[frame_of[gi]];
-    const size_t rw = (fr.width + 3) / 4 * 4;
+    const size_t rw = 4 * size_t(quads[gi]);
     const uint32_t* fin = tables->frame_inputs.data() + fr.first_input;
     std::vector<size_t> pos(c.inputs.size()), stride(c.inputs.size());
     size_t s = 1;
     for (size_t k = 0; k < c.inputs.size(); ++k) {
-      pos[k] = size_t(std::lower_bound(fin, fin + fr.width, uint32_t(c.inputs[k])) - fin);
+      pos[k] = size_t(std::find(fin, fin + fr.width, uint32_t(c.inputs[k])) - fin);
       stride[k] = s;
       s *= c.example[k].size();
       const int li = listed[size_t(c.inputs[k])];
@@ -652,9 +701,7 @@ const GbdtModel::ShapTables& GbdtModel::shap_tables() const {
     };
     mark(root);
     for (int a = parent[root]; a >= 0; a = parent[a]) keep[a] = 1;
-    tables->table.push_back(tables->values.size());
-    tables->values.resize(tables->values.size() + s * rw, 0.0);
-    double* out = tables->values.data() + tables->table.back();
+    double* out = tables->values.data() + tables->table[gi];
     for (size_t cell = 0; cell < s; ++cell) {
       for (size_t k = 0; k < c.inputs.size(); ++k)
         x[c.inputs[k]] = uint8_t(c.example[k][(cell / stride[k]) % c.example[k].size()]);
@@ -679,11 +726,15 @@ void GbdtModel::contributions(const uint8_t* x, double* phi) const {
     add_u16(cell, st.offsets.data() + (size_t(st.first_row[i]) + st.class_of[i * 256 + x[st.inputs[i]]]) * stride,
             stride);
   // Step 2: per frame, the dense sum of its groups' rows, then into phi.
-  double acc[kFrame];
   static const AddRows* const adders = add_rows_table();
   for (const auto& fr : st.frames) {
-    adders[(fr.width + 3) / 4](st.values.data(), st.table.data() + fr.first_group, cell + fr.first_group,
-                                 fr.end_group - fr.first_group, acc);
+    double acc[kFrame] = {}, part[kFrame];
+    for (uint32_t ri = fr.first_run; ri < fr.end_run; ++ri) {
+      const auto& run = st.runs[ri];
+      adders[run.quads](st.values.data(), st.table.data() + run.first_group, cell + run.first_group,
+                        run.end_group - run.first_group, part);
+      for (uint32_t k = 0; k < 4 * run.quads; ++k) acc[k] += part[k];
+    }
     const uint32_t* in = st.frame_inputs.data() + fr.first_input;
     for (uint32_t k = 0; k < fr.width; ++k) phi[in[k]] += acc[k];
   }
