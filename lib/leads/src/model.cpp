@@ -44,19 +44,31 @@ void Model::reasons(const uint8_t* codes, int k, std::vector<Reason>& out) const
   thread_local std::vector<double> phi;
   phi.resize(w);
   contributions(codes, phi.data());
-  // Partial selection of the top k by magnitude; ties by input order keep it deterministic.
+  // The top k by magnitude, largest first, kept by insertion (k is small);
+  // ties by input order keep it deterministic.
+  const size_t kk = std::min<size_t>(size_t(std::max(k, 0)), w);
+  size_t top[16];  // k <= 10 (the CLI's limit); larger k take the slow path
   thread_local std::vector<size_t> order;
-  order.resize(w);
-  for (size_t i = 0; i < w; ++i) order[i] = i;
-  size_t kk = std::min<size_t>(size_t(std::max(k, 0)), w);
-  std::partial_sort(order.begin(), order.begin() + kk, order.end(), [&](size_t a, size_t b) {
-    double x = std::abs(phi[a]), y = std::abs(phi[b]);
-    return x != y ? x > y : a < b;
-  });
+  size_t* best = top;
+  if (kk > 16) {
+    order.resize(kk);
+    best = order.data();
+  }
+  size_t n = 0;
+  for (size_t i = 0; i < w && kk > 0; ++i) {
+    const double a = std::abs(phi[i]);
+    if (n == kk && !(a > std::abs(phi[best[n - 1]]))) continue;  // equal: the earlier input stays ahead
+    size_t j = n < kk ? n++ : n - 1;
+    while (j > 0 && a > std::abs(phi[best[j - 1]])) {
+      best[j] = best[j - 1];
+      --j;
+    }
+    best[j] = i;
+  }
   out.clear();
-  for (size_t i = 0; i < kk; ++i) {
-    const auto& in = encoder.inputs()[order[i]];
-    out.push_back({in.name, in.description(codes[order[i]]), phi[order[i]]});
+  for (size_t i = 0; i < n; ++i) {
+    const auto& in = encoder.inputs()[best[i]];
+    out.push_back({in.name, in.description(codes[best[i]]), phi[best[i]]});
   }
 }
 
