@@ -40,6 +40,49 @@ struct TokInfo {
   float weight = 0;
 };
 
+// What the score bound needs of a name part, 16 bytes (the bound reads one
+// per listed part of every candidate; TokInfo is seven times larger).
+struct Shape {
+  uint8_t len = 0, phon_len = 0;
+  char first = 0, last = 0;
+  bool number = false, mined = false;  // mined: part of a mined variant pair
+  int16_t family = 0;
+  uint32_t collapsed_hash = 0, phon_hash = 0;
+  uint32_t letters = 0;  // which letters occur (bit 26: any digit)
+  float weight = 0;      // the part's weight in a score (tok_weight)
+};
+
+// An edit changes whether at most two letters occur at all (a transposition
+// none), so two texts whose letter sets differ in k letters are at least
+// ceil(k / 2) edits apart.
+int min_edits(uint32_t a, uint32_t b) {
+  uint32_t x = a ^ b;  // population count without a library call (no -mpopcnt)
+  x = x - ((x >> 1) & 0x55555555u);
+  x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+  x = (((x + (x >> 4)) & 0x0f0f0f0fu) * 0x01010101u) >> 24;
+  return (static_cast<int>(x) + 1) / 2;
+}
+
+uint32_t hash32(std::string_view s) {
+  uint32_t h = 2166136261u;
+  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+  return h;
+}
+
+Shape shape_of(std::string_view text, std::string_view collapsed, std::string_view phon, TokenTag tag, int family) {
+  Shape sh;
+  sh.len = static_cast<uint8_t>(std::min<size_t>(text.size(), 255));
+  sh.phon_len = static_cast<uint8_t>(std::min<size_t>(phon.size(), 255));
+  sh.first = text.empty() ? 0 : text.front();
+  sh.last = text.empty() ? 0 : text.back();
+  sh.number = tag == TokenTag::number;
+  sh.family = static_cast<int16_t>(family);
+  sh.collapsed_hash = hash32(collapsed);
+  sh.phon_hash = hash32(phon);
+  for (char c : text) sh.letters |= c >= 'a' && c <= 'z' ? uint32_t(1) << (c - 'a') : uint32_t(1) << 26;
+  return sh;
+}
+
 struct Name {
   uint32_t entity = 0;
   uint16_t name_index = 0;
@@ -56,6 +99,7 @@ struct QTok {
   int family = 0;
   int64_t id = -1;  // interned id when known
   float weight = 0;
+  Shape shape;
   uint32_t qid = UINT32_MAX;  // id in the query-part cache (similarities are cached per qid and listed part)
 };
 
@@ -140,6 +184,7 @@ struct Matcher::Impl {
   std::vector<Entity> entities;
   std::vector<Name> names;
   std::vector<TokInfo> toks;
+  std::vector<Shape> shapes;  // per interned part, for the score bound
   std::unordered_map<std::string, uint32_t> tok_ids;
   // key -> (offset, count) in postings: open addressing, built once, read in every query.
   struct KeyTable {
@@ -172,6 +217,13 @@ struct Matcher::Impl {
     size_t size() const { return used; }
   };
   KeyTable keys;
+  // One bit per key hash (256 kB, stays in cache): most fuzzy keys of a name
+  // the lists do not know (deletions, phonetic) are in no name, and this
+  // answers that without a probe of the 8 MB key table.
+  static constexpr unsigned kKeyBits = 21;
+  std::vector<uint64_t> key_bits;
+  static size_t key_bit(uint64_t k) { return static_cast<size_t>((k * 0x9E3779B97F4A7C15ull) >> (64 - kKeyBits)); }
+  bool may_have(uint64_t k) const { return (key_bits[key_bit(k) >> 6] >> (key_bit(k) & 63)) & 1; }
   std::vector<uint32_t> postings;
   std::unordered_map<std::string, std::vector<uint32_t>> identifiers;  // id_key -> entities
   std::unordered_set<uint64_t> mined;  // token-id pairs seen as variants of one another
@@ -232,6 +284,15 @@ struct Matcher::Impl {
     unknown_weight = static_cast<float>(std::log(1.0 + total / 2.0));
     common_df = std::max<uint32_t>(40, static_cast<uint32_t>(total * 0.002));
     mine_variants();
+    shapes.reserve(toks.size());
+    for (uint32_t t = 0; t < toks.size(); ++t) {
+      shapes.push_back(shape_of(toks[t].text, toks[t].collapsed, toks[t].phon, toks[t].tag, toks[t].family));
+      shapes.back().weight = tok_weight(t);
+    }
+    for (uint64_t k : mined) {
+      shapes[k >> 32].mined = true;
+      shapes[k & 0xffffffffu].mined = true;
+    }
 
     std::vector<std::pair<uint64_t, uint32_t>> entries;
     entries.reserve(names.size() * 16);
@@ -265,6 +326,9 @@ struct Matcher::Impl {
       keys.put(entries[i].first, static_cast<uint32_t>(i), static_cast<uint32_t>(j - i));
       i = j;
     }
+    key_bits.assign((size_t(1) << kKeyBits) / 64, 0);
+    for (const auto& sl : keys.slots)
+      if (sl.count) key_bits[key_bit(sl.key) >> 6] |= uint64_t(1) << (key_bit(sl.key) & 63);
     votes.assign(names.size(), 0.f);
     norms.assign(names.size(), 0.f);
     for (size_t ni = 0; ni < names.size(); ++ni) {
@@ -308,14 +372,19 @@ struct Matcher::Impl {
 
   // Query parts repeat across a batch (given names, surnames): each distinct
   // part is analysed once, and its similarity to each listed part computed
-  // once. Both caches are bounded: when full they start over.
-  static constexpr size_t kMaxQueryParts = 200000;
+  // once. Both caches are bounded: when full they start over. Small enough
+  // to stay in cache: a name part no other row shares (an all-distinct
+  // file) only costs a cold lookup in a large table.
+  static constexpr size_t kMaxQueryParts = 16384;
   std::unordered_map<std::string, QTok> qtok_cache;
 
   // Similarities by (query part, listed part): an open-addressing table (one
   // cache line per lookup; this is the innermost loop of a batch).
   struct SimCache {
-    static constexpr size_t kMaxSlots = size_t(1) << 20;  // 32 MB at most; starts at 64 kB
+    // 512 kB at most (starts at 64 kB): it must stay in the core's L2 cache.
+    // A 32 MB table made every lookup of an all-distinct batch a DRAM miss
+    // (half the time of a distinct name); refilling a small one is cheaper.
+    static constexpr size_t kMaxSlots = size_t(1) << 14;
     struct Slot {
       uint64_t key = 0;  // stored key + 1; 0 = empty
       Sim sim;
@@ -365,7 +434,7 @@ struct Matcher::Impl {
   const QTok& query_part(const Token& t) {
     auto it = qtok_cache.find(t.text);
     if (it != qtok_cache.end() && it->second.tag == t.tag) return it->second;
-    if (qtok_cache.size() >= kMaxQueryParts) {
+    if (it == qtok_cache.end() && qtok_cache.size() >= kMaxQueryParts) {
       qtok_cache.clear();
       sim_cache.clear();  // keyed by qid, which start over
       next_qid = 0;
@@ -376,6 +445,7 @@ struct Matcher::Impl {
     q.phon = phonetic_key(t.text);
     q.collapsed = collapse_doubles(t.text);
     q.family = variant_family(t.text);
+    q.shape = shape_of(q.text, q.collapsed, q.phon, q.tag, q.family);
     q.qid = next_qid++;
     auto id = tok_ids.find(t.text);
     if (id != tok_ids.end()) {
@@ -385,9 +455,9 @@ struct Matcher::Impl {
       q.weight = unknown_weight;
     }
     if (q.tag == TokenTag::particle) q.weight = particle_weight;
-    auto& slot = qtok_cache[t.text];
-    slot = std::move(q);
-    return slot;
+    if (it == qtok_cache.end()) it = qtok_cache.emplace(t.text, std::move(q)).first;
+    else it->second = std::move(q);
+    return it->second;
   }
   uint32_t next_qid = 0;
 
@@ -407,6 +477,7 @@ struct Matcher::Impl {
       QTok j;
       j.text = q[i].text + q[i + 1].text;
       j.collapsed = collapse_doubles(j.text);
+      j.shape.len = static_cast<uint8_t>(std::min<size_t>(j.text.size(), 255));
       out.push_back(std::move(j));
     }
     return out;
@@ -422,6 +493,7 @@ struct Matcher::Impl {
   static constexpr uint32_t kMaxFuzzyPosting = 800;
 
   void vote(uint64_t key, float w, bool fuzzy = false) {
+    if (!may_have(key)) return;
     const auto* slot = keys.find(key);
     if (!slot) return;
     const uint32_t off = slot->offset, count = slot->count;
@@ -530,6 +602,89 @@ struct Matcher::Impl {
     return s;
   }
 
+  // An upper bound of similarity() for a single pair, from the parts' shapes
+  // alone (no edit distance, no cache): each branch of similarity() that can
+  // give a value is allowed its value (an edit distance at least the length
+  // difference, and at least 1 for different texts).
+  double similarity_bound(const QTok& q, uint32_t lid) const {
+    if (q.id == static_cast<int64_t>(lid)) return 1.0;  // a listed part's text is always interned
+    const Shape& l = shapes[lid];
+    const Shape& s = q.shape;
+    if (s.number || l.number) return 0;
+    double b = 0;
+    if ((s.family && s.family == l.family) || s.collapsed_hash == l.collapsed_hash) b = 0.95;
+    else if (q.id >= 0 && l.mined) b = 0.93;
+    else if (l.phon_len >= 3 && s.phon_hash == l.phon_hash && s.len >= 4 && l.len >= 4 && std::abs(s.len - l.len) <= 1)
+      b = 0.85;
+    const int len = std::min(s.len, l.len), diff = std::abs(s.len - l.len);
+    if (len == 1 && s.first == l.first && diff != 0) b = std::max(b, 0.5);
+    const int allow = edit_allowance(static_cast<size_t>(len));
+    const int edits = std::max({diff, 1, min_edits(s.letters, l.letters)});
+    if (allow > 0 && edits <= allow && (s.first == l.first || s.last == l.last)) b = std::max(b, 1.0 - 0.1 * edits);
+    return b;
+  }
+
+  // Whether a joined pair (one side two parts glued) can reach the 0.7 that
+  // score_name keeps: equal or doubled-letter-equal texts share their first
+  // letter and their letter set; otherwise edits within the allowance.
+  static bool joined_possible(size_t alen, char afirst, char alast, uint32_t aletters, size_t blen, char bfirst,
+                              char blast, uint32_t bletters) {
+    if (afirst == bfirst && aletters == bletters) return true;
+    const int allow = edit_allowance(std::min(alen, blen));
+    const int edits = std::max({static_cast<int>(alen > blen ? alen - blen : blen - alen), 1, min_edits(aletters, bletters)});
+    return allow > 0 && edits <= allow && edits <= 3 && (afirst == bfirst || alast == blast);
+  }
+
+  // An upper bound of score_name(): query parts that no pair can cover
+  // (U) stay unmatched, and each listed part is matched at most at its best
+  // possible similarity (LM bounds the matched weight). Joined pairs are
+  // allowed 1.001 wherever their length test lets score_name try them.
+  std::vector<double> lbound;
+  std::vector<char> qpossible;
+  double score_bound(const std::vector<QTok>& q, const std::vector<QTok>& qjoined, double max_bonus,
+                     const Name& n) {
+    const size_t nq = q.size(), nl = n.toks.size();
+    lbound.assign(nl, 0.0);
+    qpossible.assign(nq, 0);
+    for (size_t i = 0; i < nq; ++i) {
+      for (size_t j = 0; j < nl; ++j) {
+        const double b = similarity_bound(q[i], n.toks[j]);
+        if (b >= 0.5) {
+          qpossible[i] = 1;
+          lbound[j] = std::max(lbound[j], b);
+        }
+        if (j + 1 < nl) {
+          const Shape &a = shapes[n.toks[j]], &c = shapes[n.toks[j + 1]];
+          const Shape& s = q[i].shape;
+          if (joined_possible(s.len, s.first, s.last, s.letters, a.len + c.len, a.first, c.last, a.letters | c.letters)) {
+            qpossible[i] = 1;
+            lbound[j] = lbound[j + 1] = 1.001;
+          }
+        }
+      }
+      if (i + 1 < nq) {
+        const Shape &a = q[i].shape, &c = q[i + 1].shape;
+        for (size_t j = 0; j < nl; ++j) {
+          const Shape& l = shapes[n.toks[j]];
+          if (joined_possible(a.len + c.len, a.first, c.last, a.letters | c.letters, l.len, l.first, l.last, l.letters)) {
+            qpossible[i] = qpossible[i + 1] = 1;
+            lbound[j] = 1.001;
+          }
+        }
+      }
+    }
+    double lm = 0, lt = 0, u = 0;
+    for (size_t j = 0; j < nl; ++j) {
+      const double w = shapes[n.toks[j]].weight;
+      lt += w;
+      lm += w * lbound[j];
+    }
+    for (size_t i = 0; i < nq; ++i)
+      if (!qpossible[i]) u += q[i].weight;
+    if (lm <= 0 || lt <= 0) return 0;
+    return 100.0 * (kListedShare * lm / lt + (1 - kListedShare) * lm / (lm / 1.001 + u)) + max_bonus;
+  }
+
   // Scratch for score_name (no allocation per candidate once warm).
   struct Pair {
     double sim;
@@ -547,10 +702,55 @@ struct Matcher::Impl {
     std::vector<Factor> factors;
   };
 
+  // What the factors need from the query, worked out once per query and
+  // romanisation instead of once per candidate name.
+  struct QueryFacts {
+    std::string legal;        // legal-form class of the romanisation
+    std::string type_text;    // the type as given (lower case), or "entity" for a legal form
+    EntityType type = EntityType::unknown;
+    std::string year;         // 4-digit year of the given DOB
+    std::string country;      // lower case
+    double max_bonus = 0;     // the most the factors can add (DOB +5, country +3)
+  };
+  static QueryFacts facts_of(const Query& query, const NormalizedName& qn) {
+    QueryFacts f;
+    f.legal = qn.legal_class();
+    f.type_text = lower_ascii(query.type);
+    if (f.type_text.empty() && !f.legal.empty()) f.type_text = "entity";
+    if (!f.type_text.empty()) f.type = parse_type(f.type_text);
+    if (!query.dob.empty()) f.year = year_of(query.dob);
+    f.country = lower_ascii(query.country);
+    f.max_bonus = (f.year.empty() ? 0 : 5) + (query.country.empty() ? 0 : 3);
+    return f;
+  }
+  // lower_ascii(hay).find(needle) != npos, without building the lower-case copy.
+  static bool contains_lower(std::string_view hay, std::string_view needle) {
+    if (needle.size() > hay.size()) return false;
+    for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
+      size_t k = 0;
+      while (k < needle.size()) {
+        char c = hay[i + k];
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        if (c != needle[k]) break;
+        ++k;
+      }
+      if (k == needle.size()) return true;
+    }
+    return false;
+  }
+
+  // `floor`: the caller drops scores below it, so a name whose score cannot
+  // reach it (even with every bonus) returns early with a score below it.
+  // Explanations are always worked out in full.
   Scored score_name(const std::vector<QTok>& q, const std::vector<QTok>& qjoined, const NormalizedName& qn,
-                    const Name& n, const Query& query, bool explain) {
+                    const QueryFacts& facts, const Name& n, const Query& query, bool explain,
+                    double floor = -1) {
     Scored out;
     const size_t nq = q.size(), nl = n.toks.size();
+    if (!explain && floor > 0 && score_bound(q, qjoined, facts.max_bonus, n) + 1e-6 < floor) {
+      out.score = -1;  // cannot reach floor: the caller drops it
+      return out;
+    }
     pairs.clear();
     for (size_t i = 0; i < nq; ++i) {
       for (size_t j = 0; j < nl; ++j) {
@@ -645,49 +845,54 @@ struct Matcher::Impl {
     if (ltotal <= 0 || qtotal <= 0 || matched_core == 0) return out;
     const double lcov = lmatched / ltotal, qcov = qmatched / qtotal;
     double score = 100.0 * (kListedShare * lcov + (1 - kListedShare) * qcov);
-    auto factor = [&](const std::string& name, double c, const std::string& detail) {
+    // (The margin covers rounding: the factors are added one at a time.)
+    if (!explain && score + facts.max_bonus + 1e-6 < floor) {
+      out.score = -1;  // below floor (> 0 here): the caller drops it
+      return out;
+    }
+    // The detail text is built only for an explanation.
+    auto factor = [&](const char* name, double c, auto&& detail) {
       score += c;
-      if (explain) out.factors.push_back({name, c, detail});
+      if (explain) out.factors.push_back({name, c, detail()});
     };
     if (explain) {
       out.factors.push_back({"listed coverage", 100 * kListedShare * lcov, "share of the listed name's weight matched"});
       out.factors.push_back({"query coverage", 100 * (1 - kListedShare) * qcov, "share of the query's weight matched"});
     }
-    if (n.strength == NameStrength::weak) factor("weak alias", -5, "matched a low-quality alias");
+    if (n.strength == NameStrength::weak) factor("weak alias", -5, [] { return std::string("matched a low-quality alias"); });
     const Entity& e = entities[n.entity];
-    std::string qlegal = qn.legal_class();
-    if (!qlegal.empty() && !n.legal.empty() && qlegal != n.legal) factor("legal form", -8, qlegal + " vs " + n.legal);
+    if (!facts.legal.empty() && !n.legal.empty() && facts.legal != n.legal)
+      factor("legal form", -8, [&] { return facts.legal + " vs " + n.legal; });
     if (unmatched_numbers > 0)
-      factor("numbers", -30.0 * std::min(unmatched_numbers, 2), "numbers in names must match exactly");
-    std::string qtype = lower_ascii(query.type);
-    if (qtype.empty() && !qlegal.empty()) qtype = "entity";
-    if (!qtype.empty()) {
-      EntityType t = parse_type(qtype);
+      factor("numbers", -30.0 * std::min(unmatched_numbers, 2), [] { return std::string("numbers in names must match exactly"); });
+    if (!facts.type_text.empty()) {
+      EntityType t = facts.type;
       bool person_q = t == EntityType::individual, person_l = e.type == EntityType::individual;
       if (t != EntityType::unknown && (person_q != person_l || (t != e.type && !person_q && e.type != EntityType::entity)))
-        factor("entity type", -25, std::string(type_name(t)) + " vs listed " + type_name(e.type));
+        factor("entity type", -25, [&] { return std::string(type_name(t)) + " vs listed " + type_name(e.type); });
     }
     if (!query.dob.empty() && !e.dates_of_birth.empty()) {
-      std::string y = year_of(query.dob);
+      const std::string& y = facts.year;
       if (!y.empty()) {
         bool hit = false;
         for (const auto& d : e.dates_of_birth) hit = hit || d.find(y) != std::string::npos;
-        if (hit) factor("date of birth", 5, "year " + y + " listed");
-        else factor("date of birth", -15, "year " + y + " not among listed dates");
+        if (hit) factor("date of birth", 5, [&] { return "year " + y + " listed"; });
+        else factor("date of birth", -15, [&] { return "year " + y + " not among listed dates"; });
       }
     }
     if (!query.country.empty()) {
-      std::string c = lower_ascii(query.country);
+      const std::string& c = facts.country;
       bool any = false, hit = false;
       for (const auto* v : {&e.countries, &e.nationalities, &e.places_of_birth})
         for (const auto& x : *v) {
           any = true;
-          hit = hit || lower_ascii(x).find(c) != std::string::npos;
+          hit = hit || contains_lower(x, c);
         }
-      if (any) factor("country", hit ? 3 : -5, hit ? "listed country" : "not a listed country");
+      if (any) factor("country", hit ? 3 : -5, [&] { return std::string(hit ? "listed country" : "not a listed country"); });
     }
     if (common_only && !exact_all && score >= thresholds.review)
-      factor("common words only", thresholds.review - 1 - score, "the match rests on words common across the lists");
+      factor("common words only", thresholds.review - 1 - score,
+             [] { return std::string("the match rests on words common across the lists"); });
     out.score = std::clamp(score, 0.0, 100.0);
     return out;
   }
@@ -711,20 +916,34 @@ void Matcher::set_thresholds(const Thresholds& t) { impl_->thresholds = t; }
 
 std::vector<Match> Matcher::match(const Query& q, const MatchOptions& options) {
   Impl& m = *impl_;
-  std::unordered_map<uint32_t, std::pair<double, uint32_t>> best;  // entity -> (score, name)
+  // entity -> (score, name); a few entries, so a vector searched in order.
+  struct Best {
+    uint32_t entity;
+    double score;
+    uint32_t name;
+  };
+  std::vector<Best> best;
   std::vector<NormalizedName> variants = m.normalizer.normalize(q.name);
   std::vector<std::vector<QTok>> qtoks, qjoined;
+  std::vector<Impl::QueryFacts> facts;
   for (const auto& nn : variants) {
     qtoks.push_back(m.query_tokens(nn));
     qjoined.push_back(Impl::joined_parts(qtoks.back()));
+    facts.push_back(Impl::facts_of(q, nn));
   }
+  const double floor = options.prune ? options.min_score : -1;
   for (size_t v = 0; v < variants.size(); ++v) {
     if (qtoks[v].empty()) continue;
     for (uint32_t ni : m.candidates(qtoks[v], options.candidates)) {
-      auto s = m.score_name(qtoks[v], qjoined[v], variants[v], m.names[ni], q, false);
+      auto s = m.score_name(qtoks[v], qjoined[v], variants[v], facts[v], m.names[ni], q, false, floor);
       if (s.score < options.min_score) continue;
-      auto& slot = best[m.names[ni].entity];
-      if (s.score > slot.first || (s.score == slot.first && ni < slot.second)) slot = {s.score, ni};
+      const uint32_t entity = m.names[ni].entity;
+      auto it = std::find_if(best.begin(), best.end(), [&](const Best& b) { return b.entity == entity; });
+      if (it == best.end()) it = best.insert(best.end(), Best{entity, 0.0, 0});  // as a fresh map slot: {0, 0}
+      if (s.score > it->score || (s.score == it->score && ni < it->name)) {
+        it->score = s.score;
+        it->name = ni;
+      }
     }
   }
   std::vector<Match> out;
@@ -743,7 +962,7 @@ std::vector<Match> Matcher::match(const Query& q, const MatchOptions& options) {
       mt.strength = strength_name(n.strength);
       // Rebuild the explanation for the winning name and romanisation.
       for (size_t v = 0; v < variants.size() && score >= options.explain_min; ++v) {
-        auto s = m.score_name(qtoks[v], qjoined[v], variants[v], n, q, true);
+        auto s = m.score_name(qtoks[v], qjoined[v], variants[v], facts[v], n, q, true);
         if (std::abs(s.score - score) < 1e-9) {
           mt.alignment = std::move(s.alignment);
           mt.factors = std::move(s.factors);
@@ -765,12 +984,11 @@ std::vector<Match> Matcher::match(const Query& q, const MatchOptions& options) {
         mt.strength = "identifier";
         mt.factors.push_back({"identifier", 100, "exact identifier match: " + q.identifier});
         out.push_back(std::move(mt));
-        best.erase(e);
+        best.erase(std::remove_if(best.begin(), best.end(), [&](const Best& b) { return b.entity == e; }), best.end());
       }
   }
   std::vector<std::tuple<double, std::string_view, std::string_view, uint32_t, uint32_t>> ranked;
-  for (const auto& [entity, sn] : best)
-    ranked.emplace_back(-sn.first, m.entities[entity].list, m.entities[entity].uid, entity, sn.second);
+  for (const auto& b : best) ranked.emplace_back(-b.score, m.entities[b.entity].list, m.entities[b.entity].uid, b.entity, b.name);
   std::sort(ranked.begin(), ranked.end());
   if (ranked.size() > options.limit) ranked.resize(options.limit);
   for (const auto& [neg, list, uid, entity, ni] : ranked) out.push_back(make(entity, ni, -neg));

@@ -232,6 +232,12 @@ std::vector<NormalizedName> Normalizer::normalize(std::string_view utf8) {
     out.back().romanisation = "ascii";
     return out;
   }
+  return normalize_unicode(utf8);
+}
+
+std::vector<NormalizedName> Normalizer::normalize_unicode(std::string_view utf8) {
+  if (utf8.size() > kMaxNameBytes) utf8 = utf8.substr(0, kMaxNameBytes);
+  std::vector<NormalizedName> out;
   // fromUTF8 replaces ill-formed sequences with U+FFFD, which Latin-ASCII drops.
   icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
   bool cyrillic = false, non_latin = false;

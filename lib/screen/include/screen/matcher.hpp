@@ -76,6 +76,10 @@ struct MatchOptions {
   size_t limit = 10;      // at most this many entities
   size_t candidates = 16; // names scored in full per query romanisation
   double explain_min = 0; // alignment and factors only for matches scoring at least this
+  // Skip the rest of a name's scoring once it cannot reach min_score (same
+  // results; false = the reference path that scores every candidate in full,
+  // which the tests compare against).
+  bool prune = true;
 };
 
 struct MatcherStats {

@@ -55,6 +55,9 @@ class Normalizer {
   std::vector<NormalizedName> normalize(std::string_view utf8);
   // The first (default) romanisation.
   NormalizedName normalize_one(std::string_view utf8);
+  // The ICU path whatever the input; normalize() skips it for pure ASCII,
+  // which it must leave unchanged (the tests compare the two).
+  std::vector<NormalizedName> normalize_unicode(std::string_view utf8);
 
  private:
   struct Impl;
