@@ -385,10 +385,12 @@ struct Classes {
   size_t cells = 1;
 };
 
-Classes classes_of(const std::vector<int>& leaves, const std::vector<std::vector<Condition>>& conds) {
+using LeafConditions = std::vector<const std::vector<Condition>*>;  // one list per leaf
+
+Classes classes_of(const LeafConditions& leaves) {
   Classes c;
-  for (int l : leaves)
-    for (const auto& k : conds[l])
+  for (const auto* l : leaves)
+    for (const auto& k : *l)
       if (std::find(c.inputs.begin(), c.inputs.end(), k.feature) == c.inputs.end()) c.inputs.push_back(k.feature);
   std::sort(c.inputs.begin(), c.inputs.end());
   for (int f : c.inputs) {
@@ -397,8 +399,8 @@ Classes classes_of(const std::vector<int>& leaves, const std::vector<std::vector
     std::vector<int> ex;
     for (int code = 0; code < 256; ++code) {
       std::vector<bool> sig;
-      for (int l : leaves)
-        for (const auto& k : conds[l])
+      for (const auto* l : leaves)
+        for (const auto& k : *l)
           if (k.feature == f) sig.push_back(code >= k.lo && code <= k.hi);
       auto [it, fresh] = ids.emplace(std::move(sig), int(ids.size()));
       if (fresh) ex.push_back(code);
@@ -536,17 +538,19 @@ const AddRows* add_rows_table() {
 const GbdtModel::ShapTables& GbdtModel::shap_tables() const {
   if (shap_) return *shap_;
   auto tables = std::make_shared<ShapTables>();
+  // A group: subtrees (of one tree or several) tabulated together.
   struct Part {
-    size_t tree;
-    int root;
+    std::vector<std::pair<size_t, int>> members;  // (tree, subtree root)
+    LeafConditions leaves;
     Classes c;
   };
   std::vector<Part> parts;
+  std::vector<std::vector<std::vector<Condition>>> conds(trees_.size());
   size_t budget = 0;  // doubles the tables will take, at most
   for (size_t ti = 0; ti < trees_.size(); ++ti) {
     const auto& t = trees_[ti];
     if (t[0].feature < 0) continue;
-    const auto conds = leaf_conditions(t);
+    conds[ti] = leaf_conditions(t);
     // Cut the tree top-down into subtrees small enough to tabulate.
     std::vector<Part> mine;
     bool tabulable = true;
@@ -558,8 +562,10 @@ const GbdtModel::ShapTables& GbdtModel::shap_tables() const {
         cut(t[j].right);
         return;
       }
-      auto c = classes_of(leaves, conds);
-      if (c.cells <= kMaxCells && c.inputs.size() <= kFrame) mine.push_back({ti, j, std::move(c)});
+      LeafConditions lc;
+      for (int l : leaves) lc.push_back(&conds[ti][size_t(l)]);
+      auto c = classes_of(lc);
+      if (c.cells <= kMaxCells && c.inputs.size() <= kFrame) mine.push_back({{{ti, j}}, std::move(lc), std::move(c)});
       else if (t[j].feature < 0) tabulable = false;
       else {
         cut(t[j].left);
@@ -575,6 +581,56 @@ const GbdtModel::ShapTables& GbdtModel::shap_tables() const {
     }
     budget += need;
     for (auto& p : mine) parts.push_back(std::move(p));
+  }
+
+  // Small groups, of any trees, are merged while the combined cells stay
+  // within kMaxCells: each merge saves every lead a row. Smallest first, into
+  // the group whose estimated product of classes stays smallest.
+  {
+    std::vector<size_t> order(parts.size());
+    for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return parts[a].c.cells < parts[b].c.cells; });
+    std::vector<Part> merged;
+    for (size_t k : order) {
+      Part& p = parts[k];
+      size_t best = merged.size(), best_cells = kMaxCells + 1;
+      for (size_t m = 0; m < merged.size(); ++m) {
+        const Classes& a = merged[m].c;
+        const Classes& b = p.c;
+        size_t est = 1, n = 0, i = 0, j = 0;
+        // Refined classes of an input in both: at most the sum of both less one.
+        while ((i < a.inputs.size() || j < b.inputs.size()) && est <= kMaxCells) {
+          size_t k2;
+          if (j == b.inputs.size() || (i < a.inputs.size() && a.inputs[i] < b.inputs[j])) k2 = a.example[i++].size();
+          else if (i == a.inputs.size() || b.inputs[j] < a.inputs[i]) k2 = b.example[j++].size();
+          else k2 = a.example[i++].size() + b.example[j++].size() - 1;
+          est *= k2;
+          ++n;
+        }
+        if (est < best_cells && n <= kFrame) {
+          best = m;
+          best_cells = est;
+        }
+      }
+      if (best < merged.size()) {
+        LeafConditions lc = merged[best].leaves;
+        lc.insert(lc.end(), p.leaves.begin(), p.leaves.end());
+        auto c = classes_of(lc);
+        const size_t grow = c.cells > merged[best].c.cells + p.c.cells ? c.cells - merged[best].c.cells - p.c.cells : 0;
+        if (c.cells <= kMaxCells && c.inputs.size() <= kFrame && budget + grow * kFrame <= kMaxTableDoubles) {
+          budget += grow * kFrame;
+          merged[best].members.insert(merged[best].members.end(), p.members.begin(), p.members.end());
+          merged[best].leaves = std::move(lc);
+          merged[best].c = std::move(c);
+          continue;
+        }
+      }
+      merged.push_back(std::move(p));
+    }
+    // Back in tree order (of each group's first subtree), so frames follow the trees.
+    std::stable_sort(merged.begin(), merged.end(),
+                     [](const Part& a, const Part& b) { return a.members.front() < b.members.front(); });
+    parts = std::move(merged);
   }
 
   // Frames: consecutive groups while their inputs number at most kFrame.
@@ -670,8 +726,7 @@ const GbdtModel::ShapTables& GbdtModel::shap_tables() const {
   std::vector<uint8_t> x(width_, 0);
   std::vector<double> phi(width_, 0.0);
   for (size_t gi = 0; gi < ng; ++gi) {
-    const auto& [ti, root, c] = parts[gi];
-    const auto& t = trees_[ti];
+    const auto& c = parts[gi].c;
     const auto& fr = tables->frames[frame_of[gi]];
     const size_t rw = 4 * size_t(quads[gi]);
     const uint32_t* fin = tables->frame_inputs.data() + fr.first_input;
@@ -688,25 +743,32 @@ const GbdtModel::ShapTables& GbdtModel::shap_tables() const {
         tables->offsets[(tables->first_row[size_t(li)] + cls) * tables->stride + gi] =
             uint16_t(size_t(c.of_code[k][size_t(first_code(p, cls))]) * stride[k] * rw);
     }
-    std::vector<char> keep(t.size(), 0);
-    std::vector<int> parent(t.size(), -1);
-    for (size_t j = 0; j < t.size(); ++j)
-      if (t[j].feature >= 0) parent[t[j].left] = parent[t[j].right] = int(j);
-    std::function<void(int)> mark = [&](int j) {
-      keep[j] = 1;
-      if (t[j].feature >= 0) {
-        mark(t[j].left);
-        mark(t[j].right);
-      }
-    };
-    mark(root);
-    for (int a = parent[root]; a >= 0; a = parent[a]) keep[a] = 1;
+    // Per subtree: its nodes and the path down to it.
+    std::vector<std::vector<char>> keeps;
+    for (const auto& [ti, root] : parts[gi].members) {
+      const auto& t = trees_[ti];
+      std::vector<char> keep(t.size(), 0);
+      std::vector<int> parent(t.size(), -1);
+      for (size_t j = 0; j < t.size(); ++j)
+        if (t[j].feature >= 0) parent[t[j].left] = parent[t[j].right] = int(j);
+      std::function<void(int)> mark = [&](int j) {
+        keep[j] = 1;
+        if (t[j].feature >= 0) {
+          mark(t[j].left);
+          mark(t[j].right);
+        }
+      };
+      mark(root);
+      for (int a = parent[root]; a >= 0; a = parent[a]) keep[a] = 1;
+      keeps.push_back(std::move(keep));
+    }
     double* out = tables->values.data() + tables->table[gi];
     for (size_t cell = 0; cell < s; ++cell) {
       for (size_t k = 0; k < c.inputs.size(); ++k)
         x[c.inputs[k]] = uint8_t(c.example[k][(cell / stride[k]) % c.example[k].size()]);
       for (int f : c.inputs) phi[f] = 0;
-      tree_shap(t, max_depth_, x.data(), phi.data(), &keep);
+      for (size_t m = 0; m < keeps.size(); ++m)
+        tree_shap(trees_[parts[gi].members[m].first], max_depth_, x.data(), phi.data(), &keeps[m]);
       for (size_t k = 0; k < c.inputs.size(); ++k) out[cell * rw + pos[k]] = phi[c.inputs[k]];
     }
   }
