@@ -100,6 +100,11 @@ struct QTok {
   int64_t id = -1;  // interned id when known
   float weight = 0;
   Shape shape;
+  // The key-table slots the part votes through, found once per distinct part
+  // (a given name or surname recurs across a batch): its exact key (-1: none)
+  // and, in voting order, its fuzzy keys (a range of Impl::slot_pool).
+  int64_t exact_slot = -1;
+  uint32_t fuzzy_begin = 0, fuzzy_end = 0;
   uint32_t qid = UINT32_MAX;  // id in the query-part cache (similarities are cached per qid and listed part)
 };
 
@@ -434,11 +439,6 @@ struct Matcher::Impl {
   const QTok& query_part(const Token& t) {
     auto it = qtok_cache.find(t.text);
     if (it != qtok_cache.end() && it->second.tag == t.tag) return it->second;
-    if (it == qtok_cache.end() && qtok_cache.size() >= kMaxQueryParts) {
-      qtok_cache.clear();
-      sim_cache.clear();  // keyed by qid, which start over
-      next_qid = 0;
-    }
     QTok q;
     q.text = t.text;
     q.tag = t.tag;
@@ -455,11 +455,21 @@ struct Matcher::Impl {
       q.weight = unknown_weight;
     }
     if (q.tag == TokenTag::particle) q.weight = particle_weight;
+    find_slots(q);
     if (it == qtok_cache.end()) it = qtok_cache.emplace(t.text, std::move(q)).first;
     else it->second = std::move(q);
     return it->second;
   }
   uint32_t next_qid = 0;
+  // Between queries only: a query's parts (copied out of the cache) keep
+  // their qid and slot_pool range until it is done.
+  void start_query() {
+    if (qtok_cache.size() < kMaxQueryParts) return;
+    qtok_cache.clear();
+    sim_cache.clear();  // keyed by qid, which start over
+    slot_pool.clear();
+    next_qid = 0;
+  }
 
   std::vector<QTok> query_tokens(const NormalizedName& nn) {
     std::vector<QTok> out;
@@ -492,18 +502,57 @@ struct Matcher::Impl {
   // of names that their exact key already reached: skip them.
   static constexpr uint32_t kMaxFuzzyPosting = 800;
 
-  void vote(uint64_t key, float w, bool fuzzy = false) {
-    if (!may_have(key)) return;
+  // The slot a key votes through, or null when it selects nothing.
+  const KeyTable::Slot* voting_slot(uint64_t key, bool fuzzy) const {
+    if (!may_have(key)) return nullptr;
     const auto* slot = keys.find(key);
-    if (!slot) return;
-    const uint32_t off = slot->offset, count = slot->count;
-    if (count > names.size() / 4 + 1000) return;  // a word in a quarter of all names selects nothing
-    if (fuzzy && count > kMaxFuzzyPosting) return;
+    if (!slot) return nullptr;
+    if (slot->count > names.size() / 4 + 1000) return nullptr;  // a word in a quarter of all names selects nothing
+    if (fuzzy && slot->count > kMaxFuzzyPosting) return nullptr;
+    return slot;
+  }
+  void vote(uint64_t key, float w) {
+    if (const auto* slot = voting_slot(key, false)) vote_slot(*slot, w);
+  }
+  void vote_slot(const KeyTable::Slot& slot, float w) {
+    const uint32_t off = slot.offset, count = slot.count;
     for (uint32_t k = 0; k < count; ++k) {
       uint32_t n = postings[off + k];
       if (votes[n] == 0.f) touched.push_back(n);
       votes[n] += w;
     }
+  }
+
+  // A query part's voting keys (see candidates()): its exact key, then for a
+  // core part the lists do not know well its phonetic, family, deletion and
+  // glued-particle keys, in the order they vote.
+  std::vector<uint32_t> slot_pool;
+  void find_slots(QTok& t) {
+    t.fuzzy_begin = t.fuzzy_end = static_cast<uint32_t>(slot_pool.size());
+    if (t.tag == TokenTag::particle) return;
+    if (const auto* s = voting_slot(key_of('t', t.text), false)) t.exact_slot = s - keys.slots.data();
+    if (t.tag != TokenTag::core) return;
+    // A part the lists know exactly needs no fuzzy keys when it is common
+    // (its spellings are indexed as they occur); rare parts keep them.
+    if (t.id >= 0 && toks[t.id].df > 20) return;
+    auto add = [&](uint64_t key) {
+      if (const auto* s = voting_slot(key, true)) slot_pool.push_back(static_cast<uint32_t>(s - keys.slots.data()));
+    };
+    if (t.phon.size() >= 2) add(key_of('p', t.phon));
+    if (t.family) add(key_of('f', std::to_string(t.family)));
+    if (t.text.size() >= 4) {
+      add(key_of('d', t.text));
+      for (size_t k = 0; k < t.text.size(); ++k) {
+        if (k > 0 && t.text[k] == t.text[k - 1]) continue;  // same deletion as the previous letter
+        add(key_of_deleted('t', t.text, k));
+        add(key_of_deleted('d', t.text, k));
+      }
+    }
+    // "alassad": a particle glued to the name.
+    for (std::string_view p : {"al", "el", "ul", "bin", "ibn", "abu", "abd", "ben", "van", "von", "de", "mc"}) {
+      if (t.text.size() >= p.size() + 3 && t.text.compare(0, p.size(), p) == 0) add(key_of('t', t.text.substr(p.size())));
+    }
+    t.fuzzy_end = static_cast<uint32_t>(slot_pool.size());
   }
 
   // Names worth scoring in full, best vote first.
@@ -515,27 +564,9 @@ struct Matcher::Impl {
       total += t.weight;
       if (t.tag == TokenTag::particle) continue;
       float w = t.weight;
-      vote(key_of('t', t.text), w);
+      if (t.exact_slot >= 0) vote_slot(keys.slots[t.exact_slot], w);
       if (i + 1 < q.size()) vote(key_of_joined('t', t.text, q[i + 1].text), w + q[i + 1].weight);
-      if (t.tag != TokenTag::core) continue;
-      // A part the lists know exactly needs no fuzzy keys when it is common
-      // (its spellings are indexed as they occur); rare parts keep them.
-      if (t.id >= 0 && toks[t.id].df > 20) continue;
-      if (t.phon.size() >= 2) vote(key_of('p', t.phon), w * 0.5f, true);
-      if (t.family) vote(key_of('f', std::to_string(t.family)), w * 0.5f, true);
-      if (t.text.size() >= 4) {
-        vote(key_of('d', t.text), w * 0.5f, true);
-        for (size_t k = 0; k < t.text.size(); ++k) {
-          if (k > 0 && t.text[k] == t.text[k - 1]) continue;  // same deletion as the previous letter
-          vote(key_of_deleted('t', t.text, k), w * 0.5f, true);
-          vote(key_of_deleted('d', t.text, k), w * 0.5f, true);
-        }
-      }
-      // "alassad": a particle glued to the name.
-      for (std::string_view p : {"al", "el", "ul", "bin", "ibn", "abu", "abd", "ben", "van", "von", "de", "mc"}) {
-        if (t.text.size() >= p.size() + 3 && t.text.compare(0, p.size(), p) == 0)
-          vote(key_of('t', t.text.substr(p.size())), w * 0.5f, true);
-      }
+      for (uint32_t k = t.fuzzy_begin; k < t.fuzzy_end; ++k) vote_slot(keys.slots[slot_pool[k]], w * 0.5f);
     }
     // Rank by vote over the square root of the name's own weight, so a name
     // that is mostly made of the query's parts comes before a long name that
@@ -613,7 +644,9 @@ struct Matcher::Impl {
     if (s.number || l.number) return 0;
     double b = 0;
     if ((s.family && s.family == l.family) || s.collapsed_hash == l.collapsed_hash) b = 0.95;
-    else if (q.id >= 0 && l.mined) b = 0.93;
+    else if (q.id >= 0 && l.mined && shapes[q.id].mined &&
+             mined.count(pair_key(static_cast<uint32_t>(q.id), lid)))
+      b = 0.93;
     else if (l.phon_len >= 3 && s.phon_hash == l.phon_hash && s.len >= 4 && l.len >= 4 && std::abs(s.len - l.len) <= 1)
       b = 0.85;
     const int len = std::min(s.len, l.len), diff = std::abs(s.len - l.len);
@@ -923,6 +956,7 @@ std::vector<Match> Matcher::match(const Query& q, const MatchOptions& options) {
     uint32_t name;
   };
   std::vector<Best> best;
+  m.start_query();
   std::vector<NormalizedName> variants = m.normalizer.normalize(q.name);
   std::vector<std::vector<QTok>> qtoks, qjoined;
   std::vector<Impl::QueryFacts> facts;
