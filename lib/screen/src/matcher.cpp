@@ -610,7 +610,9 @@ struct Matcher::Impl {
     if (len == 1 && q.text[0] == ltext[0] && q.text.size() != ltext.size()) return {0.5, "initial", 0};
     int allow = edit_allowance(len);
     // A typo rarely hits both ends of a word: skip the distance when both differ.
-    if (allow > 0 && best.value < 0.9 && (q.text[0] == ltext[0] || q.text.back() == ltext.back())) {
+    // (Letter sets that differ too much rule the distance out without computing it.)
+    if (allow > 0 && best.value < 0.9 && (q.text[0] == ltext[0] || q.text.back() == ltext.back()) &&
+        (lid < 0 || min_edits(q.shape.letters, shapes[lid].letters) <= allow)) {
       int d = edit_distance(q.text, ltext, allow);
       if (d <= allow) {
         double v = 1.0 - 0.1 * d;
