@@ -449,7 +449,7 @@ constexpr size_t kFrame = 24;
 constexpr size_t kMaxTableDoubles = size_t(32) << 20;
 static_assert((kMaxCells - 1) * kFrame < 65536, "cell offsets are uint16");
 
-constexpr size_t kAhead = 8;
+constexpr size_t kAhead = 16;  // groups ahead: measured best of 4, 8, 16, 32 on the bank model
 
 // Sums rows of 4*Q doubles (one per group) into out; Q known at compile
 // time keeps the sums in vector registers. Built twice: for any x86-64
@@ -781,12 +781,14 @@ void GbdtModel::contributions(const uint8_t* x, double* phi) const {
   std::fill(phi, phi + width_, 0.0);
   // Step 1: the cell offset in every group.
   thread_local std::vector<uint16_t> cells;
-  cells.assign(st.stride, 0);
-  uint16_t* cell = cells.data();
   const size_t stride = st.stride;
-  for (size_t i = 0; i < st.inputs.size(); ++i)
-    add_u16(cell, st.offsets.data() + (size_t(st.first_row[i]) + st.class_of[i * 256 + x[st.inputs[i]]]) * stride,
-            stride);
+  auto row_of = [&](size_t i) {
+    return st.offsets.data() + (size_t(st.first_row[i]) + st.class_of[i * 256 + x[st.inputs[i]]]) * stride;
+  };
+  if (st.inputs.empty()) cells.assign(stride, 0);
+  else cells.assign(row_of(0), row_of(0) + stride);
+  uint16_t* cell = cells.data();
+  for (size_t i = 1; i < st.inputs.size(); ++i) add_u16(cell, row_of(i), stride);
   // Step 2: per frame, the dense sum of its groups' rows, then into phi.
   static const AddRows* const adders = add_rows_table();
   for (const auto& fr : st.frames) {
