@@ -6,6 +6,10 @@
 # peak RSS from /usr/bin/time. Two files: a transaction file whose
 # counterparties repeat (7,760 distinct names, as real payment files do), and
 # one where every name is distinct (no decision-cache hits).
+# SCREEN_BENCH_PG=1 also runs both files (write mode) against PostgreSQL (a
+# throw-away cluster on a Unix socket, tests/support/pg_cluster.sh, server
+# settings as in the tests: fsync off): the client's CPU per name, the
+# server's CPU and wall rows/s (the server shares the machine).
 set -euo pipefail
 bin=${OPSKIT_BIN:?OPSKIT_BIN must point at the build bin directory}
 data=${OPSKIT_SHARED_DATA:-$(cd "$(dirname "$0")/../../.." && pwd)/shared/data}
@@ -51,3 +55,37 @@ measure batch_write "$work/batch.csv" "$rows"
 measure batch_rerun "$work/batch.csv" "$rows"
 measure distinct_dry_run "$work/distinct.csv" "$distinct_rows" --dry-run
 measure distinct_write "$work/distinct.csv" "$distinct_rows"
+
+if [ "${SCREEN_BENCH_PG:-0}" = 1 ]; then
+  src=$(cd "$(dirname "$0")/../.." && pwd)
+  pgdir=$work/pg
+  trap 'bash "$src/tests/support/pg_cluster.sh" stop "$pgdir" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+  chmod 755 "$work"  # as root the cluster runs as the postgres user, who must reach it
+  bash "$src/tests/support/pg_cluster.sh" start "$pgdir" >/dev/null || { echo "screen bench: PostgreSQL did not start"; exit 1; }
+  if [ -f "$pgdir/unavailable" ]; then echo "screen bench: $(cat "$pgdir/unavailable"), PostgreSQL skipped"; exit 0; fi
+  psql -h "$pgdir" -U postgres -qc "CREATE DATABASE screen_bench OWNER opskit_owner" >/dev/null
+  "$bin/opskit" db migrate --db "host=$pgdir dbname=screen_bench user=opskit_owner password=owner-pw" --quiet
+  "$bin/opskit" db grant opskit_app --db "host=$pgdir dbname=screen_bench user=opskit_owner password=owner-pw" --quiet
+  pg="host=$pgdir dbname=screen_bench user=opskit_app password=app-pw"
+  "$bin/opskit" tenant add bench --db "$pg" --quiet
+  "$bin/screen" --db "$pg" --tenant bench -q lists update --from "$data/sanctions" >/dev/null
+  server_cpu() {  # CPU seconds of the postmaster and its exited backends
+    sleep 0.5
+    awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13 + $14 + $15) / hz }' \
+      "/proc/$(head -n 1 "$pgdir/data/postmaster.pid")/stat"
+  }
+  pg_measure() {  # label file rows
+    local label=$1 file=$2 n=$3 s0 s1
+    echo "\$ $pin screen --db \"host=... (PostgreSQL)\" batch $(basename "$file") ($n rows)"
+    s0=$(server_cpu)
+    /usr/bin/time -o "$work/time" -f "%U %S %M %e" $pin "$bin/screen" --db "$pg" --tenant bench -q batch "$file" >/dev/null
+    s1=$(server_cpu)
+    read -r user sys rss wall < "$work/time"
+    awk -v l="$label" -v u="$user" -v s="$sys" -v w="$wall" -v n="$n" -v srv="$(awk -v a="$s0" -v b="$s1" 'BEGIN { print b - a }')" 'BEGIN {
+      printf "%s_client_cpu_seconds %.2f names_per_client_cpu_second %d server_cpu_seconds %.2f names_per_total_cpu_second %d rows_per_wall_second %d\n",
+        l, u + s, n / (u + s), srv, n / (u + s + srv), n / w }'
+  }
+  pg_measure pg_batch_write "$work/batch.csv" "$rows"
+  pg_measure pg_batch_rerun "$work/batch.csv" "$rows"
+  pg_measure pg_distinct_write "$work/distinct.csv" "$distinct_rows"
+fi
