@@ -50,6 +50,7 @@ struct Shape {
   uint32_t collapsed_hash = 0, phon_hash = 0;
   uint32_t letters = 0;  // which letters occur (bit 26: any digit)
   float weight = 0;      // the part's weight in a score (tok_weight)
+  uint32_t id = 0;       // interned id (a listed part)
 };
 
 // An edit changes whether at most two letters occur at all (a transposition
@@ -90,6 +91,7 @@ struct Name {
   bool transliterated = false;
   std::vector<uint32_t> toks;  // interned; honorifics and legal forms left out
   std::string legal;           // legal-form class
+  uint32_t shapes = 0;         // its parts' shapes start here in Impl::name_shapes
 };
 
 // A query part (not interned: it may be unknown to the lists).
@@ -190,6 +192,9 @@ struct Matcher::Impl {
   std::vector<Name> names;
   std::vector<TokInfo> toks;
   std::vector<Shape> shapes;  // per interned part, for the score bound
+  // Each name's part shapes side by side: the bound reads one or two cache
+  // lines per candidate instead of one per part (and one for the id list).
+  std::vector<Shape> name_shapes;
   std::unordered_map<std::string, uint32_t> tok_ids;
   // key -> (offset, count) in postings: open addressing, built once, read in every query.
   struct KeyTable {
@@ -297,6 +302,13 @@ struct Matcher::Impl {
     for (uint64_t k : mined) {
       shapes[k >> 32].mined = true;
       shapes[k & 0xffffffffu].mined = true;
+    }
+    for (auto& n : names) {
+      n.shapes = static_cast<uint32_t>(name_shapes.size());
+      for (uint32_t t : n.toks) {
+        name_shapes.push_back(shapes[t]);
+        name_shapes.back().id = t;
+      }
     }
 
     std::vector<std::pair<uint64_t, uint32_t>> entries;
@@ -451,6 +463,7 @@ struct Matcher::Impl {
     if (id != tok_ids.end()) {
       q.id = id->second;
       q.weight = toks[id->second].weight;
+      q.shape.mined = shapes[id->second].mined;
     } else {
       q.weight = unknown_weight;
     }
@@ -639,15 +652,14 @@ struct Matcher::Impl {
   // alone (no edit distance, no cache): each branch of similarity() that can
   // give a value is allowed its value (an edit distance at least the length
   // difference, and at least 1 for different texts).
-  double similarity_bound(const QTok& q, uint32_t lid) const {
+  double similarity_bound(const QTok& q, const Shape& l) const {
+    const uint32_t lid = l.id;
     if (q.id == static_cast<int64_t>(lid)) return 1.0;  // a listed part's text is always interned
-    const Shape& l = shapes[lid];
     const Shape& s = q.shape;
     if (s.number || l.number) return 0;
     double b = 0;
     if ((s.family && s.family == l.family) || s.collapsed_hash == l.collapsed_hash) b = 0.95;
-    else if (q.id >= 0 && l.mined && shapes[q.id].mined &&
-             mined.count(pair_key(static_cast<uint32_t>(q.id), lid)))
+    else if (s.mined && l.mined && mined.count(pair_key(static_cast<uint32_t>(q.id), lid)))
       b = 0.93;
     else if (l.phon_len >= 3 && s.phon_hash == l.phon_hash && s.len >= 4 && l.len >= 4 && std::abs(s.len - l.len) <= 1)
       b = 0.85;
@@ -679,17 +691,18 @@ struct Matcher::Impl {
   double score_bound(const std::vector<QTok>& q, const std::vector<QTok>& qjoined, double max_bonus,
                      const Name& n) {
     const size_t nq = q.size(), nl = n.toks.size();
+    const Shape* ls = name_shapes.data() + n.shapes;
     lbound.assign(nl, 0.0);
     qpossible.assign(nq, 0);
     for (size_t i = 0; i < nq; ++i) {
       for (size_t j = 0; j < nl; ++j) {
-        const double b = similarity_bound(q[i], n.toks[j]);
+        const double b = similarity_bound(q[i], ls[j]);
         if (b >= 0.5) {
           qpossible[i] = 1;
           lbound[j] = std::max(lbound[j], b);
         }
         if (j + 1 < nl) {
-          const Shape &a = shapes[n.toks[j]], &c = shapes[n.toks[j + 1]];
+          const Shape &a = ls[j], &c = ls[j + 1];
           const Shape& s = q[i].shape;
           if (joined_possible(s.len, s.first, s.last, s.letters, a.len + c.len, a.first, c.last, a.letters | c.letters)) {
             qpossible[i] = 1;
@@ -700,7 +713,7 @@ struct Matcher::Impl {
       if (i + 1 < nq) {
         const Shape &a = q[i].shape, &c = q[i + 1].shape;
         for (size_t j = 0; j < nl; ++j) {
-          const Shape& l = shapes[n.toks[j]];
+          const Shape& l = ls[j];
           if (joined_possible(a.len + c.len, a.first, c.last, a.letters | c.letters, l.len, l.first, l.last, l.letters)) {
             qpossible[i] = qpossible[i + 1] = 1;
             lbound[j] = 1.001;
@@ -710,7 +723,7 @@ struct Matcher::Impl {
     }
     double lm = 0, lt = 0, u = 0;
     for (size_t j = 0; j < nl; ++j) {
-      const double w = shapes[n.toks[j]].weight;
+      const double w = ls[j].weight;
       lt += w;
       lm += w * lbound[j];
     }
