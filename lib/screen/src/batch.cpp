@@ -23,15 +23,18 @@ struct RowSource {
 
 const char* kNameColumns[] = {"counterparty", "name", "customer", "full_name"};
 
-void check_subject(Subject& s, const SourceLocation& where_id, const SourceLocation& where_name,
-                   const SourceLocation& where_amount, const std::string& amount_text) {
-  if (s.id.empty()) throw DataError(where_id, "empty id");
-  if (!text::valid_utf8(s.id)) throw DataError(where_id, "id is not valid UTF-8");
-  if (s.counterparty.empty()) throw DataError(where_name, "empty name");
-  if (!text::valid_utf8(s.counterparty)) throw DataError(where_name, "name is not valid UTF-8");
+// `where(0|1|2)`: the location of the id, name or amount field, built only
+// for an error (a location is a few strings: not worth making per row).
+template <class Where>
+void check_subject(Subject& s, const Where& where, std::string_view amount_text) {
+  if (s.id.empty()) throw DataError(where(0), "empty id");
+  if (!text::valid_utf8(s.id)) throw DataError(where(0), "id is not valid UTF-8");
+  if (s.counterparty.empty()) throw DataError(where(1), "empty name");
+  if (!text::valid_utf8(s.counterparty)) throw DataError(where(1), "name is not valid UTF-8");
   if (!amount_text.empty()) {
     double v = 0;
-    if (!text::parse_double(amount_text, v)) throw DataError(where_amount, "amount '" + amount_text + "' is not a number");
+    if (!text::parse_double(amount_text, v))
+      throw DataError(where(2), "amount '" + std::string(amount_text) + "' is not a number");
     s.amount = v;
   }
 }
@@ -47,6 +50,7 @@ class CsvSource : public RowSource {
       }
     if (name_column_.empty())
       throw DataError(SourceLocation{name, 1, 1, "counterparty"}, "no name column (counterparty, name, customer or full_name)");
+    for (size_t i = 0; i < kFields; ++i) index_[i] = reader_.column_index(i == kName ? name_column_ : kFieldNames[i]);
   }
   static csv::Options options() {
     csv::Options o;
@@ -61,30 +65,35 @@ class CsvSource : public RowSource {
       throw;
     }
     s = Subject();
-    auto get = [&](const char* c) {
-      auto v = record_.get(c);
-      return v ? std::string(text::trim(*v)) : std::string();
+    // Fields by the column indices found once from the header (as record_.get(name)).
+    auto get = [&](size_t f) -> std::string_view {
+      const int i = index_[f];
+      return i < 0 || static_cast<size_t>(i) >= record_.size() ? std::string_view() : text::trim(record_[static_cast<size_t>(i)]);
     };
-    s.id = get("id");
-    s.kind = get("kind").empty() ? "transaction" : get("kind");
-    s.date = get("date");
-    s.currency = get("currency");
-    s.counterparty = get(name_column_.c_str());
-    s.country = get("country");
-    s.dob = get("dob");
-    s.entity_type = get("type");
-    auto loc = [&](const char* c) {
+    s.id = get(kId);
+    s.kind = get(kKind).empty() ? std::string_view("transaction") : get(kKind);
+    s.date = get(kDate);
+    s.currency = get(kCurrency);
+    s.counterparty = get(kName);
+    s.country = get(kCountry);
+    s.dob = get(kDob);
+    s.entity_type = get(kType);
+    auto where = [&](int which) {
+      const std::string& c = which == 0 ? kFieldNames[kId] : which == 1 ? name_column_ : kFieldNames[kAmount];
       return reader_.column_index(c) >= 0 ? record_.where(c) : SourceLocation{reader_.name(), record_.line(), 0, c};
     };
-    check_subject(s, loc("id"), loc(name_column_.c_str()), loc("amount"), get("amount"));
+    check_subject(s, where, get(kAmount));
     return true;
   }
   bool resumable() const override { return !broken_; }
 
  private:
+  enum Field : size_t { kId, kKind, kDate, kCurrency, kName, kCountry, kDob, kType, kAmount, kFields };
+  inline static const std::string kFieldNames[kFields] = {"id", "kind", "date", "currency", "", "country", "dob", "type", "amount"};
   csv::Reader reader_;
   csv::Record record_;
   std::string name_column_;
+  int index_[kFields] = {};
   bool broken_ = false;
 };
 
@@ -111,7 +120,9 @@ class JsonlSource : public RowSource {
     s.country = str("country");
     s.dob = str("dob");
     s.entity_type = str("type");
-    check_subject(s, reader_.where("id"), reader_.where("counterparty"), reader_.where("amount"), str("amount"));
+    const std::string amount = str("amount");
+    check_subject(s, [&](int which) { return reader_.where(which == 0 ? "id" : which == 1 ? "counterparty" : "amount"); },
+                  amount);
     return true;
   }
 
