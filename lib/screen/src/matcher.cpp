@@ -244,6 +244,7 @@ struct Matcher::Impl {
   // scratch
   std::vector<float> votes, norms;  // norms: each name's total part weight
   std::vector<uint32_t> touched;
+  std::vector<std::pair<float, uint32_t>> ranked_scratch;
 
   uint32_t intern(const Token& t) {
     auto [it, fresh] = tok_ids.emplace(t.text, static_cast<uint32_t>(toks.size()));
@@ -486,6 +487,7 @@ struct Matcher::Impl {
 
   std::vector<QTok> query_tokens(const NormalizedName& nn) {
     std::vector<QTok> out;
+    out.reserve(nn.tokens.size());
     for (const auto& t : nn.tokens) {
       if (t.tag == TokenTag::honorific || t.tag == TokenTag::legal) continue;
       out.push_back(query_part(t));
@@ -496,6 +498,7 @@ struct Matcher::Impl {
   // "al" + "assad" as one query part, for each adjacent pair (not cached).
   static std::vector<QTok> joined_parts(const std::vector<QTok>& q) {
     std::vector<QTok> out;
+    out.reserve(q.size());
     for (size_t i = 0; i + 1 < q.size(); ++i) {
       QTok j;
       j.text = q[i].text + q[i + 1].text;
@@ -584,7 +587,8 @@ struct Matcher::Impl {
     // Rank by vote over the square root of the name's own weight, so a name
     // that is mostly made of the query's parts comes before a long name that
     // merely contains them.
-    std::vector<std::pair<float, uint32_t>> ranked;
+    auto& ranked = ranked_scratch;
+    ranked.clear();
     const float floor = total * 0.3f;
     for (uint32_t n : touched) {
       if (votes[n] >= floor) ranked.emplace_back(votes[n] / std::sqrt(norms[n]), n);
@@ -971,10 +975,14 @@ std::vector<Match> Matcher::match(const Query& q, const MatchOptions& options) {
     uint32_t name;
   };
   std::vector<Best> best;
+  best.reserve(16);
   m.start_query();
   std::vector<NormalizedName> variants = m.normalizer.normalize(q.name);
   std::vector<std::vector<QTok>> qtoks, qjoined;
   std::vector<Impl::QueryFacts> facts;
+  qtoks.reserve(variants.size());
+  qjoined.reserve(variants.size());
+  facts.reserve(variants.size());
   for (const auto& nn : variants) {
     qtoks.push_back(m.query_tokens(nn));
     qjoined.push_back(Impl::joined_parts(qtoks.back()));

@@ -122,6 +122,7 @@ bool NormalizedName::has_tag(TokenTag tag) const {
 NormalizedName tokenize_ascii(std::string_view s) {
   NormalizedName n;
   std::vector<std::string> raw;
+  raw.reserve(8);  // a name has a few parts: one allocation, not four
   std::string cur;
   for (char ch : s) {
     char c = ch;
@@ -143,6 +144,7 @@ NormalizedName tokenize_ascii(std::string_view s) {
     for (const auto& f : legal_forms()) s.insert(f.first.front());
     return s;
   }();
+  n.tokens.reserve(raw.size());
   for (size_t i = 0; i < raw.size();) {
     bool matched = false;
     if (first_words.count(raw[i]))
