@@ -170,8 +170,24 @@ Decision Screener::screen(const Query& q) {
   }
   auto it = decisions_.find(cache_key_);
   if (it != decisions_.end()) return it->second;
+  if (!seen_before(std::hash<std::string>{}(cache_key_) | 1)) return decide(q);
   if (decisions_.size() >= kMaxCachedDecisions) decisions_.clear();
   return decisions_.emplace(cache_key_, decide(q)).first->second;
+}
+
+bool Screener::seen_before(uint64_t h) {
+  if (seen_.empty() || seen_count_ * 2 >= kSeenSlots) {  // half full: start over
+    seen_.assign(kSeenSlots, 0);
+    seen_count_ = 0;
+  }
+  for (size_t i = (h * 0x9E3779B97F4A7C15ull) >> 46;; i = (i + 1) & (kSeenSlots - 1)) {
+    if (seen_[i] == h) return true;
+    if (seen_[i] == 0) {
+      seen_[i] = h;
+      ++seen_count_;
+      return false;
+    }
+  }
 }
 
 Decision Screener::decide(const Query& q) {

@@ -93,6 +93,13 @@ class Screener {
   static constexpr size_t kMaxCachedDecisions = 100000;
   std::unordered_map<std::string, Decision> decisions_;
   std::string cache_key_;
+  // Hashes of queries seen once (open addressing, 0 = empty): a decision is
+  // stored on a query's second sighting, so an all-distinct file does not
+  // pay for storing decisions it never reads again.
+  static constexpr size_t kSeenSlots = size_t(1) << 18;
+  std::vector<uint64_t> seen_;
+  size_t seen_count_ = 0;
+  bool seen_before(uint64_t h);
   Decision decide(const Query& q);
 };
 
