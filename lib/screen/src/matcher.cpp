@@ -998,7 +998,7 @@ std::vector<Match> Matcher::match(const Query& q, const MatchOptions& options) {
     for (uint32_t ni : cands) {
       const Shape* s = m.name_shapes.data() + m.names[ni].shapes;
       __builtin_prefetch(s);
-      __builtin_prefetch(s + 2);  // a name of 3-4 parts spans two cache lines
+      if (m.names[ni].toks.size() > 2) __builtin_prefetch(s + 2);  // 3 or more parts: a second cache line
       __builtin_prefetch(m.names[ni].toks.data());
     }
     for (uint32_t ni : cands) {
