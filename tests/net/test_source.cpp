@@ -7,7 +7,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "core/error.hpp"
+#include "core/hash.hpp"
 #include "net/source.hpp"
 #include "net/synth.hpp"
 #include "test_paths.hpp"
@@ -285,4 +288,31 @@ TEST_CASE("source: a truncated gzip stream ends with a counted anomaly", "[net][
   CHECK(got.size() > 0);
   CHECK(got.size() < 2000);
   CHECK(src->weirds().get(Weird::file_truncated) == 1);
+}
+
+TEST_CASE("source: capture identity: whole-file hash when small, sampled when large, kept by a copy", "[net][source]") {
+  fs::path dir = fs::temp_directory_path() / ("opskit_net_identity_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::string small = "small capture bytes";
+  spit((dir / "small").string(), small);
+  CHECK(capture_identity((dir / "small").string()) == opskit::sha256_hex(small).substr(0, 32));
+  // 6 MiB: first and last MiB, 64 blocks between, and the size are what count.
+  std::string big(6u << 20, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 2654435761u) >> 13);
+  spit((dir / "big").string(), big);
+  std::string id = capture_identity((dir / "big").string());
+  CHECK(id.size() == 32);
+  fs::copy_file(dir / "big", dir / "copy");
+  CHECK(capture_identity((dir / "copy").string()) == id);
+  for (size_t at : {size_t(0), big.size() - 1, size_t(1u << 20) /* first sampled block */}) {
+    std::string changed = big;
+    changed[at] = static_cast<char>(changed[at] ^ 1);
+    spit((dir / "changed").string(), changed);
+    CHECK(capture_identity((dir / "changed").string()) != id);
+  }
+  spit((dir / "longer").string(), big + "x");
+  CHECK(capture_identity((dir / "longer").string()) != id);
+  CHECK(capture_identity("-").empty());
+  CHECK_THROWS_AS(capture_identity((dir / "missing").string()), opskit::DataError);
+  fs::remove_all(dir);
 }

@@ -123,20 +123,30 @@ void Analyzer::add(const RawPacket& raw) {
     process(decoded_[0], ok);
     return;
   }
-  int next = ahead_ ? ahead_index_ ^ 1 : ahead_index_;
-  Decoded& d = decoded_[next];
+  size_t slot = (head_ + queued_) % kAhead;
+  Decoded& d = decoded_[slot];
   bool ok = decoder_.decode(raw, d);
+  ok_[slot] = ok;
+  ++queued_;
   if (ok && d.has_ip) flows_.prefetch(d);
-  drain();
-  ahead_ = true;
-  ahead_ok_ = ok;
-  ahead_index_ = next;
+  // A reassembled datagram lives in a decoder buffer that the decode after
+  // next reuses: process it (and everything before it) now.
+  if (d.reassembled) {
+    drain();
+    return;
+  }
+  if (queued_ == kAhead) {
+    process(decoded_[head_], ok_[head_]);
+    head_ = (head_ + 1) % kAhead;
+    --queued_;
+  }
 }
 
 void Analyzer::drain() {
-  if (!ahead_) return;
-  ahead_ = false;
-  process(decoded_[ahead_index_], ahead_ok_);
+  for (; queued_; --queued_) {
+    process(decoded_[head_], ok_[head_]);
+    head_ = (head_ + 1) % kAhead;
+  }
 }
 
 void Analyzer::process(const Decoded& d, bool ok) {

@@ -68,9 +68,10 @@ class Analyzer {
            Sinks sinks);
   void add(const RawPacket& raw);
   // For sources whose packet bytes stay valid after the next read (an mmapped
-  // or inflated file): decoding then runs one packet ahead of the rest, so
-  // the next packet's flow slot is fetched from memory while this one is
-  // processed. Results are identical; only the work is reordered.
+  // file): decoding then runs kAhead packets ahead of the rest, so a
+  // packet's flow slot is fetched from memory while the ones before it are
+  // processed (one packet of work is shorter than a memory access).
+  // Results are identical; only the work is reordered.
   void set_lookahead(bool on) { lookahead_ = on; }
   // Live mode: report unanswered queries and idle flows, and evaluate the
   // window detectors, as of `now_ns`.
@@ -97,7 +98,7 @@ class Analyzer {
     size_t operator()(const PendingKey& k) const;
   };
   void process(const Decoded& d, bool ok);
-  void drain();  // processes the packet decoded ahead, if any
+  void drain();  // processes every packet decoded ahead
   void on_dns(const DnsPacketInfo& info, const DnsMessage& m);
   void emit_dns(const DnsEvent& e);
   void flush_dns(int64_t older_than_ns);
@@ -111,9 +112,11 @@ class Analyzer {
   DnsStreams dns_;
   DeviceInventory devices_;
   Detectors detectors_;
-  Decoded decoded_[2];
-  bool lookahead_ = false, ahead_ = false, ahead_ok_ = false;
-  int ahead_index_ = 0;
+  static constexpr size_t kAhead = 8;
+  Decoded decoded_[kAhead];
+  bool ok_[kAhead] = {};
+  bool lookahead_ = false;
+  size_t head_ = 0, queued_ = 0;  // ring of packets decoded ahead
   std::unordered_map<PendingKey, DnsEvent, PendingHash> pending_;
   std::unordered_map<std::string, int> alerted_;  // key -> best score reported
   Weirds weirds_, source_weirds_;

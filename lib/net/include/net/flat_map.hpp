@@ -4,8 +4,13 @@
 // node per entry, and lookups that touch one or two cache lines. Keys are
 // small plain structs compared with ==; the hash is supplied. Iteration
 // order is the slot order: callers sort before anything reaches output.
+#include <sys/mman.h>
+
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <new>
 #include <utility>
 #include <vector>
 
@@ -30,6 +35,43 @@ inline uint64_t hash_ip(const IpAddr& ip, uint64_t seed = 0) {
   return mix64(seed ^ w[0] ^ mix64(w[1] ^ ip.version));
 }
 
+// Tables of 2 MiB and more are placed on transparent huge pages: a lookup
+// per packet at a random slot otherwise misses the TLB as well as the cache,
+// and under a hypervisor the page walk costs more than the miss.
+template <class T>
+struct HugePageAllocator {
+  using value_type = T;
+  static constexpr size_t kHuge = size_t(1) << 21;
+  HugePageAllocator() = default;
+  template <class U>
+  HugePageAllocator(const HugePageAllocator<U>&) {}
+  T* allocate(size_t n) {
+    size_t bytes = n * sizeof(T);
+    if (bytes < kHuge) return std::allocator<T>().allocate(n);
+    size_t rounded = (bytes + kHuge - 1) & ~(kHuge - 1);
+    void* p = std::aligned_alloc(kHuge, rounded);
+    if (!p) throw std::bad_alloc();
+    madvise(p, rounded, MADV_HUGEPAGE);  // advice only: without THP it is ordinary memory
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, size_t n) {
+    if (n * sizeof(T) < kHuge) std::allocator<T>().deallocate(p, n);
+    else std::free(p);
+  }
+  template <class U>
+  bool operator==(const HugePageAllocator<U>&) const { return true; }
+};
+
+// GCC drops a __builtin_prefetch whose address it derives through inlined
+// code here (seen with GCC 12 at -O2), so the instruction is written out.
+inline void prefetch_line(const void* p) {
+#if defined(__x86_64__) || defined(__i386__)
+  asm volatile("prefetcht0 %0" : : "m"(*static_cast<const char*>(p)));
+#else
+  __builtin_prefetch(p);
+#endif
+}
+
 template <class K, class V, class Hash>
 class FlatMap {
  public:
@@ -47,8 +89,11 @@ class FlatMap {
     }
   }
   const V* find(const K& k) const { return const_cast<FlatMap*>(this)->find(k); }
-  // Starts loading the slot where k would live, ahead of a lookup.
-  void prefetch(const K& k) const { __builtin_prefetch(&slots_[Hash{}(k) & mask_]); }
+  // Starts loading the slot where k would live (every cache line of it), ahead of a lookup.
+  void prefetch(const K& k) const {
+    const char* s = reinterpret_cast<const char*>(slots_.data() + (Hash{}(k) & mask_));
+    for (size_t off = 0; off < sizeof(Slot); off += 64) prefetch_line(s + off);
+  }
 
   // The value for k, default-constructed when new; `inserted` says which.
   V& upsert(const K& k, bool& inserted) {
@@ -103,7 +148,7 @@ class FlatMap {
   }
 
   void clear() {
-    std::vector<Slot>().swap(slots_);
+    Slots().swap(slots_);
     size_ = 0;
     rehash(16);
   }
@@ -121,12 +166,13 @@ class FlatMap {
 
  private:
   struct Slot {
+    bool used = false;  // first, with the key: a probe reads one cache line
     K key{};
     V value{};
-    bool used = false;
   };
+  using Slots = std::vector<Slot, HugePageAllocator<Slot>>;
   void rehash(size_t n) {
-    std::vector<Slot> old;
+    Slots old;
     old.swap(slots_);
     slots_.resize(n);
     mask_ = n - 1;
@@ -137,7 +183,7 @@ class FlatMap {
         upsert(s.key, inserted) = std::move(s.value);
       }
   }
-  std::vector<Slot> slots_;
+  Slots slots_;
   size_t mask_ = 0, size_ = 0;
 };
 

@@ -47,13 +47,13 @@ class FlowTable {
   size_t size() const { return flows_.size(); }
   uint64_t evicted() const { return evicted_; }
 
-  // The canonical 5-tuple packed into 38 bytes (smaller endpoint first), so
-  // both directions meet and equality is one memcmp.
+  // The canonical 5-tuple as five 64-bit words (smaller endpoint first), so
+  // both directions meet and it is built, compared and hashed in registers.
   struct Key {
-    uint8_t a[16], b[16];
-    uint16_t pa, pb;
-    uint8_t proto, version;
-    bool operator==(const Key& o) const { return std::memcmp(this, &o, sizeof(Key)) == 0; }
+    uint64_t w[5];  // a (2 words), b (2 words), ports | proto | version
+    bool operator==(const Key& o) const {
+      return ((w[0] ^ o.w[0]) | (w[1] ^ o.w[1]) | (w[2] ^ o.w[2]) | (w[3] ^ o.w[3]) | (w[4] ^ o.w[4])) == 0;
+    }
   };
   struct KeyHash {
     size_t operator()(const Key& k) const;
