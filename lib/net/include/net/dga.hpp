@@ -1,13 +1,17 @@
 #pragma once
-// DGA scoring: a logistic model over hashed character n-grams (1-5) and a
-// few shape statistics (length, digits, vowels, entropy, consonant runs) of
-// the registrable label (the label left of the public suffix, found with
+// DGA scoring: a logistic model over hashed character n-grams (1-5), n-grams
+// of the consonant/vowel/digit shape, the words the label splits into (a
+// vocabulary learnt from the benign training names, so word-list families
+// such as matsnu and suppobox are judged on their words) and a few shape
+// statistics (length, digits, vowels, entropy, consonant runs) of the
+// registrable label (the label left of the public suffix, found with
 // libpsl), so "x7fk2q.ddns.net" is judged on "x7fk2q". The model is a data
 // file the tool ships (lib/net/data/dga_model.json) and can retrain from
 // labelled lists with `capture model train`.
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace opskit::net {
@@ -46,7 +50,7 @@ struct LabelledDomain {
 
 class DgaModel {
  public:
-  static constexpr uint32_t kBuckets = 1u << 17;
+  static constexpr uint32_t kBuckets = 1u << 19;
   DgaModel();
   // Probability-like score in [0,1] that the name is algorithmically generated.
   double score(std::string_view domain) const;
@@ -57,7 +61,7 @@ class DgaModel {
 
   struct TrainOptions {
     int epochs = 10;
-    double learning_rate = 0.2;
+    double learning_rate = 0.05;
     double l2 = 1e-7;
     double target_fp = 0.009;  // threshold chosen for this false-positive rate on held-out benign names
     uint64_t seed = 42;
@@ -77,7 +81,14 @@ class DgaModel {
  private:
   void features(std::string_view label, std::string_view suffix, std::vector<uint32_t>& out) const;
   double raw(const std::vector<uint32_t>& f) const;
+  // Splits a label into vocabulary words (unigram model, Viterbi): the
+  // words and how many characters no word covers.
+  void segment(std::string_view label, std::vector<std::string_view>& words, size_t& uncovered) const;
+  void build_vocabulary(const std::vector<std::string>& benign_labels);
+  void set_vocabulary(std::vector<std::pair<std::string, uint32_t>> words);
   std::vector<float> w_;
+  std::vector<std::pair<std::string, uint32_t>> words_;  // vocabulary: word, benign labels holding it
+  std::unordered_map<uint64_t, float> vocab_;           // hash of a word -> log probability
   float bias_ = 0;
   double threshold_ = 0.5;
   bool trained_ = false;
