@@ -212,6 +212,32 @@ TEST_CASE("bulk chunks sent while writing are visible to statements in between; 
   }
 }
 
+TEST_CASE("one_of selects rows by a list of keys, quotes and non-ASCII included") {
+  for (const auto& url : test::backend_urls(true)) {
+    INFO(backend_name(url));
+    auto db = open_with_tenants(url);
+    auto s = db->session("acme");
+    std::vector<std::string> ids = {"plain", "it's \"quoted\"", "Zürich ⟨x⟩", "back\\slash", "missing"};
+    s->transaction([&] {
+      auto w = s->bulk({"transactions", {"id", "kind", "counterparty", "source", "sanctions_status", "compliance_score", "screened_at", "lists_hash"}});
+      for (size_t i = 0; i + 1 < ids.size(); ++i)
+        w->add({ids[i], std::string("customer"), std::string("n"), std::string("f"), std::string("CLEAR"), double(i),
+                std::string("2026-01-01T00:00:00Z"), std::string("h")});
+      w->add({std::string("other"), std::string("customer"), std::string("n"), std::string("f"), std::string("CLEAR"), 9.0,
+              std::string("2026-01-01T00:00:00Z"), std::string("h")});
+      w->flush();
+    });
+    Params params{std::string("CLEAR")};
+    std::string sql = "SELECT id FROM transactions WHERE tenant_id = $1 AND sanctions_status = $2 AND " +
+                      s->one_of("id", ids, params) + " ORDER BY compliance_score";
+    auto rows = s->query(sql, params);
+    REQUIRE(rows.size() == 4);
+    for (size_t i = 0; i < 4; ++i) CHECK(rows[i].text(0) == ids[i]);
+    Params none;
+    CHECK(s->query("SELECT id FROM transactions WHERE tenant_id = $1 AND " + s->one_of("id", {}, none), none).size() == 0);
+  }
+}
+
 TEST_CASE("streaming reads visit every row") {
   for (const auto& url : test::backend_urls(true)) {
     INFO(backend_name(url));

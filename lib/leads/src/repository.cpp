@@ -70,21 +70,17 @@ class BulkLeadWriter : public Repository::LeadWriter {
   // is written only for a score that is new or changed.
   void drain() {
     if (pending_.empty()) return;
-    std::string sql = "SELECT external_id, score FROM leads WHERE tenant_id = $1 AND external_id IN (";
-    store::Params ids;
+    std::vector<std::string> ids;
     std::unordered_map<std::string, size_t> last;  // id -> its last row in the batch
     for (size_t i = 0; i < pending_.size(); ++i) {
-      if (last.emplace(pending_[i].id, i).second) {
-        if (!ids.empty()) sql += ", ";
-        sql += "$" + std::to_string(ids.size() + 2);
-        ids.push_back(pending_[i].id);
-      } else {
-        last[pending_[i].id] = i;
-      }
+      auto [at, fresh] = last.emplace(pending_[i].id, i);
+      if (fresh) ids.push_back(pending_[i].id);
+      else at->second = i;
     }
-    sql += ")";
+    store::Params params;
+    std::string sql = "SELECT external_id, score FROM leads WHERE tenant_id = $1 AND " + s_.one_of("external_id", ids, params);
     std::unordered_map<std::string, std::optional<int64_t>> before;
-    for (const auto& r : s_.query(sql, ids))
+    for (const auto& r : s_.query(sql, params))
       before[r.text(0)] = r.is_null(1) ? std::nullopt : std::optional<int64_t>(r.integer(1));
     for (size_t i = 0; i < pending_.size(); ++i) {
       auto& p = pending_[i];

@@ -167,18 +167,11 @@ std::optional<Subject> Repository::subject(const std::string& id) {
 }
 
 std::unordered_map<std::string, std::string> Repository::statuses(const std::vector<std::string>& ids) {
-  // The ids go in as one JSON array parameter: a statement with thousands of
-  // parameters is slow to bind. On PostgreSQL `= ANY(ARRAY(...))` keeps the
-  // plan a primary-key probe per id; an IN-subquery's join was planned from
-  // statistics taken before the batch grew the table, and scanned it whole.
-  const char* sql = s_.dialect() == store::Dialect::postgres
-                        ? "SELECT id, sanctions_status FROM transactions WHERE tenant_id = $1 AND id = "
-                          "ANY(ARRAY(SELECT json_array_elements_text($2::json)))"
-                        : "SELECT id, sanctions_status FROM transactions WHERE tenant_id = $1 AND id IN "
-                          "(SELECT value FROM json_each($2))";
   std::unordered_map<std::string, std::string> out;
   if (ids.empty()) return out;
-  for (const auto& r : s_.query(sql, {nlohmann::json(ids).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)})) out[r.text(0)] = r.text(1);
+  store::Params params;
+  std::string sql = "SELECT id, sanctions_status FROM transactions WHERE tenant_id = $1 AND " + s_.one_of("id", ids, params);
+  for (const auto& r : s_.query(sql, params)) out[r.text(0)] = r.text(1);
   return out;
 }
 

@@ -1,6 +1,8 @@
 #include <algorithm>
 #include <ctime>
 
+#include <nlohmann/json.hpp>
+
 #include "connection.hpp"
 #include "core/hash.hpp"
 #include "core/runtime.hpp"
@@ -23,6 +25,16 @@ Session::Session(std::shared_ptr<Connection> conn, std::string tenant) : conn_(s
 Session::~Session() = default;
 
 Dialect Session::dialect() const { return conn_->dialect(); }
+
+std::string Session::one_of(std::string_view column, const std::vector<std::string>& keys, Params& params) const {
+  const std::string placeholder = "$" + std::to_string(params.size() + 2);
+  params.emplace_back(nlohmann::json(keys).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  // PostgreSQL: `= ANY(ARRAY(subquery))` is planned as one index probe per key
+  // whatever the statistics say; SQLite: an IN over json_each does the same.
+  if (dialect() == Dialect::postgres)
+    return std::string(column) + " = ANY(ARRAY(SELECT json_array_elements_text(" + placeholder + "::json)))";
+  return std::string(column) + " IN (SELECT value FROM json_each(" + placeholder + "))";
+}
 
 // Sessions of one Database share its connection: re-scope it when another
 // tenant's session used it last.

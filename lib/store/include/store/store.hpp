@@ -105,6 +105,12 @@ class Session {
   int64_t exec(std::string_view sql, const Params& params = {});
   // Streams result rows without holding them all (large exports, rescreens).
   void for_each(std::string_view sql, const Params& params, const std::function<void(const Row&)>& fn);
+  // SQL for "COLUMN is one of `keys`" in a WHERE clause. The keys travel as one
+  // JSON-array parameter, appended to `params` (its placeholder is numbered
+  // after the tenant's $1): binding hundreds of parameters is slow, and on
+  // PostgreSQL an IN list of a batch's keys is planned from statistics taken
+  // before the batch grew the table, which turns every lookup into a scan.
+  std::string one_of(std::string_view column, const std::vector<std::string>& keys, Params& params) const;
   // First column of the first row, or nullopt.
   std::optional<Value> scalar(std::string_view sql, const Params& params = {});
 
