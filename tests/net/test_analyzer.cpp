@@ -3,6 +3,8 @@
 // output is deterministic.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+
 #include <filesystem>
 #include <map>
 
@@ -194,6 +196,34 @@ TEST_CASE("dga: registrable labels via the public suffix list", "[net][dga]") {
   CHECK(p.label == "example");
   CHECK(p.suffix == "co.uk");
   CHECK(p.subdomain == "a.b");
+}
+
+TEST_CASE("dga: the split cache (through the parent name) agrees with the full public-suffix walk", "[net][dga]") {
+  // Private-section and wildcard rules, exceptions, suffixes themselves, odd names.
+  std::vector<std::string> names = {"com", "example.com", "a.example.com", "x.y.z.example.co.uk", "co.uk",
+                                    "b.co.uk", "s3.amazonaws.com", "bucket.s3.amazonaws.com",
+                                    "a.bucket.s3.amazonaws.com", "foo.blogspot.com", "x.foo.blogspot.com",
+                                    "blogspot.com", "www.ck", "a.www.ck", "b.c.ck", "x.b.c.ck", "a..b.com",
+                                    "Mixed.CASE.Example.Org.", "x.github.io", "y.x.github.io", "localhost",
+                                    "a.b.c.d.e.f.g.h.kawasaki.jp", "city.kawasaki.jp", "x.city.kawasaki.jp"};
+  std::string dir = opskit::test::shared_data("domains");
+  if (!dir.empty()) {
+    std::ifstream in(dir + "/opendns-random-domains.txt");
+    std::string line;
+    for (int i = 0; i < 3000 && std::getline(in, line); ++i) names.push_back(line);
+  }
+  DomainSplitCache cache;
+  for (int round = 0; round < 2; ++round)  // second round: from the table
+    for (const auto& base : names)
+      for (const std::string& n : {base, "q1w2e3.tunnel." + base, "zz." + base}) {
+        DomainParts want = split_domain(n);
+        const DomainParts& got = cache.split(n);
+        INFO(n);
+        CHECK(got.registrable == want.registrable);
+        CHECK(got.label == want.label);
+        CHECK(got.suffix == want.suffix);
+        CHECK(got.subdomain == want.subdomain);
+      }
 }
 
 TEST_CASE("analyzer: decoding one packet ahead gives identical records on every shared capture", "[net][analyzer][shared]") {

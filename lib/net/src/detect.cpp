@@ -223,8 +223,9 @@ void Detectors::dns(const DnsPacketInfo& info, const DnsMessage& m) {
     s.clients.push_back(client_ip);
   if (m.qtype == 16 || m.qtype == 10 || m.qtype == 5 || m.qtype == 15 || m.qtype == 255 || m.qtype == 99)
     ++s.odd_types;
-  if (!parts.subdomain.empty() && s.names.size() < options_.max_names_per_domain &&
-      s.names.insert(fnv64(m.qname)).second) {
+  bool new_name = false;
+  if (!parts.subdomain.empty() && s.names.size() < options_.max_names_per_domain) s.names.upsert(fnv64(m.qname), new_name);
+  if (new_name) {
     s.sub_bytes += parts.subdomain.size();
     s.max_sub = std::max(s.max_sub, parts.subdomain.size());
     s.entropy_sum += entropy(parts.subdomain);

@@ -94,10 +94,30 @@ const DomainParts& DomainSplitCache::split(std::string_view name) {
   uint64_t h = std::hash<std::string_view>{}(name) | 1;  // 0 marks an empty entry
   Entry& e = entries_[(h >> 7) & (entries_.size() - 1)];
   if (e.hash == h && e.name == name) return e.parts;
-  e.hash = h;
-  e.name.assign(name);
-  e.parts = split_domain(name);
-  return e.parts;
+  DomainParts parts;
+  size_t dot = name.find('.');
+  bool through_parent = false;
+  bool plain = true;  // no white space: the parent's normalised form is the tail of the name's
+  for (char c : name) plain &= c != ' ' && c != '\t' && c != '\r' && c != '\n';
+  if (dot != std::string_view::npos && dot > 0 && plain) {
+    const DomainParts& up = split(name.substr(dot + 1));  // may reuse e's slot: copy before writing e
+    if (up.listed && !up.registrable.empty()) {
+      std::string n = normalize_domain(name);
+      size_t rl = up.registrable.size();
+      if (n.size() > rl + 1 && n[n.size() - rl - 1] == '.' && n.compare(n.size() - rl, rl, up.registrable) == 0 &&
+          !psl_is_public_suffix(psl(), n.c_str())) {
+        parts = up;
+        parts.subdomain = n.substr(0, n.size() - rl - 1);
+        through_parent = true;
+      }
+    }
+  }
+  if (!through_parent) parts = split_domain(name);
+  Entry& slot = entries_[(h >> 7) & (entries_.size() - 1)];
+  slot.hash = h;
+  slot.name.assign(name);
+  slot.parts = std::move(parts);
+  return slot.parts;
 }
 
 DomainParts split_domain(std::string_view name) {
@@ -114,6 +134,7 @@ DomainParts split_domain(std::string_view name) {
     return parts;
   }
   parts.registrable = reg;
+  parts.listed = true;
   size_t off = static_cast<size_t>(reg - n.c_str());
   parts.subdomain = off ? n.substr(0, off - 1) : "";
   size_t dot = parts.registrable.find('.');

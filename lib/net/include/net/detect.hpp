@@ -157,11 +157,14 @@ class Detectors {
   struct AttemptHash {
     size_t operator()(const Attempt& t) const { return static_cast<size_t>(hash_ip(t.dst, hash_ip(t.src, t.port + 7))); }
   };
+  struct NameHash {
+    size_t operator()(uint64_t h) const { return static_cast<size_t>(h); }  // already a hash
+  };
   struct DomainStats {
     uint64_t queries = 0, nxdomain = 0, odd_types = 0, sub_bytes = 0, answer_bytes = 0;
     size_t max_sub = 0;
     double entropy_sum = 0;
-    std::unordered_set<uint64_t> names;
+    FlatMap<uint64_t, char, NameHash> names;  // hashes of the distinct names seen (a set)
     std::vector<IpAddr> clients;  // at most 64, distinct
     std::string example;
     int64_t first_ns = 0, last_ns = 0;

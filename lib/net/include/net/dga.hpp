@@ -21,6 +21,7 @@ namespace opskit::net {
 // subdomain "a.b"). Uses the system list (publicsuffix package) when present.
 struct DomainParts {
   std::string registrable, label, suffix, subdomain;
+  bool listed = false;  // the public suffix list gave the registrable domain (not the first-label fallback)
 };
 DomainParts split_domain(std::string_view name);
 // Lower-cases, trims spaces and a trailing dot.
@@ -28,7 +29,12 @@ std::string normalize_domain(std::string_view name);
 
 // split_domain memoised per name in a small direct-mapped table: resolvers
 // see the same names over and over, and the public-suffix walk is the
-// dearest step of a DNS message. Bounded (8192 entries), exact.
+// dearest step of a DNS message. A name not in the table is split through
+// its parent (the name less its first label): libpsl walks a name from the
+// left, so when the parent has a listed registrable domain and the name
+// itself is not a public suffix, the name has the same registrable domain;
+// one public-suffix check replaces the walk for the unique names of a
+// tunnel. Bounded (8192 entries), exact.
 class DomainSplitCache {
  public:
   const DomainParts& split(std::string_view name);
