@@ -122,7 +122,8 @@ TEST_CASE("linear and gbdt learn a synthetic signal; contributions add up", "[le
       m.contributions(x.data(), phi.data());
       double sum = expected;
       for (double p : phi) sum += p;
-      CHECK(sum == Approx(m.margin(x.data())).margin(1e-9));
+      // gbdt reasons come from float tables (see test_shap.cpp): 1e-4 in margin units.
+      CHECK(sum == Approx(m.margin(x.data())).margin(kind == ModelKind::linear ? 1e-9 : 1e-4));
     }
   }
 }
@@ -153,7 +154,10 @@ TEST_CASE("TreeSHAP equals brute-force Shapley values", "[leads][models]") {
           double weight = std::tgamma(k + 1) * std::tgamma(w - k) / std::tgamma(w + 1);
           brute[f] += weight * (cond_expect(t, 0, x.data(), s | (1u << f)) - cond_expect(t, 0, x.data(), s));
         }
-    for (int f = 0; f < w; ++f) CHECK(phi[f] == Approx(brute[f]).margin(1e-9));
+    // Float tables: within 1e-5 of the largest contribution (see test_shap.cpp).
+    double largest = 0;
+    for (double b : brute) largest = std::max(largest, std::abs(b));
+    for (int f = 0; f < w; ++f) CHECK(phi[f] == Approx(brute[f]).margin(1e-5 * largest));
   }
 }
 

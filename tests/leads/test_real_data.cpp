@@ -103,12 +103,17 @@ TEST_CASE("bank marketing trees: TreeSHAP values add up to the score on every ro
     worst_walk = std::max(worst_walk, std::abs(walked - margin));
     if (r % 70 == 0) {
       m.gbdt.contributions_recursive(x, slow.data());
-      for (size_t i = 0; i < w; ++i) worst_recursive = std::max(worst_recursive, std::abs(phi[i] - slow[i]));
+      double largest = 0;
+      for (size_t i = 0; i < w; ++i) largest = std::max(largest, std::abs(slow[i]));
+      for (size_t i = 0; i < w; ++i)
+        if (largest > 0) worst_recursive = std::max(worst_recursive, std::abs(phi[i] - slow[i]) / largest);
     }
   }
-  std::fprintf(stderr, "bank trees: |sum + expected - margin| <= %.3g, |tables - recursive| <= %.3g, |walk - margin| <= %.3g\n",
+  std::fprintf(stderr, "bank trees: |sum + expected - margin| <= %.3g, |tables - recursive| / largest <= %.3g, |walk - margin| <= %.3g\n",
                worst_sum, worst_recursive, worst_walk);
-  CHECK(worst_sum < 1e-6);
-  CHECK(worst_recursive < 1e-9);
+  // The tables store float (7 significant digits; reasons rank the values):
+  // 1e-5 of the lead's largest contribution, the sum within 1e-4 of the margin.
+  CHECK(worst_sum < 1e-4);
+  CHECK(worst_recursive < 1e-5);
   CHECK(worst_walk < 1e-9);
 }

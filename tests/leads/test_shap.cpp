@@ -3,6 +3,7 @@
 // path-dependent conditional expectation) on small generated trees.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -101,6 +102,17 @@ std::vector<double> brute_force(const std::vector<std::vector<GenNode>>& trees, 
   return phi;
 }
 
+// The tables store float (7 significant digits; reasons only rank the
+// values), so the tabulated values are checked to 1e-5 of the lead's largest
+// contribution and their sum to 1e-4 in margin units; the recursive algorithm
+// stays the exact reference (1e-9).
+constexpr double kTableRel = 1e-5, kTableSum = 1e-4;
+double largest(const std::vector<double>& v) {
+  double m = 0;
+  for (double x : v) m = std::max(m, std::abs(x));
+  return m;
+}
+
 }  // namespace
 
 TEST_CASE("TreeSHAP tables equal brute-force Shapley values", "[leads][shap]") {
@@ -125,13 +137,14 @@ TEST_CASE("TreeSHAP tables equal brute-force Shapley values", "[leads][shap]") {
         model.contributions(x.data(), fast.data());
         model.contributions_recursive(x.data(), slow.data());
         double sum = 0;
+        const double tol = kTableRel * largest(expect);
         for (int i = 0; i < sh.width; ++i) {
-          CHECK(std::abs(fast[size_t(i)] - expect[size_t(i)]) < 1e-9);
+          CHECK(std::abs(fast[size_t(i)] - expect[size_t(i)]) <= tol);
           CHECK(std::abs(slow[size_t(i)] - expect[size_t(i)]) < 1e-9);
           sum += fast[size_t(i)];
         }
         // Local accuracy: the values add up to the margin minus the expected value.
-        CHECK(std::abs(sum - (model.margin(x.data()) - model.expected())) < 1e-9);
+        CHECK(std::abs(sum - (model.margin(x.data()) - model.expected())) < kTableSum);
       }
     }
   }
@@ -213,10 +226,11 @@ TEST_CASE("TreeSHAP tables: wide inputs and degenerate splits match the recursiv
     model.contributions(x.data(), fast.data());
     model.contributions_recursive(x.data(), slow.data());
     double sum = 0;
+    const double tol = kTableRel * largest(slow);
     for (size_t i = 0; i < 40; ++i) {
-      CHECK(std::abs(fast[i] - slow[i]) < 1e-9);
+      CHECK(std::abs(fast[i] - slow[i]) <= tol);
       sum += fast[i];
     }
-    CHECK(std::abs(sum - (model.margin(x.data()) - model.expected())) < 1e-9);
+    CHECK(std::abs(sum - (model.margin(x.data()) - model.expected())) < kTableSum);
   }
 }

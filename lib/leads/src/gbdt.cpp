@@ -316,7 +316,7 @@ struct GbdtModel::ShapTables {
   std::vector<uint8_t> class_of;     // per listed input: 256 codes -> class
   std::vector<uint32_t> first_row;   // per listed input: the row of its class 0
   size_t stride = 0;                 // groups, rounded up to whole vectors
-  std::vector<uint16_t> offsets;     // per row: stride offsets (doubles into the group's table)
+  std::vector<uint16_t> offsets;     // per row: stride offsets (values into the group's table)
   struct Frame {
     uint32_t first_group, end_group;
     uint32_t first_input, width;  // into frame_inputs
@@ -324,13 +324,16 @@ struct GbdtModel::ShapTables {
   };
   struct Run {
     uint32_t first_group, end_group;
-    uint32_t quads;  // row width: 4 * quads doubles
+    uint32_t quads;  // row width: 4 * quads values
   };
   std::vector<Frame> frames;
   std::vector<Run> runs;
   std::vector<uint32_t> frame_inputs;
   std::vector<size_t> table;         // per group: its first row in values
-  std::vector<double> values;
+  // Stored as float, summed in double: half the bytes read per lead (the
+  // rows are the cost), and reasons rank contributions, for which float's
+  // 7 significant digits are plenty (tests bound the error).
+  std::vector<float> values;
   std::vector<size_t> slow_trees;    // not tabulated: recursive algorithm
 };
 
@@ -442,56 +445,69 @@ void class_of_codes(const std::vector<int>& pts, uint8_t* out) {
 
 int first_code(const std::vector<int>& pts, size_t c) { return c == 0 ? 0 : pts[c - 1] + 1; }
 
-// Inputs per frame: 12 pairs of doubles fit the vector registers with room.
+// Inputs per frame: 24 floats (6 vectors of 4, or 3 of 8 with AVX2) fit the
+// vector registers with room.
 constexpr size_t kFrame = 24;
-// Tables beyond this many doubles (256 MB) are not built: further trees use
-// the recursive algorithm.
-constexpr size_t kMaxTableDoubles = size_t(32) << 20;
+// Tables beyond this many values (128 MB of floats) are not built: further
+// trees use the recursive algorithm.
+constexpr size_t kMaxTableValues = size_t(32) << 20;
 static_assert((kMaxCells - 1) * kFrame < 65536, "cell offsets are uint16");
 
 constexpr size_t kAhead = 16;  // groups ahead: measured best of 4, 8, 16, 32 on the bank model
 
-// Sums rows of 4*Q doubles (one per group) into out; Q known at compile
-// time keeps the sums in vector registers. Built twice: for any x86-64
-// (or other) CPU and, where the CPU has them, for 256-bit AVX2 registers.
-template <typename V, int Q>
-inline void add_rows_body(const double* values, const size_t* table, const uint16_t* cell, size_t n, double* out) {
-  constexpr int kPer = int(sizeof(V) / sizeof(double));
+// Sums rows of 4*Q floats (one per group) into out; Q known at compile
+// time keeps the sums in vector registers. Built twice: for any x86-64 (or
+// other) CPU with vectors V of 4 floats and, where the CPU has them, with
+// 256-bit AVX2 registers (V of 8 floats and, for an odd Q, one T of 4).
+// The sums stay in float: a run is tens of rows, well within the tests'
+// 1e-5 of the largest contribution.
+template <typename V, typename T, int Q>
+inline void add_rows_body(const float* values, const size_t* table, const uint16_t* cell, size_t n, float* out) {
+  constexpr int kPer = int(sizeof(V) / sizeof(float));
   constexpr int kVecs = 4 * Q / kPer;
+  constexpr int kTail = 4 * Q % kPer;  // 0 or 4 floats
+  static_assert(kTail == 0 || sizeof(T) == 4 * sizeof(float));
   V acc[kVecs];
+  T tail{};
   for (int p = 0; p < kVecs; ++p) acc[p] = V{} - V{};
   for (size_t g = 0; g < n; ++g) {
     // The rows are the cache misses: ask for later ones early.
     if (g + kAhead < n) {
       const char* ahead = reinterpret_cast<const char*>(values + table[g + kAhead] + cell[g + kAhead]);
-      for (int b = 0; b < 32 * Q; b += 64) __builtin_prefetch(ahead + b);
-      __builtin_prefetch(ahead + 32 * Q - 1);
+      for (int b = 0; b < 16 * Q; b += 64) __builtin_prefetch(ahead + b);
+      __builtin_prefetch(ahead + 16 * Q - 1);
     }
-    const double* row = values + table[g] + cell[g];
+    const float* row = values + table[g] + cell[g];
     for (int p = 0; p < kVecs; ++p) {
       V v;
       std::memcpy(&v, row + kPer * p, sizeof v);
       acc[p] += v;
     }
+    if constexpr (kTail != 0) {
+      T v;
+      std::memcpy(&v, row + kPer * kVecs, sizeof v);
+      tail += v;
+    }
   }
   std::memcpy(out, acc, sizeof acc);
+  if constexpr (kTail != 0) std::memcpy(out + kPer * kVecs, &tail, sizeof tail);
 }
 
-using v2d = double __attribute__((vector_size(16)));
+using v4f = float __attribute__((vector_size(16)));
 template <int Q>
-void add_rows(const double* values, const size_t* table, const uint16_t* cell, size_t n, double* out) {
-  add_rows_body<v2d, Q>(values, table, cell, n, out);
+void add_rows(const float* values, const size_t* table, const uint16_t* cell, size_t n, float* out) {
+  add_rows_body<v4f, v4f, Q>(values, table, cell, n, out);
 }
 
-using AddRows = void (*)(const double*, const size_t*, const uint16_t*, size_t, double*);
+using AddRows = void (*)(const float*, const size_t*, const uint16_t*, size_t, float*);
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define OPSKIT_LEADS_AVX2 1
-using v4d = double __attribute__((vector_size(32)));
+using v8f = float __attribute__((vector_size(32)));
 template <int Q>
-__attribute__((target("avx2"))) void add_rows_avx2(const double* values, const size_t* table, const uint16_t* cell,
-                                                   size_t n, double* out) {
-  add_rows_body<v4d, Q>(values, table, cell, n, out);
+__attribute__((target("avx2"))) void add_rows_avx2(const float* values, const size_t* table, const uint16_t* cell,
+                                                   size_t n, float* out) {
+  add_rows_body<v8f, v4f, Q>(values, table, cell, n, out);
 }
 __attribute__((target("avx2"))) void add_u16_avx2(uint16_t* dst, const uint16_t* src, size_t n) {
   for (size_t i = 0; i < n; ++i) dst[i] = uint16_t(dst[i] + src[i]);
@@ -521,7 +537,7 @@ void and_u32(uint32_t* dst, const uint32_t* src, size_t n) {
   for (size_t i = 0; i < n; ++i) dst[i] &= src[i];
 }
 
-// Row adders by row width in quads of doubles (index 0 unused).
+// Row adders by row width in quads of values (index 0 unused).
 const AddRows* add_rows_table() {
   static const AddRows plain[kFrame / 4 + 1] = {nullptr,     add_rows<1>, add_rows<2>, add_rows<3>,
                                                 add_rows<4>, add_rows<5>, add_rows<6>};
@@ -546,7 +562,7 @@ const GbdtModel::ShapTables& GbdtModel::shap_tables() const {
   };
   std::vector<Part> parts;
   std::vector<std::vector<std::vector<Condition>>> conds(trees_.size());
-  size_t budget = 0;  // doubles the tables will take, at most
+  size_t budget = 0;  // values the tables will take, at most
   for (size_t ti = 0; ti < trees_.size(); ++ti) {
     const auto& t = trees_[ti];
     if (t[0].feature < 0) continue;
@@ -575,7 +591,7 @@ const GbdtModel::ShapTables& GbdtModel::shap_tables() const {
     cut(0);
     size_t need = 0;
     for (const auto& p : mine) need += p.c.cells * kFrame;
-    if (!tabulable || budget + need > kMaxTableDoubles) {
+    if (!tabulable || budget + need > kMaxTableValues) {
       tables->slow_trees.push_back(ti);
       continue;
     }
@@ -617,7 +633,7 @@ const GbdtModel::ShapTables& GbdtModel::shap_tables() const {
         lc.insert(lc.end(), p.leaves.begin(), p.leaves.end());
         auto c = classes_of(lc);
         const size_t grow = c.cells > merged[best].c.cells + p.c.cells ? c.cells - merged[best].c.cells - p.c.cells : 0;
-        if (c.cells <= kMaxCells && c.inputs.size() <= kFrame && budget + grow * kFrame <= kMaxTableDoubles) {
+        if (c.cells <= kMaxCells && c.inputs.size() <= kFrame && budget + grow * kFrame <= kMaxTableValues) {
           budget += grow * kFrame;
           merged[best].members.insert(merged[best].members.end(), p.members.begin(), p.members.end());
           merged[best].leaves = std::move(lc);
@@ -714,14 +730,14 @@ const GbdtModel::ShapTables& GbdtModel::shap_tables() const {
 
   // Step 2 tables: every cell of every group, by the recursive algorithm
   // restricted to the group's leaves.
-  // One allocation, rows aligned to cache lines (a row of 16 doubles is two lines).
+  // One allocation, rows aligned to cache lines (a row of 16 floats is one line).
   size_t total = 0;
   for (size_t gi = 0; gi < ng; ++gi) {
     tables->table.push_back(total);
     total += parts[gi].c.cells * 4 * quads[gi];
   }
-  tables->values.assign(total + 8, 0.0);
-  const size_t origin = (64 - reinterpret_cast<uintptr_t>(tables->values.data()) % 64) % 64 / sizeof(double);
+  tables->values.assign(total + 16, 0.0f);
+  const size_t origin = (64 - reinterpret_cast<uintptr_t>(tables->values.data()) % 64) % 64 / sizeof(float);
   for (auto& t : tables->table) t += origin;
   std::vector<uint8_t> x(width_, 0);
   std::vector<double> phi(width_, 0.0);
@@ -762,14 +778,14 @@ const GbdtModel::ShapTables& GbdtModel::shap_tables() const {
       for (int a = parent[root]; a >= 0; a = parent[a]) keep[a] = 1;
       keeps.push_back(std::move(keep));
     }
-    double* out = tables->values.data() + tables->table[gi];
+    float* out = tables->values.data() + tables->table[gi];
     for (size_t cell = 0; cell < s; ++cell) {
       for (size_t k = 0; k < c.inputs.size(); ++k)
         x[c.inputs[k]] = uint8_t(c.example[k][(cell / stride[k]) % c.example[k].size()]);
       for (int f : c.inputs) phi[f] = 0;
       for (size_t m = 0; m < keeps.size(); ++m)
         tree_shap(trees_[parts[gi].members[m].first], max_depth_, x.data(), phi.data(), &keeps[m]);
-      for (size_t k = 0; k < c.inputs.size(); ++k) out[cell * rw + pos[k]] = phi[c.inputs[k]];
+      for (size_t k = 0; k < c.inputs.size(); ++k) out[cell * rw + pos[k]] = float(phi[c.inputs[k]]);
     }
   }
   shap_ = std::move(tables);
@@ -792,7 +808,8 @@ void GbdtModel::contributions(const uint8_t* x, double* phi) const {
   // Step 2: per frame, the dense sum of its groups' rows, then into phi.
   static const AddRows* const adders = add_rows_table();
   for (const auto& fr : st.frames) {
-    double acc[kFrame] = {}, part[kFrame];
+    double acc[kFrame] = {};
+    float part[kFrame];
     for (uint32_t ri = fr.first_run; ri < fr.end_run; ++ri) {
       const auto& run = st.runs[ri];
       adders[run.quads](st.values.data(), st.table.data() + run.first_group, cell + run.first_group,
