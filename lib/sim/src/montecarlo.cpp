@@ -97,6 +97,11 @@ inline V4d small_to_double(V4u x) {
   return d - 0x1p52;
 }
 
+// One 64-bit draw per edge: the high half decides presence, the low half
+// gives the normal (tails to 6.2 sigma).
+inline double presence_draw(uint64_t x) { return static_cast<double>(x >> 32) * 0x1p-32; }
+inline double normal_draw(uint64_t x) { return (static_cast<double>(x & 0xffffffffULL) + 0.5) * 0x1p-32; }
+
 // coef[e] for the draws bits[e], e in [0, m), with every normal draw taken
 // from the central branch; the caller redoes the draws in the tails.
 void draw_central(const uint64_t* bits, const double* mean, const double* sd, const double* conf, double* coef,
@@ -117,10 +122,8 @@ void draw_central(const uint64_t* bits, const double* mean, const double* sd, co
     std::memcpy(coef + e, &out, sizeof out);
   }
   for (; e < m; ++e) {
-    const double u = static_cast<double>(bits[e] >> 32) * 0x1p-32;
-    const double v = (static_cast<double>(bits[e] & 0xffffffffULL) + 0.5) * 0x1p-32;
-    const double value = mean[e] + sd[e] * acklam_centre(v - 0.5);
-    coef[e] = u < conf[e] ? value : 0.0;
+    const double value = mean[e] + sd[e] * acklam_centre(normal_draw(bits[e]) - 0.5);
+    coef[e] = presence_draw(bits[e]) < conf[e] ? value : 0.0;
   }
 }
 }  // namespace
@@ -245,9 +248,7 @@ McResult monte_carlo(const Engine& engine, const Graph& g, const std::vector<Int
     ok += in_block;
     in_block = 0;
   };
-  // Edge parameters as flat arrays, and one 64-bit draw per edge whatever its
-  // parameters: the high half decides presence, the low half gives the normal
-  // (tails to 6.2 sigma).
+  // Edge parameters as flat arrays, one draw per edge whatever its parameters.
   std::vector<double> mean(m), sd(m), conf(m);
   for (size_t e = 0; e < m; ++e) {
     mean[e] = g.edges[e].coefficient;
@@ -270,9 +271,7 @@ McResult monte_carlo(const Engine& engine, const Graph& g, const std::vector<Int
     for (size_t t = 0; t < nt; ++t) {
       const size_t e = tails[t];
       const uint64_t x = bits[e];
-      const double u = static_cast<double>(x >> 32) * 0x1p-32;
-      const double v = (static_cast<double>(x & 0xffffffffULL) + 0.5) * 0x1p-32;
-      coef[e] = !(u < conf[e]) ? 0.0 : sd[e] > 0 ? mean[e] + sd[e] * DrawSource::normal_from(v) : mean[e];
+      coef[e] = !(presence_draw(x) < conf[e]) ? 0.0 : sd[e] > 0 ? mean[e] + sd[e] * DrawSource::normal_from(normal_draw(x)) : mean[e];
     }
     I.to_csr(coef, k);
     if (!I.steady_state(k.data(), act, st_steady, steady)) {
