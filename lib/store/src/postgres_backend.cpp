@@ -53,11 +53,7 @@ class PgConnection : public Connection {
     PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
     // temp_buffers: a bulk writer's staging chunk (a few MB of rows) stays in
     // memory; it can only be raised before the session's first temp table.
-    // force_custom_plan: a batch grows its tables from empty to millions of
-    // rows within one run, and a generic plan cached while a table was small
-    // (a sequential scan) would stay with the statement for the whole run.
-    exec_script("SET client_min_messages = warning; SET TIME ZONE 'UTC'; SET temp_buffers = '32MB'; "
-                "SET plan_cache_mode = force_custom_plan");
+    exec_script("SET client_min_messages = warning; SET TIME ZONE 'UTC'; SET temp_buffers = '32MB'");
   }
   ~PgConnection() override {
     if (conn_) PQfinish(conn_);
