@@ -99,7 +99,7 @@ TEST_CASE("calibration: Platt and isotonic are monotone and sensible", "[leads][
   CHECK_THROWS_AS(Calibration::fit("magic", m, y), opskit::DataError);
 }
 
-TEST_CASE("linear and gbdt learn a synthetic signal; contributions add up", "[leads][models]") {
+TEST_CASE("linear and gbdt learn a synthetic signal - contributions add up", "[leads][models]") {
   auto spec = synthetic_spec();
   auto data = synthetic(6000, 7);
   TrainOptions o;

@@ -5,7 +5,7 @@
 
 using namespace opskit::leads;
 
-TEST_CASE("segment: RFM scores, k-means clusters, names; deterministic", "[leads][segment]") {
+TEST_CASE("segment: RFM scores, k-means clusters, names - deterministic", "[leads][segment]") {
   std::vector<Order> orders;
   const int64_t day = 86400, now = 1000 * day;
   // 20 recent big frequent buyers, 20 lapsed one-off small buyers.

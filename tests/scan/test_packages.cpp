@@ -157,7 +157,7 @@ TEST_CASE("package stanzas: fields, continuations, bad lines named", "[scan][pac
   CHECK_THROWS_AS(parse_package_stanzas(" leading continuation\n", "st"), opskit::DataError);
 }
 
-TEST_CASE("LZ4 frames decode; corrupt ones are refused", "[scan][packages]") {
+TEST_CASE("LZ4 frames decode - corrupt ones are refused", "[scan][packages]") {
   CHECK(lz4_frame_decode(lz4_frame_of_abcabcabc(), "f") == "abcabcabc!");
   std::string bad = lz4_frame_of_abcabcabc();
   bad[11 + 4] = '\x09';  // the offset now points before the output

@@ -106,7 +106,7 @@ TEST_CASE("targets outside the allow-list are refused, the rest scans", "[scan][
   for (const auto& [url, n] : t.calls) CHECK(url.find("evil") == std::string::npos);
 }
 
-TEST_CASE("redirects are followed by hand; loops are detected", "[scan][scanner]") {
+TEST_CASE("redirects are followed by hand - loops are detected", "[scan][scanner]") {
   ScriptedTransport t;
   t.answer = [](const HttpRequest& req, int) {
     if (req.url == "https://a.test/") return page(302, {{"Location", "/step"}});
@@ -147,7 +147,7 @@ TEST_CASE("redirect chains stop at the hop limit and at the allow-list", "[scan]
   CHECK(t.calls.count("https://elsewhere.test/") == 0);
 }
 
-TEST_CASE("transport errors retry once; 429 honours Retry-After", "[scan][scanner]") {
+TEST_CASE("transport errors retry once - 429 honours Retry-After", "[scan][scanner]") {
   ScriptedTransport t;
   t.answer = [](const HttpRequest& req, int call) {
     Response r;

@@ -76,7 +76,7 @@ TEST_CASE("TLS caps: one per rating-guide rule", "[scan][tls]") {
   }
 }
 
-TEST_CASE("TLS caps: RC4 with TLS 1.0 only is a B; the worst cap wins", "[scan][tls]") {
+TEST_CASE("TLS caps: RC4 with TLS 1.0 only is a B - the worst cap wins", "[scan][tls]") {
   TlsReport r = good();
   r.offered = {{"TLSv1", true}, {"TLSv1.1", false}, {"TLSv1.2", false}, {"TLSv1.3", false}};
   r.rc4 = true;

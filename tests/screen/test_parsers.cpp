@@ -91,7 +91,7 @@ TEST_CASE("UN XML: malformed and truncated files fail with line and column", "[s
   CHECK_THROWS_AS(parse_un_xml("<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL><FIRST_NAME>X</FIRST_NAME></INDIVIDUAL></INDIVIDUALS></CONSOLIDATED_LIST>", "x.xml"), DataError);
 }
 
-TEST_CASE("UK CSV: blank names are counted, not fatal; bad types are", "[screen][parsers]") {
+TEST_CASE("UK CSV: blank names are counted, not fatal - bad types are", "[screen][parsers]") {
   std::stringstream in(testing::fixture_uk_csv());
   auto load = parse_uk_csv(in, "UK_Sanctions_List_2025-08-11.csv");
   CHECK(load.published == "2025-08-11");

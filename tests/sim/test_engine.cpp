@@ -218,7 +218,7 @@ TEST_CASE("log-space DAGs match path polynomials in logs") {
     }
 }
 
-TEST_CASE("lagged loops fed by a DAG match a day-by-day reference; unreached metrics stay put") {
+TEST_CASE("lagged loops fed by a DAG match a day-by-day reference - unreached metrics stay put") {
   for (unsigned seed = 21; seed <= 26; ++seed) {
     Graph g = random_dag(30, 90, 4, seed);
     // Lagged back edges make feedback loops downstream of the intervention.

@@ -9,7 +9,7 @@
 using namespace opskit::sim;
 using namespace simtest;
 
-TEST_CASE("Monte Carlo: certain edges give the exact answer; seeds repeat") {
+TEST_CASE("Monte Carlo: certain edges give the exact answer - seeds repeat") {
   Graph g = random_dag(15, 40, 3, 5);
   Engine eng(g);
   std::vector<Intervention> set{parse_set(node(0) + "=+10", g)};
