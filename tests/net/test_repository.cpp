@@ -8,7 +8,7 @@
 
 using namespace opskit::net;
 
-TEST_CASE("repository: alerts, DNS, devices and history are idempotent; allow-list applies to stored alerts", "[net][repository]") {
+TEST_CASE("repository: alerts, DNS, devices and history are idempotent - allow-list applies to stored alerts", "[net][repository]") {
   auto url = GENERATE(from_range(opskit::test::backend_urls()));
   INFO(url);
   auto db = opskit::store::Database::open(url);

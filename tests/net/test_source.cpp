@@ -82,7 +82,7 @@ TEST_CASE("source: pcap micro/nanosecond, little/big endian", "[net][source]") {
   CHECK(pk[0].linktype == 1);
 }
 
-TEST_CASE("source: pcapng with two interfaces, link types and resolutions; gzip", "[net][source]") {
+TEST_CASE("source: pcapng with two interfaces, link types and resolutions - gzip", "[net][source]") {
   std::string dir = opskit::test::temp_dir("net_png");
   std::string f;
   // SHB
