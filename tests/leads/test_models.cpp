@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -124,6 +125,37 @@ TEST_CASE("linear and gbdt learn a synthetic signal - contributions add up", "[l
       for (double p : phi) sum += p;
       // gbdt reasons come from float tables (see test_shap.cpp): 1e-4 in margin units.
       CHECK(sum == Approx(m.margin(x.data())).margin(kind == ModelKind::linear ? 1e-9 : 1e-4));
+    }
+  }
+}
+
+TEST_CASE("reasons: the k largest contributions by magnitude, largest first, ties by input order", "[leads][models]") {
+  auto spec = synthetic_spec();
+  auto data = synthetic(3000, 11);
+  std::vector<size_t> all(data.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  TrainOptions o;
+  o.gbdt.trees = 30;
+  for (auto kind : {ModelKind::linear, ModelKind::gbdt}) {
+    Model m = fit_model(kind, spec, data, all, o, true);
+    const size_t w = m.encoder.width();
+    std::vector<uint8_t> x(w);
+    std::vector<double> phi(w);
+    for (size_t row = 0; row < 200; ++row) {
+      m.encoder.encode(data, row, x.data());
+      m.contributions(x.data(), phi.data());
+      // Reference: a stable sort by magnitude (equal magnitudes keep input order).
+      std::vector<size_t> order(w);
+      for (size_t i = 0; i < w; ++i) order[i] = i;
+      std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return std::abs(phi[a]) > std::abs(phi[b]); });
+      for (int k : {0, 1, 2, 3, 5, 10, int(w), int(w) + 3, 20}) {
+        auto got = m.reasons(x.data(), k);
+        REQUIRE(got.size() == std::min<size_t>(size_t(k), w));
+        for (size_t j = 0; j < got.size(); ++j) {
+          CHECK(got[j].input == m.encoder.inputs()[order[j]].name);
+          CHECK(got[j].contribution == phi[order[j]]);
+        }
+      }
     }
   }
 }

@@ -2,10 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
+#include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <iterator>
 #include <map>
+#include <new>
+
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 #include "core/error.hpp"
 
@@ -311,6 +317,41 @@ void GbdtModel::contributions_recursive(const uint8_t* x, double* phi) const {
 // inputs (zeros elsewhere), so a frame's rows add up as dense vectors held
 // in registers and reach phi once per frame. Both steps avoid the per-value
 // indexing that made the cost.
+namespace {
+
+// Zeroed floats, 64-byte aligned; large arrays on 2 MB pages where the
+// kernel grants them (transparent huge pages in madvise mode): a lead's rows
+// land anywhere in megabytes of tables, and with 4 kB pages most rows also
+// missed the TLB (a page walk, nested under a hypervisor).
+class PageArray {
+ public:
+  void assign(size_t n) {
+    constexpr size_t kHuge = size_t(2) << 20;
+    const size_t bytes = n * sizeof(float);
+    const size_t align = bytes >= kHuge ? kHuge : 64;
+    const size_t rounded = std::max((bytes + align - 1) / align * align, align);
+    p_.reset(static_cast<float*>(std::aligned_alloc(align, rounded)));
+    if (!p_) throw std::bad_alloc();
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (align == kHuge) ::madvise(p_.get(), rounded, MADV_HUGEPAGE);  // advice: failure is harmless
+#endif
+    std::memset(p_.get(), 0, bytes);
+    n_ = n;
+  }
+  float* data() { return p_.get(); }
+  const float* data() const { return p_.get(); }
+  size_t size() const { return n_; }
+
+ private:
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
+  std::unique_ptr<float[], Free> p_;
+  size_t n_ = 0;
+};
+
+}  // namespace
+
 struct GbdtModel::ShapTables {
   std::vector<uint32_t> inputs;      // inputs that some group's cells depend on
   std::vector<uint8_t> class_of;     // per listed input: 256 codes -> class
@@ -333,7 +374,7 @@ struct GbdtModel::ShapTables {
   // Stored as float, summed in double: half the bytes read per lead (the
   // rows are the cost), and reasons rank contributions, for which float's
   // 7 significant digits are plenty (tests bound the error).
-  std::vector<float> values;
+  PageArray values;
   std::vector<size_t> slow_trees;    // not tabulated: recursive algorithm
 };
 
@@ -462,7 +503,8 @@ constexpr size_t kAhead = 32;  // groups ahead: measured best of 8, 16, 32, 48 o
 // The sums stay in float: a run is tens of rows, well within the tests'
 // 1e-5 of the largest contribution.
 template <typename V, typename T, int Q>
-inline void add_rows_body(const float* values, const size_t* table, const uint16_t* cell, size_t n, float* out) {
+inline void add_rows_body(const float* values, const size_t* table, const uint16_t* cell, size_t first, size_t end,
+                          size_t groups, float* out) {
   constexpr int kPer = int(sizeof(V) / sizeof(float));
   constexpr int kVecs = 4 * Q / kPer;
   constexpr int kTail = 4 * Q % kPer;  // 0 or 4 floats
@@ -470,9 +512,10 @@ inline void add_rows_body(const float* values, const size_t* table, const uint16
   V acc[kVecs];
   T tail{};
   for (int p = 0; p < kVecs; ++p) acc[p] = V{} - V{};
-  for (size_t g = 0; g < n; ++g) {
-    // The rows are the cache misses: ask for later ones early.
-    if (g + kAhead < n) {
+  for (size_t g = first; g < end; ++g) {
+    // The rows are the cache misses: ask for later ones early, on past this
+    // run into the next (whose rows are about this long).
+    if (g + kAhead < groups) {
       const char* ahead = reinterpret_cast<const char*>(values + table[g + kAhead] + cell[g + kAhead]);
       for (int b = 0; b < 16 * Q; b += 64) __builtin_prefetch(ahead + b);
       __builtin_prefetch(ahead + 16 * Q - 1);
@@ -493,27 +536,74 @@ inline void add_rows_body(const float* values, const size_t* table, const uint16
   if constexpr (kTail != 0) std::memcpy(out + kPer * kVecs, &tail, sizeof tail);
 }
 
-using v4f = float __attribute__((vector_size(16)));
-template <int Q>
-void add_rows(const float* values, const size_t* table, const uint16_t* cell, size_t n, float* out) {
-  add_rows_body<v4f, v4f, Q>(values, table, cell, n, out);
+// Folds n >= 1 rows of `width` lanes into out (uint16 lanes added, uint32
+// lanes ANDed), B vectors of columns at a time held in registers across all
+// rows: each row is read once and each result stored once, where folding
+// row by row into out loaded and stored the whole result for every row.
+template <typename V, typename T, bool kAnd, int B>
+inline size_t fold_block(const T* const* rows, size_t n, size_t j, T* out) {
+  constexpr size_t kPer = sizeof(V) / sizeof(T);
+  V acc[B];
+  for (int b = 0; b < B; ++b) std::memcpy(&acc[b], rows[0] + j + b * kPer, sizeof(V));
+  for (size_t i = 1; i < n; ++i) {
+    const T* r = rows[i] + j;
+    for (int b = 0; b < B; ++b) {
+      V v;
+      std::memcpy(&v, r + b * kPer, sizeof v);
+      if constexpr (kAnd) acc[b] &= v;
+      else acc[b] += v;
+    }
+  }
+  for (int b = 0; b < B; ++b) std::memcpy(out + j + b * kPer, &acc[b], sizeof(V));
+  return j + B * kPer;
 }
 
-using AddRows = void (*)(const float*, const size_t*, const uint16_t*, size_t, float*);
+template <typename V, typename T, bool kAnd>
+inline void fold_rows_body(const T* const* rows, size_t n, size_t width, T* out) {
+  constexpr size_t kPer = sizeof(V) / sizeof(T);
+  size_t j = 0;
+  while (j + 8 * kPer <= width) j = fold_block<V, T, kAnd, 8>(rows, n, j, out);
+  if (j + 4 * kPer <= width) j = fold_block<V, T, kAnd, 4>(rows, n, j, out);
+  if (j + 2 * kPer <= width) j = fold_block<V, T, kAnd, 2>(rows, n, j, out);
+  if (j + kPer <= width) j = fold_block<V, T, kAnd, 1>(rows, n, j, out);
+  for (; j < width; ++j) {
+    T a = rows[0][j];
+    for (size_t i = 1; i < n; ++i) {
+      if constexpr (kAnd) a &= rows[i][j];
+      else a = T(a + rows[i][j]);
+    }
+    out[j] = a;
+  }
+}
+
+using v8u16 = uint16_t __attribute__((vector_size(16)));
+using v4u32 = uint32_t __attribute__((vector_size(16)));
+using v4f = float __attribute__((vector_size(16)));
+template <int Q>
+void add_rows(const float* values, const size_t* table, const uint16_t* cell, size_t first, size_t end, size_t groups,
+              float* out) {
+  add_rows_body<v4f, v4f, Q>(values, table, cell, first, end, groups, out);
+}
+
+using AddRows = void (*)(const float*, const size_t*, const uint16_t*, size_t, size_t, size_t, float*);
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define OPSKIT_LEADS_AVX2 1
 using v8f = float __attribute__((vector_size(32)));
 template <int Q>
 __attribute__((target("avx2"))) void add_rows_avx2(const float* values, const size_t* table, const uint16_t* cell,
-                                                   size_t n, float* out) {
-  add_rows_body<v8f, v4f, Q>(values, table, cell, n, out);
+                                                   size_t first, size_t end, size_t groups, float* out) {
+  add_rows_body<v8f, v4f, Q>(values, table, cell, first, end, groups, out);
 }
-__attribute__((target("avx2"))) void add_u16_avx2(uint16_t* dst, const uint16_t* src, size_t n) {
-  for (size_t i = 0; i < n; ++i) dst[i] = uint16_t(dst[i] + src[i]);
+using v16u16 = uint16_t __attribute__((vector_size(32)));
+using v8u32 = uint32_t __attribute__((vector_size(32)));
+__attribute__((target("avx2"))) void add_rows_u16_avx2(const uint16_t* const* rows, size_t n, size_t width,
+                                                       uint16_t* out) {
+  fold_rows_body<v16u16, uint16_t, false>(rows, n, width, out);
 }
-__attribute__((target("avx2"))) void and_u32_avx2(uint32_t* dst, const uint32_t* src, size_t n) {
-  for (size_t i = 0; i < n; ++i) dst[i] &= src[i];
+__attribute__((target("avx2"))) void and_rows_u32_avx2(const uint32_t* const* rows, size_t n, size_t width,
+                                                       uint32_t* out) {
+  fold_rows_body<v8u32, uint32_t, true>(rows, n, width, out);
 }
 bool have_avx2() {
   static const bool yes = __builtin_cpu_supports("avx2");
@@ -523,18 +613,20 @@ bool have_avx2() {
 bool have_avx2() { return false; }
 #endif
 
-void add_u16(uint16_t* dst, const uint16_t* src, size_t n) {
+// out = the sum (wrapping) of n >= 1 rows of width lanes.
+void add_rows_u16(const uint16_t* const* rows, size_t n, size_t width, uint16_t* out) {
 #ifdef OPSKIT_LEADS_AVX2
-  if (have_avx2()) return add_u16_avx2(dst, src, n);
+  if (have_avx2()) return add_rows_u16_avx2(rows, n, width, out);
 #endif
-  for (size_t i = 0; i < n; ++i) dst[i] = uint16_t(dst[i] + src[i]);
+  fold_rows_body<v8u16, uint16_t, false>(rows, n, width, out);
 }
 
-void and_u32(uint32_t* dst, const uint32_t* src, size_t n) {
+// out = the AND of n >= 1 rows of width lanes.
+void and_rows_u32(const uint32_t* const* rows, size_t n, size_t width, uint32_t* out) {
 #ifdef OPSKIT_LEADS_AVX2
-  if (have_avx2()) return and_u32_avx2(dst, src, n);
+  if (have_avx2()) return and_rows_u32_avx2(rows, n, width, out);
 #endif
-  for (size_t i = 0; i < n; ++i) dst[i] &= src[i];
+  fold_rows_body<v4u32, uint32_t, true>(rows, n, width, out);
 }
 
 // Row adders by row width in quads of values (index 0 unused).
@@ -730,15 +822,13 @@ const GbdtModel::ShapTables& GbdtModel::shap_tables() const {
 
   // Step 2 tables: every cell of every group, by the recursive algorithm
   // restricted to the group's leaves.
-  // One allocation, rows aligned to cache lines (a row of 16 floats is one line).
+  // One allocation, aligned to a cache line (a row of 16 floats is one line).
   size_t total = 0;
   for (size_t gi = 0; gi < ng; ++gi) {
     tables->table.push_back(total);
     total += parts[gi].c.cells * 4 * quads[gi];
   }
-  tables->values.assign(total + 16, 0.0f);
-  const size_t origin = (64 - reinterpret_cast<uintptr_t>(tables->values.data()) % 64) % 64 / sizeof(float);
-  for (auto& t : tables->table) t += origin;
+  tables->values.assign(total + 16);
   std::vector<uint8_t> x(width_, 0);
   std::vector<double> phi(width_, 0.0);
   for (size_t gi = 0; gi < ng; ++gi) {
@@ -795,36 +885,32 @@ const GbdtModel::ShapTables& GbdtModel::shap_tables() const {
 void GbdtModel::contributions(const uint8_t* x, double* phi) const {
   const ShapTables& st = shap_tables();
   std::fill(phi, phi + width_, 0.0);
-  // Step 1: the cell offset in every group.
+  // Step 1: the cell offset in every group: one row of offsets per input.
   thread_local std::vector<uint16_t> cells;
-  const size_t stride = st.stride;
-  auto row_of = [&](size_t i) {
-    return st.offsets.data() + (size_t(st.first_row[i]) + st.class_of[i * 256 + x[st.inputs[i]]]) * stride;
-  };
-  if (st.inputs.empty()) cells.assign(stride, 0);
-  else cells.assign(row_of(0), row_of(0) + stride);
+  thread_local std::vector<const uint16_t*> offset_rows;
+  const size_t stride = st.stride, ni = st.inputs.size();
+  cells.resize(stride);
   uint16_t* cell = cells.data();
-  // The offset rows miss the cache as well: ask for rows kRowsAhead inputs
-  // ahead while adding (2: measured best of 1, 2, 4 on the bank model).
-  constexpr size_t kRowsAhead = 2;
-  auto fetch = [&](size_t i) {
-    const char* p = reinterpret_cast<const char*>(row_of(i));
-    for (size_t b = 0; b < stride * sizeof(uint16_t); b += 64) __builtin_prefetch(p + b);
-  };
-  for (size_t i = 1; i <= kRowsAhead && i < st.inputs.size(); ++i) fetch(i);
-  for (size_t i = 1; i < st.inputs.size(); ++i) {
-    if (i + kRowsAhead < st.inputs.size()) fetch(i + kRowsAhead);
-    add_u16(cell, row_of(i), stride);
+  if (ni == 0) {
+    std::fill(cells.begin(), cells.end(), uint16_t(0));
+  } else {
+    offset_rows.resize(ni);
+    for (size_t i = 0; i < ni; ++i)
+      offset_rows[i] = st.offsets.data() + (size_t(st.first_row[i]) + st.class_of[i * 256 + x[st.inputs[i]]]) * stride;
+    add_rows_u16(offset_rows.data(), ni, stride, cell);
   }
-  // Step 2: per frame, the dense sum of its groups' rows, then into phi.
+  // Step 2: per frame, the dense sum of its groups' rows, then into phi. The
+  // first rows are asked for at once (the adders ask ahead for the rest).
+  const size_t ng = st.table.size();
+  const float* const values = st.values.data();
+  for (size_t g = 0; g < std::min(ng, kAhead); ++g) __builtin_prefetch(values + st.table[g] + cell[g]);
   static const AddRows* const adders = add_rows_table();
   for (const auto& fr : st.frames) {
     double acc[kFrame] = {};
     float part[kFrame];
     for (uint32_t ri = fr.first_run; ri < fr.end_run; ++ri) {
       const auto& run = st.runs[ri];
-      adders[run.quads](st.values.data(), st.table.data() + run.first_group, cell + run.first_group,
-                        run.end_group - run.first_group, part);
+      adders[run.quads](values, st.table.data(), cell, run.first_group, run.end_group, ng, part);
       for (uint32_t k = 0; k < 4 * run.quads; ++k) acc[k] += part[k];
     }
     const uint32_t* in = st.frame_inputs.data() + fr.first_input;
@@ -876,10 +962,12 @@ double GbdtModel::margin(const uint8_t* x) const {
     big.resize(nt);
     m = big.data();
   }
-  std::copy(mk.base.begin(), mk.base.end(), m);
-  const uint32_t* rows = mk.rows.data();
+  thread_local std::vector<const uint32_t*> rows;
+  rows.resize(mk.inputs.size() + 1);
+  rows[0] = mk.base.data();
   for (size_t i = 0; i < mk.inputs.size(); ++i)
-    and_u32(m, rows + (size_t(mk.first_row[i]) + mk.class_of[i * 256 + x[mk.inputs[i]]]) * nt, nt);
+    rows[i + 1] = mk.rows.data() + (size_t(mk.first_row[i]) + mk.class_of[i * 256 + x[mk.inputs[i]]]) * nt;
+  and_rows_u32(rows.data(), rows.size(), nt, m);
   // The exit leaf is the lowest bit left. Added in the walk's order, so
   // both give identical scores.
   const double* lv = mk.leaf_value.data();

@@ -1,6 +1,8 @@
 #include "leads/model.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <cmath>
 
 #include "core/error.hpp"
@@ -44,31 +46,43 @@ void Model::reasons(const uint8_t* codes, int k, std::vector<Reason>& out) const
   thread_local std::vector<double> phi;
   phi.resize(w);
   contributions(codes, phi.data());
-  // The top k by magnitude, largest first, kept by insertion (k is small);
-  // ties by input order keep it deterministic.
+  // The top k by magnitude, largest first, ties by input order: each value
+  // passes down a k-slot list by compare-and-swap on bit masks (k is small;
+  // branching on each insertion mispredicted often enough to cost more than
+  // the compares). Magnitudes compare as their bits: for doubles >= 0 the
+  // order is the same.
   const size_t kk = std::min<size_t>(size_t(std::max(k, 0)), w);
-  size_t top[16];  // k <= 10 (the CLI's limit); larger k take the slow path
-  thread_local std::vector<size_t> order;
-  size_t* best = top;
-  if (kk > 16) {
-    order.resize(kk);
-    best = order.data();
+  int64_t top_v[16];
+  uint64_t top_i[16];
+  thread_local std::vector<int64_t> big_v;
+  thread_local std::vector<uint64_t> big_i;
+  int64_t* tv = top_v;
+  uint64_t* ti = top_i;
+  if (kk > 16) {  // beyond the CLI's limit of 10
+    big_v.resize(kk);
+    big_i.resize(kk);
+    tv = big_v.data();
+    ti = big_i.data();
   }
-  size_t n = 0;
+  std::fill(tv, tv + kk, int64_t(-1));  // below every magnitude
+  std::fill(ti, ti + kk, uint64_t(0));
   for (size_t i = 0; i < w && kk > 0; ++i) {
-    const double a = std::abs(phi[i]);
-    if (n == kk && !(a > std::abs(phi[best[n - 1]]))) continue;  // equal: the earlier input stays ahead
-    size_t j = n < kk ? n++ : n - 1;
-    while (j > 0 && a > std::abs(phi[best[j - 1]])) {
-      best[j] = best[j - 1];
-      --j;
+    int64_t v = std::bit_cast<int64_t>(std::abs(phi[i]));
+    uint64_t at = i;
+    for (size_t j = 0; j < kk; ++j) {
+      const int64_t swap = -int64_t(v > tv[j]);  // equal: the earlier input stays ahead
+      const int64_t dv = (tv[j] ^ v) & swap;
+      const uint64_t di = (ti[j] ^ at) & uint64_t(swap);
+      tv[j] ^= dv;
+      v ^= dv;
+      ti[j] ^= di;
+      at ^= di;
     }
-    best[j] = i;
   }
   out.clear();
-  for (size_t i = 0; i < n; ++i) {
-    const auto& in = encoder.inputs()[best[i]];
-    out.push_back({in.name, in.description(codes[best[i]]), phi[best[i]]});
+  for (size_t j = 0; j < kk && tv[j] >= 0; ++j) {
+    const auto& in = encoder.inputs()[ti[j]];
+    out.push_back({in.name, in.description(codes[ti[j]]), phi[ti[j]]});
   }
 }
 
