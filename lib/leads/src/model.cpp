@@ -35,6 +35,45 @@ void Model::contributions(const uint8_t* codes, double* phi) const {
   else gbdt.contributions(codes, phi);
 }
 
+namespace {
+
+// The k largest magnitudes, largest first, ties by input order: each value
+// passes down a k-slot list by compare-and-swap on bit masks (branching on
+// each insertion mispredicted often enough to cost more than the compares).
+// Magnitudes compare as their bits: for doubles >= 0 the order is the same.
+// K > 0 fixes k at compile time, so the list stays in registers.
+template <size_t K>
+void top_by_magnitude(const double* phi, size_t w, size_t k, int64_t* top, uint64_t* at_top) {
+  const size_t kk = K > 0 ? K : k;
+  int64_t fixed_v[K > 0 ? K : 1];
+  uint64_t fixed_i[K > 0 ? K : 1];
+  int64_t* tv = K > 0 ? fixed_v : top;
+  uint64_t* ti = K > 0 ? fixed_i : at_top;
+  for (size_t j = 0; j < kk; ++j) {
+    tv[j] = -1;  // below every magnitude
+    ti[j] = 0;
+  }
+  for (size_t i = 0; i < w; ++i) {
+    int64_t v = std::bit_cast<int64_t>(std::abs(phi[i]));
+    uint64_t at = i;
+    for (size_t j = 0; j < kk; ++j) {
+      const int64_t swap = -int64_t(v > tv[j]);  // equal: the earlier input stays ahead
+      const int64_t dv = (tv[j] ^ v) & swap;
+      const uint64_t di = (ti[j] ^ at) & uint64_t(swap);
+      tv[j] ^= dv;
+      v ^= dv;
+      ti[j] ^= di;
+      at ^= di;
+    }
+  }
+  if constexpr (K > 0) {
+    std::copy(fixed_v, fixed_v + K, top);
+    std::copy(fixed_i, fixed_i + K, at_top);
+  }
+}
+
+}  // namespace
+
 std::vector<Reason> Model::reasons(const uint8_t* codes, int k) const {
   std::vector<Reason> out;
   reasons(codes, k, out);
@@ -46,11 +85,6 @@ void Model::reasons(const uint8_t* codes, int k, std::vector<Reason>& out) const
   thread_local std::vector<double> phi;
   phi.resize(w);
   contributions(codes, phi.data());
-  // The top k by magnitude, largest first, ties by input order: each value
-  // passes down a k-slot list by compare-and-swap on bit masks (k is small;
-  // branching on each insertion mispredicted often enough to cost more than
-  // the compares). Magnitudes compare as their bits: for doubles >= 0 the
-  // order is the same.
   const size_t kk = std::min<size_t>(size_t(std::max(k, 0)), w);
   int64_t top_v[16];
   uint64_t top_i[16];
@@ -64,20 +98,13 @@ void Model::reasons(const uint8_t* codes, int k, std::vector<Reason>& out) const
     tv = big_v.data();
     ti = big_i.data();
   }
-  std::fill(tv, tv + kk, int64_t(-1));  // below every magnitude
-  std::fill(ti, ti + kk, uint64_t(0));
-  for (size_t i = 0; i < w && kk > 0; ++i) {
-    int64_t v = std::bit_cast<int64_t>(std::abs(phi[i]));
-    uint64_t at = i;
-    for (size_t j = 0; j < kk; ++j) {
-      const int64_t swap = -int64_t(v > tv[j]);  // equal: the earlier input stays ahead
-      const int64_t dv = (tv[j] ^ v) & swap;
-      const uint64_t di = (ti[j] ^ at) & uint64_t(swap);
-      tv[j] ^= dv;
-      v ^= dv;
-      ti[j] ^= di;
-      at ^= di;
-    }
+  switch (kk) {  // the usual counts with the list in registers
+    case 1: top_by_magnitude<1>(phi.data(), w, kk, tv, ti); break;
+    case 2: top_by_magnitude<2>(phi.data(), w, kk, tv, ti); break;
+    case 3: top_by_magnitude<3>(phi.data(), w, kk, tv, ti); break;
+    case 4: top_by_magnitude<4>(phi.data(), w, kk, tv, ti); break;
+    case 5: top_by_magnitude<5>(phi.data(), w, kk, tv, ti); break;
+    default: top_by_magnitude<0>(phi.data(), w, kk, tv, ti);
   }
   out.clear();
   for (size_t j = 0; j < kk && tv[j] >= 0; ++j) {
