@@ -376,6 +376,7 @@ struct GbdtModel::ShapTables {
   // 7 significant digits are plenty (tests bound the error).
   PageArray values;
   std::vector<size_t> slow_trees;    // not tabulated: recursive algorithm
+  std::vector<uint32_t> reason_order;  // inputs by the largest contribution the tables allow
 };
 
 namespace {
@@ -832,7 +833,7 @@ const GbdtModel::ShapTables& GbdtModel::shap_tables() const {
   }
   tables->values.assign(total + 16);
   std::vector<uint8_t> x(width_, 0);
-  std::vector<double> phi(width_, 0.0);
+  std::vector<double> phi(width_, 0.0), bound(width_, 0.0);
   for (size_t gi = 0; gi < ng; ++gi) {
     const auto& c = parts[gi].c;
     const auto& fr = tables->frames[frame_of[gi]];
@@ -871,18 +872,32 @@ const GbdtModel::ShapTables& GbdtModel::shap_tables() const {
       keeps.push_back(std::move(keep));
     }
     float* out = tables->values.data() + tables->table[gi];
+    std::vector<double> largest(c.inputs.size(), 0.0);
     for (size_t cell = 0; cell < s; ++cell) {
       for (size_t k = 0; k < c.inputs.size(); ++k)
         x[c.inputs[k]] = uint8_t(c.example[k][(cell / stride[k]) % c.example[k].size()]);
       for (int f : c.inputs) phi[f] = 0;
       for (size_t m = 0; m < keeps.size(); ++m)
         tree_shap(trees_[parts[gi].members[m].first], max_depth_, x.data(), phi.data(), &keeps[m]);
-      for (size_t k = 0; k < c.inputs.size(); ++k) out[cell * rw + pos[k]] = float(phi[c.inputs[k]]);
+      for (size_t k = 0; k < c.inputs.size(); ++k) {
+        out[cell * rw + pos[k]] = float(phi[c.inputs[k]]);
+        largest[k] = std::max(largest[k], std::abs(phi[c.inputs[k]]));
+      }
     }
+    for (size_t k = 0; k < c.inputs.size(); ++k) bound[size_t(c.inputs[k])] += largest[k];
   }
+  // An input's contribution is at most the sum of its largest value in
+  // each group; top-k reasons scan inputs in that order, largest first, so
+  // the first few fill the list and most others fall below it at once.
+  tables->reason_order.resize(width_);
+  for (size_t f = 0; f < width_; ++f) tables->reason_order[f] = uint32_t(f);
+  std::stable_sort(tables->reason_order.begin(), tables->reason_order.end(),
+                   [&](uint32_t a, uint32_t b) { return bound[a] > bound[b]; });
   shap_ = std::move(tables);
   return *shap_;
 }
+
+const std::vector<uint32_t>& GbdtModel::reason_order() const { return shap_tables().reason_order; }
 
 void GbdtModel::contributions(const uint8_t* x, double* phi) const {
   const ShapTables& st = shap_tables();

@@ -37,38 +37,25 @@ void Model::contributions(const uint8_t* codes, double* phi) const {
 
 namespace {
 
-// The k largest magnitudes, largest first, ties by input order: each value
-// passes down a k-slot list by compare-and-swap on bit masks (branching on
-// each insertion mispredicted often enough to cost more than the compares).
-// Magnitudes compare as their bits: for doubles >= 0 the order is the same.
-// K > 0 fixes k at compile time, so the list stays in registers.
-template <size_t K>
-void top_by_magnitude(const double* phi, size_t w, size_t k, int64_t* top, uint64_t* at_top) {
-  const size_t kk = K > 0 ? K : k;
-  int64_t fixed_v[K > 0 ? K : 1];
-  uint64_t fixed_i[K > 0 ? K : 1];
-  int64_t* tv = K > 0 ? fixed_v : top;
-  uint64_t* ti = K > 0 ? fixed_i : at_top;
-  for (size_t j = 0; j < kk; ++j) {
-    tv[j] = -1;  // below every magnitude
-    ti[j] = 0;
-  }
-  for (size_t i = 0; i < w; ++i) {
-    int64_t v = std::bit_cast<int64_t>(std::abs(phi[i]));
-    uint64_t at = i;
-    for (size_t j = 0; j < kk; ++j) {
-      const int64_t swap = -int64_t(v > tv[j]);  // equal: the earlier input stays ahead
-      const int64_t dv = (tv[j] ^ v) & swap;
-      const uint64_t di = (ti[j] ^ at) & uint64_t(swap);
-      tv[j] ^= dv;
-      v ^= dv;
-      ti[j] ^= di;
-      at ^= di;
+// The k largest magnitudes, largest first, ties by input order, into a
+// k-slot list. Inputs are scanned in `order` (largest possible first, or
+// null: input order), so after the first few most fall below the list's
+// last slot and are passed over by one well-predicted compare. Magnitudes
+// compare as their bits: for doubles >= 0 the order is the same.
+void top_by_magnitude(const double* phi, const uint32_t* order, size_t w, size_t k, int64_t* tv, uint64_t* ti) {
+  std::fill(tv, tv + k, int64_t(-1));  // below every magnitude
+  std::fill(ti, ti + k, ~uint64_t(0));
+  for (size_t n = 0; n < w; ++n) {
+    const uint64_t i = order ? order[n] : n;
+    const int64_t v = std::bit_cast<int64_t>(std::abs(phi[i]));
+    if (v < tv[k - 1] || (v == tv[k - 1] && i > ti[k - 1])) continue;
+    size_t j = k - 1;
+    for (; j > 0 && (v > tv[j - 1] || (v == tv[j - 1] && i < ti[j - 1])); --j) {
+      tv[j] = tv[j - 1];
+      ti[j] = ti[j - 1];
     }
-  }
-  if constexpr (K > 0) {
-    std::copy(fixed_v, fixed_v + K, top);
-    std::copy(fixed_i, fixed_i + K, at_top);
+    tv[j] = v;
+    ti[j] = i;
   }
 }
 
@@ -98,14 +85,8 @@ void Model::reasons(const uint8_t* codes, int k, std::vector<Reason>& out) const
     tv = big_v.data();
     ti = big_i.data();
   }
-  switch (kk) {  // the usual counts with the list in registers
-    case 1: top_by_magnitude<1>(phi.data(), w, kk, tv, ti); break;
-    case 2: top_by_magnitude<2>(phi.data(), w, kk, tv, ti); break;
-    case 3: top_by_magnitude<3>(phi.data(), w, kk, tv, ti); break;
-    case 4: top_by_magnitude<4>(phi.data(), w, kk, tv, ti); break;
-    case 5: top_by_magnitude<5>(phi.data(), w, kk, tv, ti); break;
-    default: top_by_magnitude<0>(phi.data(), w, kk, tv, ti);
-  }
+  if (kk > 0)
+    top_by_magnitude(phi.data(), kind == ModelKind::gbdt ? gbdt.reason_order().data() : nullptr, w, kk, tv, ti);
   out.clear();
   for (size_t j = 0; j < kk && tv[j] >= 0; ++j) {
     const auto& in = encoder.inputs()[ti[j]];

@@ -49,6 +49,9 @@ class GbdtModel {
   // TreeSHAP values per input (phi has width() entries; sum = margin - expected()).
   // Uses the precomputed tables (built on the first call).
   void contributions(const uint8_t* x, double* phi) const;
+  // The inputs ordered by the largest contribution the tables allow them,
+  // largest first (a scan order for picking the top reasons quickly).
+  const std::vector<uint32_t>& reason_order() const;
   // The same values by the recursive algorithm, without tables (reference).
   void contributions_recursive(const uint8_t* x, double* phi) const;
   double expected() const;
