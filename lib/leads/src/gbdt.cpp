@@ -912,9 +912,12 @@ void GbdtModel::contributions(const uint8_t* x, double* phi) const {
     std::fill(cells.begin(), cells.end(), uint16_t(0));
   } else {
     offset_rows.resize(ni);
-    for (size_t i = 0; i < ni; ++i)
-      offset_rows[i] = st.offsets.data() + (size_t(st.first_row[i]) + st.class_of[i * 256 + x[st.inputs[i]]]) * stride;
-    add_rows_u16(offset_rows.data(), ni, stride, cell);
+    const uint16_t* const offsets = st.offsets.data();
+    const uint32_t *const inputs = st.inputs.data(), *const first_row = st.first_row.data();
+    const uint8_t* const class_of = st.class_of.data();
+    const uint16_t** const row = offset_rows.data();
+    for (size_t i = 0; i < ni; ++i) row[i] = offsets + (size_t(first_row[i]) + class_of[i * 256 + x[inputs[i]]]) * stride;
+    add_rows_u16(row, ni, stride, cell);
   }
   // Step 2: per frame, the dense sum of its groups' rows, then into phi. The
   // first rows are asked for at once (the adders ask ahead for the rest).
@@ -980,11 +983,16 @@ double GbdtModel::margin(const uint8_t* x) const {
     m = big.data();
   }
   thread_local std::vector<const uint32_t*> rows;
-  rows.resize(mk.inputs.size() + 1);
-  rows[0] = mk.base.data();
-  for (size_t i = 0; i < mk.inputs.size(); ++i)
-    rows[i + 1] = mk.rows.data() + (size_t(mk.first_row[i]) + mk.class_of[i * 256 + x[mk.inputs[i]]]) * nt;
-  and_rows_u32(rows.data(), rows.size(), nt, m);
+  const size_t ni = mk.inputs.size();
+  rows.resize(ni + 1);
+  // Locals: stores into `rows` would otherwise make the compiler reload them.
+  const uint32_t* const mask_rows = mk.rows.data();
+  const uint32_t *const inputs = mk.inputs.data(), *const first_row = mk.first_row.data();
+  const uint8_t* const class_of = mk.class_of.data();
+  const uint32_t** const row = rows.data();
+  row[0] = mk.base.data();
+  for (size_t i = 0; i < ni; ++i) row[i + 1] = mask_rows + (size_t(first_row[i]) + class_of[i * 256 + x[inputs[i]]]) * nt;
+  and_rows_u32(row, ni + 1, nt, m);
   // The exit leaf is the lowest bit left. Added in the walk's order, so
   // both give identical scores.
   const double* lv = mk.leaf_value.data();
