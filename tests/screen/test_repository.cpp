@@ -160,6 +160,85 @@ TEST_CASE("batch: statuses, matches, audit, idempotent rerun, bad rows", "[scree
   }
 }
 
+TEST_CASE("batch: new ids are inserted and stored or repeated ids upserted in order with no field carried over", "[screen][repository]") {
+  for (const auto& url : test::backend_urls(true)) {
+    INFO(backend(url));
+    auto db = store::Database::open(url);
+    db->add_tenant("acme", "Acme");
+    auto s = db->session("acme");
+    Repository repo(*s);
+    std::string dir = test::temp_dir("batch_ids");
+    testing::write_fixture_lists(dir);
+    load_all(repo, *s, dir, "2026-01-01T00:00:00Z");
+    Screener screener(repo, Thresholds{}, "cfg", "2026-01-05T00:00:00Z");
+    BatchOptions o;
+    o.now = "2026-01-05T00:00:00Z";
+    auto on_hit = [](const Subject&, const Decision&) {};
+    auto on_bad = [](const DataError& e) { FAIL(e.what()); };
+    o.path = dir + "/first.csv";
+    testing::write_text(o.path,
+                        "id,date,amount,currency,counterparty,country\n"
+                        "a1,2026-01-04,10,USD,Jane Doe,France\n"
+                        "a2,2026-01-04,20,USD,Karim Yusuf Al-Zarqawi,Jordan\n");
+    screen_batch(screener, repo, *s, o, on_hit, on_bad);
+    const int64_t audits = count(*s, "SELECT COUNT(*) FROM audit_log WHERE tenant_id = $1");
+    // a1 and a2 are stored; b1 is new and appears three times (CLEAR, then
+    // BLOCKED, then CLEAR again); b2 is new once. A row without an amount,
+    // date or country after rows that had them must store NULLs.
+    o.path = dir + "/second.csv";
+    testing::write_text(o.path,
+                        "id,date,amount,currency,counterparty,country\n"
+                        "b1,2026-01-04,1,USD,Jane Doe,France\n"
+                        "a1,2026-01-04,11,USD,Karim Yusuf Al-Zarqawi,Jordan\n"
+                        "b1,2026-01-04,2,USD,Karim Yusuf Al-Zarqawi,Jordan\n"
+                        "a2,2026-01-04,21,USD,Karim Yusuf Al-Zarqawi,Jordan\n"
+                        "b2,,,USD,John Smith,\n"
+                        "b1,2026-01-04,3,USD,Jane Doe,France\n");
+    auto c = screen_batch(screener, repo, *s, o, on_hit, on_bad);
+    CHECK(c.screened == 6);
+    CHECK(c.changed == 3);  // a1 CLEAR -> BLOCKED, b1 CLEAR -> BLOCKED -> CLEAR
+    CHECK(count(*s, "SELECT COUNT(*) FROM transactions WHERE tenant_id = $1") == 4);
+    CHECK(repo.subject("a1")->status == "BLOCKED");
+    CHECK(*repo.subject("a1")->amount == Approx(11));
+    CHECK(repo.subject("a2")->status == "BLOCKED");
+    auto b1 = repo.subject("b1");
+    REQUIRE(b1);
+    CHECK(b1->status == "CLEAR");
+    CHECK(*b1->amount == Approx(3));
+    auto b2 = repo.subject("b2");
+    REQUIRE(b2);
+    CHECK(!b2->amount);
+    CHECK(b2->date.empty());
+    CHECK(b2->country.empty());
+    CHECK(b2->counterparty == "John Smith");
+    // One audit entry per changed decision: a1, b1 (new, BLOCKED), b1 (back to CLEAR).
+    CHECK(count(*s, "SELECT COUNT(*) FROM audit_log WHERE tenant_id = $1") == audits + 3);
+    // Rows are read into kept slots, one chunk (4,096 rows) at a time: the
+    // first row of the second chunk reuses the first row's slot.
+    std::string big = "id,date,amount,currency,counterparty,country,dob,type\n";
+    big += "c0,2026-01-04,7,USD,Jane Doe,France,1970,individual\n";
+    for (int i = 1; i < 4096; ++i) big += "c" + std::to_string(i) + ",2026-01-04,7,USD,Jane Doe,France,,\n";
+    big += "c4096,,,,John Smith,,,\n";
+    o.path = dir + "/third.csv";
+    testing::write_text(o.path, big);
+    CHECK(screen_batch(screener, repo, *s, o, on_hit, on_bad).screened == 4097);
+    auto c0 = repo.subject("c0"), last = repo.subject("c4096");
+    REQUIRE(c0);
+    REQUIRE(last);
+    CHECK(c0->dob == "1970");
+    CHECK(c0->entity_type == "individual");
+    CHECK(*c0->amount == Approx(7));
+    CHECK(!last->amount);
+    CHECK(last->date.empty());
+    CHECK(last->currency.empty());
+    CHECK(last->country.empty());
+    CHECK(last->dob.empty());
+    CHECK(last->entity_type.empty());
+    CHECK(last->counterparty == "John Smith");
+    CHECK(store::verify_audit(*s).ok);
+  }
+}
+
 TEST_CASE("allow-list, review decisions and rescreen", "[screen][repository]") {
   for (const auto& url : test::backend_urls(true)) {
     INFO(backend(url));

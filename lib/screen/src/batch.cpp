@@ -1,4 +1,5 @@
 // Batch screening of CSV / JSON-lines files and rescreening of stored subjects.
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iostream>
@@ -64,7 +65,8 @@ class CsvSource : public RowSource {
       broken_ = true;
       throw;
     }
-    s = Subject();
+    // Every field assigned in place (the caller reuses `s`, and its strings
+    // keep their buffers from row to row).
     // Fields by the column indices found once from the header (as record_.get(name)).
     auto get = [&](size_t f) -> std::string_view {
       const int i = index_[f];
@@ -78,6 +80,7 @@ class CsvSource : public RowSource {
     s.country = get(kCountry);
     s.dob = get(kDob);
     s.entity_type = get(kType);
+    s.amount.reset();
     auto where = [&](int which) {
       const std::string& c = which == 0 ? kFieldNames[kId] : which == 1 ? name_column_ : kFieldNames[kAmount];
       return reader_.column_index(c) >= 0 ? record_.where(c) : SourceLocation{reader_.name(), record_.line(), 0, c};
@@ -130,8 +133,8 @@ class JsonlSource : public RowSource {
   jsonl::Reader reader_;
 };
 
-Query query_of(const Subject& s) {
-  Query q;
+// Into a kept Query: its strings keep their buffers from row to row.
+const Query& query_of(const Subject& s, Query& q) {
   q.name = s.counterparty;
   q.dob = s.dob;
   q.country = s.country;
@@ -201,38 +204,61 @@ BatchCounts screen_batch(Screener& screener, Repository& repo, store::Session& s
   BatchCounts counts;
   const std::string lists_hash = screener.lists_hash();
   // Rows are screened and written in chunks: one query for the chunk's
-  // earlier statuses (so a rerun audits nothing new), then bulk upserts.
+  // earlier statuses (so a rerun audits nothing new), then bulk writes. The
+  // chunk's rows are kept and refilled in place (no strings made per row).
   struct Row {
     Subject s;
     Decision d;
   };
   constexpr size_t kChunk = 4096;
-  std::vector<Row> chunk;
-  chunk.reserve(kChunk);
+  std::vector<Row> chunk(kChunk);
+  size_t filled = 0;
   std::vector<std::string> ids;
+  std::vector<std::string_view> sorted;
+  std::unordered_map<std::string_view, std::string> repeated;  // ids seen twice in the chunk -> latest status
   std::unique_ptr<Repository::Writer> writer;
   auto write_chunk = [&] {
-    if (chunk.empty()) return;
+    if (filled == 0) return;
     ids.clear();
-    for (const auto& r : chunk) ids.push_back(r.s.id);
+    sorted.clear();
+    for (size_t i = 0; i < filled; ++i) {
+      ids.push_back(chunk[i].s.id);
+      sorted.push_back(chunk[i].s.id);
+    }
     auto previous = repo.statuses(ids);
+    // An id repeated within the chunk: its later rows see the earlier row's
+    // status, and none of its rows is a plain insert.
+    repeated.clear();
+    std::sort(sorted.begin(), sorted.end());
+    for (size_t i = 1; i < sorted.size(); ++i)
+      if (sorted[i] == sorted[i - 1]) repeated.emplace(sorted[i], std::string());
     if (!writer) writer = std::make_unique<Repository::Writer>(session);
-    for (const auto& [s, d] : chunk) {
+    for (size_t i = 0; i < filled; ++i) {
+      const Subject& s = chunk[i].s;
+      const Decision& d = chunk[i].d;
       auto it = previous.find(s.id);
-      const bool existed = it != previous.end();
-      const std::string before = existed ? it->second : "";
+      bool existed = it != previous.end();
+      std::string before = existed ? it->second : "";
+      auto rep = repeated.empty() ? repeated.end() : repeated.find(s.id);
+      if (rep != repeated.end() && !rep->second.empty()) {
+        existed = true;  // written by an earlier row of this chunk
+        before = rep->second;
+      }
       if (existed && before != s.status) ++counts.changed;
-      writer->subject(s);
+      if (existed || rep != repeated.end()) writer->subject(s);
+      else writer->new_subject(s);
       for (const auto& m : d.matches) writer->match(match_record(screener, s, m, options.now));
       if (before != s.status && (existed || d.status != Status::clear)) audit_decision(session, options.actor, s, d, before);
-      previous[s.id] = s.status;  // an id repeated later in the chunk sees this row
+      if (rep != repeated.end()) rep->second = s.status;
     }
     writer->flush();
-    chunk.clear();
+    filled = 0;
   };
+  Query query;
   auto body = [&] {
-    Subject s;
     for (;;) {
+      Row& row = chunk[filled];
+      Subject& s = row.s;
       try {
         if (!source->next(s)) break;
       } catch (const DataError& e) {
@@ -248,7 +274,8 @@ BatchCounts screen_batch(Screener& screener, Repository& repo, store::Session& s
         continue;
       }
       ++counts.screened;
-      Decision d = screener.screen(query_of(s));
+      row.d = screener.screen(query_of(s, query));
+      const Decision& d = row.d;
       counts.allowed += d.allowed;
       s.status = status_text(d.status);
       s.score = round1(d.score);
@@ -262,8 +289,7 @@ BatchCounts screen_batch(Screener& screener, Repository& repo, store::Session& s
       }
       if (d.status != Status::clear) on_hit(s, d);
       if (options.dry_run) continue;
-      chunk.push_back({std::move(s), std::move(d)});
-      if (chunk.size() == kChunk) write_chunk();
+      if (++filled == kChunk) write_chunk();
     }
     write_chunk();
   };
@@ -280,10 +306,11 @@ BatchCounts rescreen(Screener& screener, Repository& repo, store::Session& sessi
   std::unique_ptr<Repository::Writer> writer;
   auto body = [&] {
     if (!dry_run) writer = std::make_unique<Repository::Writer>(session);
+    Query query;
     repo.for_each_subject([&](const Subject& before) {
       ++counts.rows;
       ++counts.screened;
-      Decision d = screener.screen(query_of(before));
+      Decision d = screener.screen(query_of(before, query));
       counts.allowed += d.allowed;
       Subject after = before;
       after.status = status_text(d.status);

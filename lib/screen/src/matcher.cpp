@@ -670,8 +670,11 @@ struct Matcher::Impl {
     const int len = std::min(s.len, l.len), diff = std::abs(s.len - l.len);
     if (len == 1 && s.first == l.first && diff != 0) b = std::max(b, 0.5);
     const int allow = edit_allowance(static_cast<size_t>(len));
-    const int edits = std::max({diff, 1, min_edits(s.letters, l.letters)});
-    if (allow > 0 && edits <= allow && (s.first == l.first || s.last == l.last)) b = std::max(b, 1.0 - 0.1 * edits);
+    // The letter-set count (the costly part) only when the cheap tests pass.
+    if (allow > 0 && std::max(diff, 1) <= allow && (s.first == l.first || s.last == l.last)) {
+      const int edits = std::max({diff, 1, min_edits(s.letters, l.letters)});
+      if (edits <= allow) b = std::max(b, 1.0 - 0.1 * edits);
+    }
     return b;
   }
 
@@ -681,9 +684,10 @@ struct Matcher::Impl {
   static bool joined_possible(size_t alen, char afirst, char alast, uint32_t aletters, size_t blen, char bfirst,
                               char blast, uint32_t bletters) {
     if (afirst == bfirst && aletters == bletters) return true;
-    const int allow = edit_allowance(std::min(alen, blen));
-    const int edits = std::max({static_cast<int>(alen > blen ? alen - blen : blen - alen), 1, min_edits(aletters, bletters)});
-    return allow > 0 && edits <= allow && edits <= 3 && (afirst == bfirst || alast == blast);
+    const int allow = std::min(edit_allowance(std::min(alen, blen)), 3);
+    const int diff = std::max(static_cast<int>(alen > blen ? alen - blen : blen - alen), 1);
+    if (allow <= 0 || diff > allow || (afirst != bfirst && alast != blast)) return false;
+    return std::max(diff, min_edits(aletters, bletters)) <= allow;
   }
 
   // An upper bound of score_name(): query parts that no pair can cover

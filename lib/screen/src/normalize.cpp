@@ -318,7 +318,9 @@ int edit_distance(std::string_view a, std::string_view b, int limit) {
   int la = static_cast<int>(a.size()), lb = static_cast<int>(b.size());
   if (std::abs(la - lb) > limit) return limit + 1;
   if (la > 64 || lb > 64) return a == b ? 0 : limit + 1;
-  std::array<int, 66> prev2{}, prev{}, cur{};
+  // Three rows rotated by pointer (copying them cost more than the DP itself).
+  std::array<int, 66> r0{}, r1{}, r2{};
+  int *prev2 = r0.data(), *prev = r1.data(), *cur = r2.data();
   for (int j = 0; j <= lb; ++j) prev[j] = j;
   for (int i = 1; i <= la; ++i) {
     cur[0] = i;
@@ -331,17 +333,12 @@ int edit_distance(std::string_view a, std::string_view b, int limit) {
       row_min = std::min(row_min, v);
     }
     if (row_min > limit) return limit + 1;
+    int* spare = prev2;
     prev2 = prev;
     prev = cur;
+    cur = spare;
   }
   return std::min(prev[lb], limit + 1);
-}
-
-int edit_allowance(size_t length) {
-  if (length <= 3) return 0;
-  if (length <= 5) return 1;
-  if (length <= 9) return 2;
-  return 3;
 }
 
 int variant_family(std::string_view token) {

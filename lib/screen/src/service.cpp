@@ -123,8 +123,7 @@ std::vector<EntityChange> diff_versions(Repository& repo, int64_t old_id, int64_
 // ---- Screener ---------------------------------------------------------------
 
 Screener::Screener(Repository& repo, Thresholds thresholds, std::string config_hash, std::string now)
-    : normalizer_(std::make_unique<Normalizer>()),
-      thresholds_(thresholds),
+    : thresholds_(thresholds),
       config_hash_(std::move(config_hash)),
       now_(std::move(now)) {
   for (const auto& v : repo.versions())
@@ -139,7 +138,6 @@ Screener::Screener(Repository& repo, Thresholds thresholds, std::string config_h
 
 Screener::Screener(std::vector<Entity> entities, Thresholds thresholds)
     : matcher_(std::make_unique<Matcher>(std::move(entities))),
-      normalizer_(std::make_unique<Normalizer>()),
       thresholds_(thresholds) {
   matcher_->set_thresholds(thresholds_);
   lists_label_ = "memory";
@@ -160,7 +158,12 @@ std::string Screener::explanation_json(const Match& m) const {
   return j.dump();
 }
 
-std::string Screener::name_key(std::string_view name) { return normalizer_->normalize_one(name).key(); }
+std::string Screener::name_key(std::string_view name) {
+  // Made on first use: building its ICU transliterators is a tenth of a
+  // second of start-up, and only an allow-list check needs them.
+  if (!normalizer_) normalizer_ = std::make_unique<Normalizer>();
+  return normalizer_->normalize_one(name).key();
+}
 
 Decision Screener::screen(const Query& q) {
   cache_key_.clear();

@@ -74,8 +74,14 @@ std::string phonetic_key(std::string_view token);
 
 // Restricted Damerau-Levenshtein distance, giving up above `limit` (returns limit+1).
 int edit_distance(std::string_view a, std::string_view b, int limit);
-// Edits allowed for a name part of this length.
-int edit_allowance(size_t length);
+// Edits allowed for a name part of this length (inline: the score bound
+// asks it for every pair of parts).
+inline int edit_allowance(size_t length) {
+  if (length <= 3) return 0;
+  if (length <= 5) return 1;
+  if (length <= 9) return 2;
+  return 3;
+}
 
 // Given-name variant family id from the curated table (0 = none).
 int variant_family(std::string_view token);

@@ -89,11 +89,17 @@ class Repository {
    public:
     explicit Writer(store::Session& s);
     void subject(const Subject& s);
+    // A subject whose id is not stored yet and not written again before
+    // flush(): a plain INSERT, cheaper than the upsert (no conflict clause).
+    void new_subject(const Subject& s);
     void match(const MatchRecord& m);
+    // New subjects first, then the upserts, then matches.
     void flush();
 
    private:
-    std::unique_ptr<store::BulkWriter> subjects_, matches_;
+    const store::Params& row_of(const Subject& s);
+    std::unique_ptr<store::BulkWriter> subjects_, new_subjects_, matches_;
+    store::Params row_;  // reused for every subject row
   };
 
  private:

@@ -85,7 +85,7 @@ class Screener {
 
  private:
   std::unique_ptr<Matcher> matcher_;
-  std::unique_ptr<Normalizer> normalizer_;
+  std::unique_ptr<Normalizer> normalizer_;  // for name_key(), made on first use
   Thresholds thresholds_;
   std::string config_hash_, now_, lists_label_;
   std::vector<std::pair<std::string, int64_t>> versions_;
