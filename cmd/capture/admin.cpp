@@ -1,5 +1,7 @@
 // capture model / indicators / allow / alerts / devices / example.
 #include <cmath>
+#include <algorithm>
+#include <map>
 #include <memory>
 
 #include "commands.hpp"
@@ -20,17 +22,24 @@ namespace {
 
 struct ModelOptions {
   std::string data, out, model;
+  std::vector<std::string> hold_out_families;
   int epochs = 10;
   double target_fp = 0.009;
 };
 
-void print_evaluation(app::Context& ctx, const std::string& what, const net::DgaEvaluation& e, double threshold) {
-  opskit::RowWriter w(ctx.out, ctx.format, {"set", "dga", "detected", "detection_rate", "benign", "false_positives", "false_positive_rate", "threshold"});
+const std::vector<std::string> kEvaluationColumns = {"set", "dga", "detected", "detection_rate", "benign", "false_positives", "false_positive_rate", "threshold"};
+
+void evaluation_row(opskit::RowWriter& w, const std::string& what, const net::DgaEvaluation& e, double threshold) {
   w.row({{"set", what}, {"dga", e.dga}, {"detected", e.detected},
          {"detection_rate", std::round(e.detection_rate() * 10000) / 10000}, {"benign", e.benign},
          {"false_positives", e.false_positives},
          {"false_positive_rate", std::round(e.false_positive_rate() * 10000) / 10000},
          {"threshold", std::round(threshold * 10000) / 10000}});
+}
+
+void print_evaluation(app::Context& ctx, const std::string& what, const net::DgaEvaluation& e, double threshold) {
+  opskit::RowWriter w(ctx.out, ctx.format, kEvaluationColumns);
+  evaluation_row(w, what, e, threshold);
   w.finish();
 }
 
@@ -38,6 +47,18 @@ int run_train(ModelOptions& o, app::Context& ctx) {
   std::vector<net::LabelledDomain> train, held;
   net::load_domain_lists(o.data, train, held);
   if (train.empty()) throw DataError(opskit::SourceLocation{o.data, 0, 0, ""}, "no labelled domain lists found");
+  // Named families left out of training entirely, to see how the model does on generators it never saw.
+  std::map<std::string, std::vector<net::LabelledDomain>> unseen;
+  if (!o.hold_out_families.empty()) {
+    std::vector<net::LabelledDomain> kept;
+    for (auto& d : train) {
+      bool out = d.dga && std::find(o.hold_out_families.begin(), o.hold_out_families.end(), d.family) != o.hold_out_families.end();
+      (out ? unseen[d.family] : kept).push_back(std::move(d));
+    }
+    for (const auto& f : o.hold_out_families)
+      if (!unseen.count(f)) throw UsageError("--hold-out-family: no training names of family '" + f + "'");
+    train = std::move(kept);
+  }
   net::DgaModel model;
   net::DgaModel::TrainOptions to;
   to.epochs = o.epochs;
@@ -45,7 +66,14 @@ int run_train(ModelOptions& o, app::Context& ctx) {
   to.seed = ctx.random.seed();
   double t = model.train(train, to);
   ctx.counts["training_names"] = static_cast<int64_t>(train.size());
-  if (!held.empty()) print_evaluation(ctx, "held-out", net::evaluate(model, held), t);
+  if (!held.empty() || !unseen.empty()) {
+    opskit::RowWriter w(ctx.out, ctx.format, kEvaluationColumns);
+    if (!held.empty()) evaluation_row(w, "held-out", net::evaluate(model, held), t);
+    for (const auto& [family, names] : unseen) evaluation_row(w, "unseen-family:" + family, net::evaluate(model, names), t);
+    w.finish();
+  }
+  // A model missing families is an experiment: written only where --out says.
+  if (!o.hold_out_families.empty() && o.out.empty()) return 0;
   std::string out = o.out.empty() ? net::DgaModel::default_path() : o.out;
   if (out.empty()) throw UsageError("--out: no default model path; name the file to write");
   if (!ctx.dry_run) {
@@ -218,6 +246,9 @@ void register_admin_commands(app::Tool& tool) {
              c.add_option("--out", mo->out, "Model file to write (default: the shipped model path)");
              c.add_option("--epochs", mo->epochs, "Training passes (default 10)")->check(CLI::Range(1, 100));
              c.add_option("--target-fp", mo->target_fp, "False-positive rate the threshold is chosen for (default 0.009)")->check(CLI::Range(0.0001, 0.5));
+             c.add_option("--hold-out-family", mo->hold_out_families,
+                          "Leave this named family (e.g. chinad, vidro, zeus) out of training and report its detection rate (repeatable); "
+                          "the model is then written only with --out");
            },
            [mo](app::Context& ctx) { return run_train(*mo, ctx); });
   tool.add({.path = {"model", "eval"}, .help = "Evaluate a DGA model on the held-out half of the nDPI lists", .needs = app::Needs::nothing},

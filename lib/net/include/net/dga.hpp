@@ -1,16 +1,27 @@
 #pragma once
-// DGA scoring: a logistic model over hashed character n-grams (1-5), n-grams
-// of the consonant/vowel/digit shape, the words the label splits into (a
-// vocabulary learnt from the benign training names, so word-list families
-// such as matsnu and suppobox are judged on their words) and a few shape
-// statistics (length, digits, vowels, entropy, consonant runs) of the
-// registrable label (the label left of the public suffix, found with
-// libpsl), so "x7fk2q.ddns.net" is judged on "x7fk2q". The model is a data
-// file the tool ships (lib/net/data/dga_model.json) and can retrain from
-// labelled lists with `capture model train`.
+// DGA scoring in two stages, both trained from labelled lists and shipped as
+// a data file (lib/net/data/dga_model.json, retrainable with `capture model
+// train`). Both judge the registrable label (the label left of the public
+// suffix, found with libpsl), so "x7fk2q.ddns.net" is judged on "x7fk2q".
+//  1. A logistic model over hashed character n-grams (1-5), n-grams of the
+//     consonant/vowel/digit shape, the words the label splits into (a
+//     vocabulary of substrings recurring across the training labels, so
+//     word-list families such as matsnu and suppobox are judged on their
+//     words) and binned shape statistics.
+//  2. Small gradient-boosted trees over the first stage's logit and dense
+//     statistics: length, entropy, digits, vowels, consonant runs, word
+//     coverage, how DGA-typical the label's words are, the label's
+//     likelihood under benign and DGA character trigram models, the
+//     suffix's DGA odds, and how much better the likeliest generator family
+//     explains the label (its characters, length and suffix) than the
+//     benign names do. Families are the named lists; DGA names of unknown
+//     family join the family that explains them best (one hard EM step).
+//     The trees learn from out-of-fold first-stage outputs, so they see the
+//     first stage as it behaves on unseen names.
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -54,9 +65,24 @@ struct LabelledDomain {
   std::string family;  // when known
 };
 
+// Gradient-boosted regression trees over a dense feature vector (stage 2).
+struct DgaTrees {
+  struct Node {
+    int32_t feature = -1;  // -1: a leaf
+    float threshold = 0;   // x[feature] <= threshold goes left
+    int32_t left = 0, right = 0;
+    float value = 0;       // leaf output
+  };
+  std::vector<Node> nodes;
+  std::vector<int32_t> roots;
+  float base = 0;
+  double predict(const float* x) const;
+};
+
 class DgaModel {
  public:
   static constexpr uint32_t kBuckets = 1u << 19;
+  static constexpr int kDense = 26;  // stage-2 features
   DgaModel();
   // Probability-like score in [0,1] that the name is algorithmically generated.
   double score(std::string_view domain) const;
@@ -71,6 +97,10 @@ class DgaModel {
     double l2 = 1e-7;
     double target_fp = 0.009;  // threshold chosen for this false-positive rate on held-out benign names
     uint64_t seed = 42;
+    int folds = 4;             // first-stage models for the trees' out-of-fold inputs
+    int trees = 300;
+    int depth = 5;
+    double tree_learning_rate = 0.1;
   };
   // Trains from scratch; returns the chosen threshold.
   double train(const std::vector<LabelledDomain>& data, const TrainOptions& options);
@@ -85,17 +115,49 @@ class DgaModel {
   static std::string default_path();
 
  private:
-  void features(std::string_view label, std::string_view suffix, std::vector<uint32_t>& out) const;
+  struct Word {
+    float log_p = 0;   // unigram log probability (segmentation)
+    float dga_odds = 0;  // log odds of appearing in a DGA rather than a benign label
+  };
+  struct Example;
+  // A generator's (or the benign names') habits: character trigrams, label
+  // lengths and suffixes, stored as counts; log probabilities derived.
+  struct Family {
+    std::string name;
+    std::vector<std::pair<uint32_t, uint32_t>> trigrams;  // table index, count (sparse)
+    std::vector<uint32_t> lengths;                        // labels per length (last: longer)
+    std::vector<std::pair<std::string, uint32_t>> suffixes;
+    std::vector<float> chars, length_lp;                  // derived
+    std::unordered_map<uint64_t, float> suffix_lp;
+    float other_suffix_lp = 0;
+  };
+  void prepare_families();
+  void fit_families(const std::vector<Example>& examples, const std::vector<size_t>& rows);
+  // Log likelihood of the label under family f: characters only, and with length and suffix.
+  void family_log_likelihood(const Family& f, std::string_view label, std::string_view suffix, double& chars,
+                             double& all) const;
+  static DgaModel parse_model(const std::string& text, const std::string& source_name);
+  // Hashed first-stage features, and the dense statistics (all but the logit, x[0]).
+  void features(std::string_view label, std::string_view suffix, std::vector<uint32_t>& out, float* dense) const;
   double raw(const std::vector<uint32_t>& f) const;
   // Splits a label into vocabulary words (unigram model, Viterbi): the
-  // words and how many characters no word covers.
-  void segment(std::string_view label, std::vector<std::string_view>& words, size_t& uncovered) const;
-  void build_vocabulary(const std::vector<std::string>& benign_labels);
-  void set_vocabulary(std::vector<std::pair<std::string, uint32_t>> words);
+  // words, how many characters no word covers, the path's log probability.
+  void segment(std::string_view label, std::vector<std::string_view>& words, size_t& uncovered, float& cost) const;
+  // Vocabulary, character models and suffix odds from training labels, then the logistic weights.
+  void fit_stage1(const std::vector<Example>& examples, const std::vector<size_t>& rows, const TrainOptions& o,
+                  uint64_t seed);
+  void set_vocabulary(std::vector<std::tuple<std::string, uint32_t, uint32_t>> words);
+  double char_log_likelihood(const std::vector<float>& model, std::string_view label) const;
   std::vector<float> w_;
-  std::vector<std::pair<std::string, uint32_t>> words_;  // vocabulary: word, benign labels holding it
-  std::unordered_map<uint64_t, float> vocab_;           // hash of a word -> log probability
   float bias_ = 0;
+  std::vector<std::tuple<std::string, uint32_t, uint32_t>> words_;  // vocabulary: word, benign and DGA labels holding it
+  std::unordered_map<uint64_t, Word> vocab_;                         // hash of a word -> its statistics
+  uint32_t vocab_benign_ = 0, vocab_dga_ = 0;                        // labels the counts come from
+  std::vector<float> chars_benign_, chars_dga_;                      // log P(c | two before), 38^3
+  std::vector<std::pair<std::string, float>> suffixes_;              // DGA log odds of a public suffix
+  std::unordered_map<uint64_t, float> suffix_odds_;                  // the same, by hash of the suffix
+  std::vector<Family> families_;  // [0]: benign
+  DgaTrees trees_;
   double threshold_ = 0.5;
   bool trained_ = false;
 };
