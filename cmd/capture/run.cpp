@@ -218,10 +218,12 @@ int run_file(FileOptions& o, app::Context& ctx) {
       if (!ctx.dry_run) dns_writer = repo.dns_writer(capture_id, ctx.run_id);
       bool want_dns = out.wants("dns"), want_conn = out.wants("conn");
       net::Analyzer::Sinks sinks;
-      sinks.dns = [&](const net::DnsEvent& e) {
-        if (dns_writer) dns_writer->add(e);
-        if (want_dns) out.record("dns", net::to_json(e));
-      };
+      // No sink when nothing keeps DNS events: the analyzer then only counts them.
+      if (dns_writer || want_dns)
+        sinks.dns = [&](const net::DnsEvent& e) {
+          if (dns_writer) dns_writer->add(e);
+          if (want_dns) out.record("dns", net::to_json(e));
+        };
       if (want_conn) sinks.conn = [&](const net::Flow& f) { out.record("conn", net::to_json(f)); };
       sinks.alert = [&](const net::Alert& a) { alerts.push_back(a); };
       net::Analyzer analyzer(ao, model.trained() ? &model : nullptr, &indicators, &allow, sinks);

@@ -1,8 +1,15 @@
 // DNS parser: well-formed messages, every record shape, and hostile input.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <filesystem>
+
+#include "core/error.hpp"
+#include "net/decode.hpp"
 #include "net/dns.hpp"
+#include "net/source.hpp"
 #include "net/synth.hpp"
+#include "test_paths.hpp"
 
 using namespace opskit::net;
 
@@ -128,4 +135,98 @@ TEST_CASE("dns: names with special bytes are escaped as \\DDD", "[net][dns]") {
   append(b, {3, 'a', '.', 0, 0, 0, 1, 0, 1});
   REQUIRE(parse_dns(b.data(), b.size(), m, w));
   CHECK(m.qname == "a\\046\\000");
+}
+
+TEST_CASE("dns: without text (render off) the same fields and the same anomalies come out on every shared capture",
+          "[net][dns][shared]") {
+  std::string base = opskit::test::shared_data("pcap");
+  if (base.empty()) {
+    WARN("../shared/data/pcap not found: skipping the render comparison");
+    return;
+  }
+  // Every UDP/TCP payload on a DNS port, parsed both ways, plus the payload
+  // cut at every length for the first messages (damaged names and RDATA).
+  size_t messages = 0;
+  auto compare = [&](const uint8_t* p, size_t n) {
+    Weirds wa, wb;
+    DnsMessage a, b;
+    DnsLimits lite;
+    lite.render = false;
+    bool oka = parse_dns(p, n, a, wa), okb = parse_dns(p, n, b, wb, lite);
+    REQUIRE(oka == okb);
+    CHECK(wa.by_name() == wb.by_name());
+    CHECK(a.qname == b.qname);
+    CHECK(a.qtype == b.qtype);
+    CHECK(a.rcode == b.rcode);
+    CHECK(a.complete == b.complete);
+    CHECK(a.client_subnet == b.client_subnet);
+    CHECK(b.questions.empty());
+    REQUIRE(a.answers.size() == b.answers.size());
+    for (size_t i = 0; i < a.answers.size(); ++i) {
+      CHECK(a.answers[i].type == b.answers[i].type);
+      CHECK(a.answers[i].ttl == b.answers[i].ttl);
+      CHECK(a.answers[i].rdlength == b.answers[i].rdlength);
+      CHECK(b.answers[i].data.empty());
+    }
+    CHECK(a.authority.size() == b.authority.size());
+    CHECK(a.additional.size() == b.additional.size());
+    ++messages;
+  };
+  for (const auto& e : std::filesystem::recursive_directory_iterator(base)) {
+    std::string path = e.path().string();
+    if (!e.is_regular_file() || path.find(".pcap") == std::string::npos) continue;
+    std::unique_ptr<PacketSource> src;
+    try {
+      src = open_capture_file(path);
+    } catch (const opskit::DataError&) {
+      continue;
+    }
+    INFO(path);
+    Decoder dec;
+    Decoded d;
+    RawPacket raw;
+    size_t cut = 0;
+    while (src->next(raw)) {
+      if (!dec.decode(raw, d) || !d.payload || !d.payload_len || (!is_dns_port(d.sport) && !is_dns_port(d.dport))) continue;
+      size_t skip = d.proto == proto_tcp ? 2 : 0;  // the TCP length prefix
+      if (d.payload_len <= skip) continue;
+      compare(d.payload + skip, d.payload_len - skip);
+      if (cut++ < 8)
+        for (size_t n = 0; n < d.payload_len - skip; ++n) compare(d.payload + skip, n);
+    }
+  }
+  CHECK(messages > 1000);
+}
+
+TEST_CASE("dns: every byte value renders the same at every position of a long label", "[net][dns]") {
+  // Long labels are copied 16 bytes at a time while they are plain: each
+  // byte must still be escaped exactly when it is not.
+  auto plain = [](int c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '*' || c == '/' || c == '+' || c == '=';
+  };
+  Weirds w;
+  DnsMessage m;
+  for (int c = 0; c < 256; ++c)
+    for (size_t at : {0, 7, 15, 16, 17, 31, 32, 47, 62}) {
+      std::vector<uint8_t> label(63, 'k');
+      label[at] = static_cast<uint8_t>(c);
+      auto b = header(1, 0, 0, 0, 0x0100);
+      b.push_back(63);
+      b.insert(b.end(), label.begin(), label.end());
+      append(b, {0, 0, 1, 0, 1});
+      REQUIRE(parse_dns(b.data(), b.size(), m, w));
+      std::string want;
+      for (uint8_t x : label) {
+        if (plain(x)) want.push_back(static_cast<char>(x));
+        else {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\%03d", x);
+          want += buf;
+        }
+      }
+      INFO(c << " at " << at);
+      CHECK(m.qname == want);
+    }
+  CHECK(w.total() == 0);
 }

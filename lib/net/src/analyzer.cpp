@@ -109,7 +109,12 @@ Analyzer::Analyzer(AnalyzerOptions options, const DgaModel* model, const Indicat
                if (sinks_.conn) sinks_.conn(f);
              }),
       dns_([this](const DnsPacketInfo& i, const DnsMessage& m) { on_dns(i, m); }),
-      detectors_(model, indicators, allow, options.detectors, [this](const Alert& a) { emit_alert(a); }) {}
+      detectors_(model, indicators, allow, options.detectors, [this](const Alert& a) { emit_alert(a); }),
+      want_events_(static_cast<bool>(sinks_.dns)) {
+  // Record text is made only when something reads it: the DNS sink, or
+  // domain indicators matched against CNAME targets.
+  dns_.set_render(want_events_ || (indicators && !indicators->domains.empty()));
+}
 
 void Analyzer::add(const RawPacket& raw) {
   ++summary_.packets;
@@ -120,7 +125,7 @@ void Analyzer::add(const RawPacket& raw) {
   }
   if (!lookahead_) {
     bool ok = decoder_.decode(raw, decoded_[0]);
-    process(decoded_[0], ok);
+    process(decoded_[0], ok, nullptr);
     return;
   }
   size_t slot = (head_ + queued_) % kAhead;
@@ -128,7 +133,10 @@ void Analyzer::add(const RawPacket& raw) {
   bool ok = decoder_.decode(raw, d);
   ok_[slot] = ok;
   ++queued_;
-  if (ok && d.has_ip) flows_.prefetch(d);
+  if (ok && d.has_ip) {
+    keys_[slot] = FlowTable::key_of(d);
+    flows_.prefetch(keys_[slot]);
+  }
   // A reassembled datagram lives in a decoder buffer that the decode after
   // next reuses: process it (and everything before it) now.
   if (d.reassembled) {
@@ -136,7 +144,7 @@ void Analyzer::add(const RawPacket& raw) {
     return;
   }
   if (queued_ == kAhead) {
-    process(decoded_[head_], ok_[head_]);
+    process(decoded_[head_], ok_[head_], &keys_[head_]);
     head_ = (head_ + 1) % kAhead;
     --queued_;
   }
@@ -144,17 +152,18 @@ void Analyzer::add(const RawPacket& raw) {
 
 void Analyzer::drain() {
   for (; queued_; --queued_) {
-    process(decoded_[head_], ok_[head_]);
+    process(decoded_[head_], ok_[head_], &keys_[head_]);
     head_ = (head_ + 1) % kAhead;
   }
 }
 
-void Analyzer::process(const Decoded& d, bool ok) {
+void Analyzer::process(const Decoded& d, bool ok, const FlowTable::Key* key) {
   devices_.packet(d, weirds_);
   if (!ok || !d.has_ip) return;
   ++summary_.ip_packets;
   bool from_orig;
-  flows_.add(d, from_orig);
+  if (key) flows_.add(d, *key, from_orig);
+  else flows_.add(d, from_orig);
   detectors_.packet(d);
   if (d.payload_len && (is_dns_port(d.sport) || is_dns_port(d.dport))) dns_.packet(d, weirds_);
   // Sweep idle state once per second of capture time.
@@ -165,6 +174,32 @@ void Analyzer::process(const Decoded& d, bool ok) {
     }
     last_sweep_ns_ = d.ts_ns;
   }
+}
+
+DnsEvent* Analyzer::find_pending(const PendingKey& key) {
+  uint32_t* at = pending_.find(key);
+  return at ? &pending_events_[*at] : nullptr;
+}
+
+void Analyzer::add_pending(const PendingKey& key, DnsEvent&& e) {
+  uint32_t at;
+  if (!free_events_.empty()) {
+    at = free_events_.back();
+    free_events_.pop_back();
+    pending_events_[at] = std::move(e);
+  } else {
+    at = static_cast<uint32_t>(pending_events_.size());
+    pending_events_.push_back(std::move(e));
+  }
+  pending_oldest_ = std::min(pending_oldest_, pending_events_[at].ts_ns);
+  pending_[key] = at;
+}
+
+DnsEvent Analyzer::take_pending(const PendingKey& key) {
+  uint32_t at = *pending_.find(key);
+  pending_.erase(key);
+  free_events_.push_back(at);
+  return std::move(pending_events_[at]);
 }
 
 void Analyzer::on_dns(const DnsPacketInfo& info, const DnsMessage& m) {
@@ -183,6 +218,7 @@ void Analyzer::on_dns(const DnsPacketInfo& info, const DnsMessage& m) {
     e.ra = m.ra;
     e.z = m.z;
     e.response_bytes = info.size;
+    if (!want_events_) return;
     for (const auto& rr : m.answers) {
       e.answers.push_back(rr.type == 1 || rr.type == 28 || rr.type == 5 || rr.type == 12 || rr.type == 2
                               ? rr.data
@@ -190,11 +226,24 @@ void Analyzer::on_dns(const DnsPacketInfo& info, const DnsMessage& m) {
       e.ttls.push_back(rr.ttl);
     }
   };
+  // The event as this message starts it (the query side's fields).
+  auto start = [&](DnsEvent& e) {
+    e.ts_ns = info.ts_ns;
+    e.client = key.client;
+    e.server = key.server;
+    e.client_port = key.cport;
+    e.server_port = key.sport;
+    e.proto = info.proto;
+    e.service = info.service;
+    e.trans_id = m.id;
+    if (want_events_) e.query = m.qname;
+    e.qtype = m.qtype;
+    e.qclass = m.qclass;
+    e.rd = m.rd;
+  };
   if (is_response) {
-    auto it = info.service == DnsService::mdns ? pending_.end() : pending_.find(key);
-    if (it != pending_.end()) {
-      DnsEvent e = std::move(it->second);
-      pending_.erase(it);
+    if (info.service != DnsService::mdns && find_pending(key)) {
+      DnsEvent e = take_pending(key);
       fill_response(e);
       e.rtt_ns = info.ts_ns - e.ts_ns;
       emit_dns(e);
@@ -202,49 +251,27 @@ void Analyzer::on_dns(const DnsPacketInfo& info, const DnsMessage& m) {
     }
     if (info.service == DnsService::dns) weirds_.add(Weird::dns_unmatched_response);
     DnsEvent e;
-    e.ts_ns = info.ts_ns;
-    e.client = info.dst;
-    e.server = info.src;
-    e.client_port = info.dport;
-    e.server_port = info.sport;
-    e.proto = info.proto;
-    e.service = info.service;
-    e.trans_id = m.id;
-    e.query = m.qname;
-    e.qtype = m.qtype;
-    e.qclass = m.qclass;
-    e.rd = m.rd;
+    start(e);
     fill_response(e);
     emit_dns(e);
     return;
   }
   DnsEvent e;
-  e.ts_ns = info.ts_ns;
-  e.client = info.src;
-  e.server = info.dst;
-  e.client_port = info.sport;
-  e.server_port = info.dport;
-  e.proto = info.proto;
-  e.service = info.service;
-  e.trans_id = m.id;
-  e.query = m.qname;
-  e.qtype = m.qtype;
-  e.qclass = m.qclass;
-  e.rd = m.rd;
+  start(e);
   e.has_query = true;
   e.query_bytes = info.size;
-  e.client_subnet = m.client_subnet;
+  if (want_events_) e.client_subnet = m.client_subnet;
   if (info.service == DnsService::mdns) {
     emit_dns(e);
     return;
   }
-  auto it = pending_.find(key);
-  if (it != pending_.end()) {  // a retransmission with the same id: report the older one
-    DnsEvent old = std::move(it->second);
-    it->second = std::move(e);
-    emit_dns(old);
+  if (DnsEvent* old = find_pending(key)) {  // a retransmission with the same id: report the older one
+    DnsEvent older = std::move(*old);
+    *old = std::move(e);
+    pending_oldest_ = std::min(pending_oldest_, old->ts_ns);
+    emit_dns(older);
   } else {
-    pending_.emplace(key, std::move(e));
+    add_pending(key, std::move(e));
     if (pending_.size() > options_.max_pending_dns) flush_dns(info.ts_ns);
   }
 }
@@ -255,21 +282,29 @@ void Analyzer::emit_dns(const DnsEvent& e) {
 }
 
 void Analyzer::flush_dns(int64_t older_than) {
+  if (pending_.empty() || older_than < pending_oldest_) return;  // nothing is that old
   std::vector<std::pair<int64_t, PendingKey>> due;
-  for (auto& [k, e] : pending_)
-    if (e.ts_ns <= older_than) due.emplace_back(e.ts_ns, k);
+  int64_t oldest_kept = INT64_MAX;
+  pending_.for_each([&](const PendingKey& k, uint32_t at) {
+    int64_t ts = pending_events_[at].ts_ns;
+    if (ts <= older_than) due.emplace_back(ts, k);
+    else oldest_kept = std::min(oldest_kept, ts);
+  });
+  pending_oldest_ = oldest_kept;
   if (due.empty()) return;
+  // The whole key orders the ties: reports never depend on the table's layout.
   std::sort(due.begin(), due.end(), [&](const auto& a, const auto& b) {
     if (a.first != b.first) return a.first < b.first;
     const PendingKey &x = a.second, &y = b.second;
     if (!(x.client == y.client)) return x.client < y.client;
     if (x.cport != y.cport) return x.cport < y.cport;
-    return x.id < y.id;
+    if (x.id != y.id) return x.id < y.id;
+    if (!(x.server == y.server)) return x.server < y.server;
+    if (x.sport != y.sport) return x.sport < y.sport;
+    return x.proto < y.proto;
   });
   for (auto& [ts, k] : due) {
-    auto it = pending_.find(k);
-    DnsEvent e = std::move(it->second);
-    pending_.erase(it);
+    DnsEvent e = take_pending(k);
     emit_dns(e);
   }
 }

@@ -257,15 +257,18 @@ bool Decoder::ipv4(const uint8_t* p, size_t n, Decoded& d) {
   }
   d.has_ip = true;
   d.src.version = d.dst.version = 4;
-  // Whole 8-byte words, so the flow table's 8-byte loads of these addresses
-  // are forwarded from the stores (a load spanning a 4-byte copy and a
-  // memset waits for both to reach the cache).
+  // Stored as whole 8-byte words, so the flow table's 8-byte loads of these
+  // addresses are forwarded from the stores (a load spanning a 4-byte copy
+  // and a memset, or a 16-byte copy of a stack temporary built from
+  // smaller stores, waits for them to reach the cache).
   uint32_t a4, b4;
   std::memcpy(&a4, p + 12, 4);
   std::memcpy(&b4, p + 16, 4);
-  const uint64_t words[4] = {a4, 0, b4, 0};  // little-endian: the 4 bytes first
-  std::memcpy(d.src.bytes, words, 16);
-  std::memcpy(d.dst.bytes, words + 2, 16);
+  const uint64_t src_lo = a4, dst_lo = b4, zero = 0;  // little-endian: the 4 bytes first
+  std::memcpy(d.src.bytes, &src_lo, 8);
+  std::memcpy(d.src.bytes + 8, &zero, 8);
+  std::memcpy(d.dst.bytes, &dst_lo, 8);
+  std::memcpy(d.dst.bytes + 8, &zero, 8);
   d.ttl = p[8];
   d.proto = p[9];
   d.ip_len = static_cast<uint32_t>(total);

@@ -41,35 +41,48 @@ std::string OuiRegistry::vendor(const std::string& mac) const {
   return it == vendors_.end() ? std::string() : it->second;
 }
 
-Device* DeviceInventory::touch(const uint8_t* mac, int64_t ts) {
+DeviceInventory::Entry* DeviceInventory::touch(const uint8_t* mac, int64_t ts) {
   if (mac[0] & 1) return nullptr;  // multicast / broadcast sources are not devices
-  uint64_t key = 0;
-  std::memcpy(&key, mac, 6);
+  // Built in registers: an 8-byte load of a key written as 4 + 2 bytes
+  // over zero would wait for the stores to reach the cache.
+  uint32_t lo;
+  uint16_t hi;
+  std::memcpy(&lo, mac, 4);
+  std::memcpy(&hi, mac + 4, 2);
+  uint64_t key = lo | uint64_t(hi) << 32;  // as the 6 bytes copied into a zeroed word (little-endian)
   if (key == 0) return nullptr;
   if (key == last_mac_ && last_) {
-    if (ts > last_->last_ns) last_->last_ns = ts;
+    if (ts > last_->dev.last_ns) last_->dev.last_ns = ts;
     return last_;
   }
-  auto it = devices_.find(key);
-  if (it == devices_.end()) {
-    if (devices_.size() >= max_devices_) return nullptr;
-    Device dev;
-    dev.mac = mac_string(mac);
-    dev.first_ns = dev.last_ns = ts;
-    it = devices_.emplace(key, std::move(dev)).first;
+  // The one before: conversations alternate between two sources.
+  Entry* e = key == prev_mac_ ? prev_ : nullptr;
+  if (!e) {
+    auto it = devices_.find(key);
+    if (it == devices_.end()) {
+      if (devices_.size() >= max_devices_) return nullptr;
+      Entry fresh;
+      fresh.dev.mac = mac_string(mac);
+      fresh.dev.first_ns = fresh.dev.last_ns = ts;
+      it = devices_.emplace(key, std::move(fresh)).first;
+    }
+    e = &it->second;
   }
-  Device& dev = it->second;
+  Device& dev = e->dev;
   if (ts > dev.last_ns) dev.last_ns = ts;
   if (ts < dev.first_ns) dev.first_ns = ts;
+  prev_mac_ = last_mac_;
+  prev_ = last_;
   last_mac_ = key;
-  last_ = &dev;
-  return &dev;
+  last_ = e;
+  return e;
 }
 
 void DeviceInventory::packet(const Decoded& d, Weirds& weirds) {
   if (!d.has_mac) return;
-  Device* dev = touch(d.mac_src, d.ts_ns);
-  if (!dev) return;
+  Entry* e = touch(d.mac_src, d.ts_ns);
+  if (!e) return;
+  Device* dev = &e->dev;
   const IpAddr* ip = d.is_arp ? &d.arp_sender_ip : (d.has_ip && d.tunnel_depth == 0 ? &d.src : nullptr);
   // Only internal addresses belong to a device: a router's MAC carries the whole Internet.
   // Same device and address as the previous packet: nothing new (the common case).
@@ -78,11 +91,14 @@ void DeviceInventory::packet(const Decoded& d, Weirds& weirds) {
     last_ip_dev_ = dev;
     last_ip_ = *ip;
   }
-  if (ip && ip->is_internal() && dev->ips.size() < max_ips_) {
+  if (ip && ip->is_internal() && dev->ips.size() < max_ips_ &&
+      std::find(e->ips.begin(), e->ips.end(), *ip) == e->ips.end()) {
     static const uint8_t zero[16] = {0};
     if (std::memcmp(ip->bytes, zero, 16) != 0 && !(ip->version == 4 && ip->bytes[0] >= 224) &&
-        !(ip->version == 6 && ip->bytes[0] == 0xff))
+        !(ip->version == 6 && ip->bytes[0] == 0xff)) {
+      e->ips.push_back(*ip);
       dev->ips.insert(ip->str());
+    }
   }
   if (d.has_ip && d.proto == proto_udp && (d.sport == 68 || d.dport == 67) && d.payload) dhcp(d, weirds);
 }
@@ -95,8 +111,9 @@ void DeviceInventory::dhcp(const Decoded& d, Weirds& weirds) {
     weirds.add(Weird::dhcp_malformed);
     return;
   }
-  Device* dev = touch(p + 28, d.ts_ns);  // chaddr: the client, even when relayed
-  if (!dev) return;
+  Entry* e = touch(p + 28, d.ts_ns);  // chaddr: the client, even when relayed
+  if (!e) return;
+  Device* dev = &e->dev;
   size_t at = 240;
   while (at < n) {
     uint8_t code = p[at];
@@ -128,8 +145,9 @@ void DeviceInventory::dhcp(const Decoded& d, Weirds& weirds) {
 
 void DeviceInventory::mdns(const uint8_t* mac, int64_t ts, const DnsMessage& m) {
   if (!m.response) return;
-  Device* dev = touch(mac, ts);
-  if (!dev) return;
+  Entry* e = touch(mac, ts);
+  if (!e) return;
+  Device* dev = &e->dev;
   for (const auto& rr : m.answers)
     if ((rr.type == 1 || rr.type == 28) && rr.name.size() > 6 && rr.name.compare(rr.name.size() - 6, 6, ".local") == 0 &&
         dev->hostnames.size() < 16)
@@ -138,7 +156,8 @@ void DeviceInventory::mdns(const uint8_t* mac, int64_t ts, const DnsMessage& m) 
 
 std::set<std::string> DeviceInventory::oui_prefixes() const {
   std::set<std::string> out;
-  for (auto& [k, d] : devices_) {
+  for (auto& [k, e] : devices_) {
+    const Device& d = e.dev;
     std::string p;
     for (char c : d.mac.substr(0, 8))
       if (c != ':') p.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
@@ -149,7 +168,8 @@ std::set<std::string> DeviceInventory::oui_prefixes() const {
 
 std::vector<Device> DeviceInventory::devices(const OuiRegistry* oui) const {
   std::vector<Device> out;
-  for (auto& [k, d] : devices_) {
+  for (auto& [k, e] : devices_) {
+    const Device& d = e.dev;
     out.push_back(d);
     if (oui) out.back().vendor = oui->vendor(d.mac);
   }

@@ -1,6 +1,9 @@
 // DNS wire-format parsing. Every offset is checked against `size` before it
 // is read; compression is followed with a hop limit so loops terminate.
 #include <arpa/inet.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <cstdio>
 #include <cstring>
@@ -26,19 +29,57 @@ struct PlainTable {
 };
 constexpr PlainTable kPlain;
 
-void append_label(std::string& out, const uint8_t* p, size_t n) {
+// Longest rendered name: 255 wire bytes, each escaped as \DDD, plus dots.
+constexpr size_t kMaxRendered = 1280;
+
+// A name rendered into a fixed buffer: no allocation per name; callers copy
+// it into a string only when they keep it.
+struct NameBuf {
+  char text[kMaxRendered];
+  size_t len = 0;
+  std::string_view view() const { return {text, len}; }
+};
+
+#if defined(__SSE2__)
+// The 16 bytes at p that are plain, as a bit mask (signed compares: bytes
+// from 0x80 up are negative and fall outside every range).
+inline int plain_mask(const uint8_t* p) {
+  __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  auto in = [](__m128i v, char lo, char hi) {
+    return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(static_cast<char>(lo - 1))),
+                         _mm_cmplt_epi8(v, _mm_set1_epi8(static_cast<char>(hi + 1))));
+  };
+  __m128i lower = _mm_or_si128(c, _mm_set1_epi8(0x20));
+  __m128i ok = _mm_or_si128(in(lower, 'a', 'z'), in(c, '0', '9'));
+  // '*' '+' '-' '/' are 0x2a-0x2f less ',' and '.'
+  __m128i punct = _mm_andnot_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(c, _mm_set1_epi8(',')), _mm_cmpeq_epi8(c, _mm_set1_epi8('.'))), in(c, '*', '/'));
+  ok = _mm_or_si128(ok, punct);
+  ok = _mm_or_si128(ok, _mm_or_si128(_mm_cmpeq_epi8(c, _mm_set1_epi8('_')), _mm_cmpeq_epi8(c, _mm_set1_epi8('='))));
+  return _mm_movemask_epi8(ok);
+}
+#endif
+
+void append_label(NameBuf& out, const uint8_t* p, size_t n) {
+  char* o = out.text + out.len;
   size_t i = 0;
-  while (i < n) {
-    size_t run = i;
-    while (run < n && kPlain.plain[p[run]]) ++run;
-    out.append(reinterpret_cast<const char*>(p + i), run - i);  // the common case: the whole label at once
-    if (run == n) return;
-    uint8_t c = p[run];
-    char buf[4] = {'\\', static_cast<char>('0' + c / 100), static_cast<char>('0' + c / 10 % 10),
-                   static_cast<char>('0' + c % 10)};
-    out.append(buf, 4);
-    i = run + 1;
+#if defined(__SSE2__)
+  // Labels are mostly plain: copy 16 bytes at a time while they are.
+  for (; i + 16 <= n && plain_mask(p + i) == 0xffff; i += 16, o += 16) std::memcpy(o, p + i, 16);
+#endif
+  for (; i < n; ++i) {
+    uint8_t c = p[i];
+    if (kPlain.plain[c]) {
+      *o++ = static_cast<char>(c);
+      continue;
+    }
+    o[0] = '\\';
+    o[1] = static_cast<char>('0' + c / 100);
+    o[2] = static_cast<char>('0' + c / 10 % 10);
+    o[3] = static_cast<char>('0' + c % 10);
+    o += 4;
   }
+  out.len = static_cast<size_t>(o - out.text);
 }
 
 std::string hex(const uint8_t* p, size_t n) {
@@ -78,8 +119,10 @@ std::string char_strings(const uint8_t* p, size_t n) {
 }
 }  // namespace
 
-bool read_dns_name(const uint8_t* data, size_t size, size_t offset, std::string& name, size_t& next, Weirds& weirds) {
-  name.clear();
+namespace {
+// The wire length limit (255) bounds the rendered text to kMaxRendered.
+bool read_name(const uint8_t* data, size_t size, size_t offset, NameBuf& name, size_t& next, Weirds& weirds) {
+  name.len = 0;
   size_t pos = offset;
   bool jumped = false;
   int hops = 0, labels = 0;
@@ -126,10 +169,19 @@ bool read_dns_name(const uint8_t* data, size_t size, size_t offset, std::string&
       weirds.add(Weird::dns_name_too_long);
       return false;
     }
-    if (!name.empty()) name.push_back('.');
+    if (name.len) name.text[name.len++] = '.';
     append_label(name, data + pos + 1, len);
     pos += 1 + len;
   }
+}
+
+}  // namespace
+
+bool read_dns_name(const uint8_t* data, size_t size, size_t offset, std::string& name, size_t& next, Weirds& weirds) {
+  NameBuf buf;
+  bool ok = read_name(data, size, offset, buf, next, weirds);
+  name.assign(buf.text, buf.len);
+  return ok;
 }
 
 std::string dns_type_name(uint16_t type) {
@@ -183,64 +235,74 @@ std::string dns_rcode_name(uint8_t rcode) {
 
 namespace {
 
-// Renders the RDATA of one record; false when it is malformed.
-bool render_rdata(const uint8_t* data, size_t size, size_t at, uint16_t type, uint16_t rdlen, std::string& out,
+// Checks the RDATA of one record (false when it is malformed) and renders it
+// into `out` when given: without it only the checks run, with the same
+// anomalies counted, and nothing is allocated.
+bool render_rdata(const uint8_t* data, size_t size, size_t at, uint16_t type, uint16_t rdlen, std::string* out,
                   Weirds& weirds) {
   const uint8_t* r = data + at;
   size_t end = at + rdlen;
-  std::string name;
+  (void)size;
+  NameBuf name;
   size_t next = 0;
   switch (type) {
     case 1: {
       if (rdlen != 4) return false;
+      if (!out) return true;
       char buf[INET_ADDRSTRLEN];
       inet_ntop(AF_INET, r, buf, sizeof buf);
-      out = buf;
+      *out = buf;
       return true;
     }
     case 28: {
       if (rdlen != 16) return false;
+      if (!out) return true;
       char buf[INET6_ADDRSTRLEN];
       inet_ntop(AF_INET6, r, buf, sizeof buf);
-      out = buf;
+      *out = buf;
       return true;
     }
     case 2: case 5: case 12: case 39: case 3: case 4: case 7: case 8: case 9:
-      if (!read_dns_name(data, end, at, out, next, weirds)) return false;
+      if (!read_name(data, end, at, name, next, weirds)) return false;
+      if (out) out->assign(name.text, name.len);
       return true;
     case 15: case 18: case 21: case 36: {
       if (rdlen < 3) return false;
-      if (!read_dns_name(data, end, at + 2, name, next, weirds)) return false;
-      out = std::to_string(be16(r)) + " " + name;
+      if (!read_name(data, end, at + 2, name, next, weirds)) return false;
+      if (out) *out = std::to_string(be16(r)) + " " + std::string(name.view());
       return true;
     }
     case 6: {
-      std::string mname, rname;
-      if (!read_dns_name(data, end, at, mname, next, weirds)) return false;
-      if (!read_dns_name(data, end, next, rname, next, weirds)) return false;
+      NameBuf rname;
+      if (!read_name(data, end, at, name, next, weirds)) return false;
+      if (!read_name(data, end, next, rname, next, weirds)) return false;
       if (end - next < 20) return false;
       const uint8_t* q = data + next;
-      out = mname + " " + rname + " " + std::to_string(be32(q)) + " " + std::to_string(be32(q + 4)) + " " +
-            std::to_string(be32(q + 8)) + " " + std::to_string(be32(q + 12)) + " " + std::to_string(be32(q + 16));
+      if (out)
+        *out = std::string(name.view()) + " " + std::string(rname.view()) + " " + std::to_string(be32(q)) + " " +
+               std::to_string(be32(q + 4)) + " " + std::to_string(be32(q + 8)) + " " + std::to_string(be32(q + 12)) +
+               " " + std::to_string(be32(q + 16));
       return true;
     }
     case 33: {
       if (rdlen < 7) return false;
-      if (!read_dns_name(data, end, at + 6, name, next, weirds)) return false;
-      out = std::to_string(be16(r)) + " " + std::to_string(be16(r + 2)) + " " + std::to_string(be16(r + 4)) + " " + name;
+      if (!read_name(data, end, at + 6, name, next, weirds)) return false;
+      if (out)
+        *out = std::to_string(be16(r)) + " " + std::to_string(be16(r + 2)) + " " + std::to_string(be16(r + 4)) + " " +
+               std::string(name.view());
       return true;
     }
     case 16: case 99: case 13:
-      out = char_strings(r, rdlen);
+      if (out) *out = char_strings(r, rdlen);
       return true;
     case 64: case 65: {
       if (rdlen < 3) return false;
-      if (!read_dns_name(data, end, at + 2, name, next, weirds)) return false;
-      out = std::to_string(be16(r)) + " " + (name.empty() ? "." : name);
+      if (!read_name(data, end, at + 2, name, next, weirds)) return false;
+      if (out) *out = std::to_string(be16(r)) + " " + (name.len ? std::string(name.view()) : std::string("."));
       return true;
     }
     default:
-      out = hex(r, rdlen);
+      if (out) *out = hex(r, rdlen);
       return true;
   }
 }
@@ -295,17 +357,17 @@ bool parse_dns(const uint8_t* data, size_t size, DnsMessage& m, Weirds& weirds, 
   if (size_t(m.qdcount) * 5 > rest ||
       size_t(m.qdcount) * 5 + (size_t(m.ancount) + m.nscount + m.arcount) * 11 > rest)
     weirds.add(Weird::dns_too_many_records);
+  NameBuf name;
   for (uint16_t i = 0; i < m.qdcount; ++i) {
-    std::string name;
     size_t next = 0;
-    if (!read_dns_name(data, size, pos, name, next, weirds) || next + 4 > size) {
+    if (!read_name(data, size, pos, name, next, weirds) || next + 4 > size) {
       if (next + 4 > size && next) weirds.add(Weird::dns_truncated);
       m.complete = false;
       return true;
     }
-    if (m.questions.size() < 16) m.questions.emplace_back(name, be16(data + next));
+    if (limits.render && m.questions.size() < 16) m.questions.emplace_back(std::string(name.view()), be16(data + next));
     if (i == 0) {
-      m.qname = std::move(name);
+      m.qname.assign(name.text, name.len);
       m.qtype = be16(data + next);
       m.qclass = be16(data + next + 2) & 0x7fff;
       m.unicast_response = be16(data + next + 2) & 0x8000;
@@ -324,10 +386,11 @@ bool parse_dns(const uint8_t* data, size_t size, DnsMessage& m, Weirds& weirds, 
       }
       DnsRecord rr;
       size_t next = 0;
-      if (!read_dns_name(data, size, pos, rr.name, next, weirds)) {
+      if (!read_name(data, size, pos, name, next, weirds)) {
         m.complete = false;
         return true;
       }
+      if (limits.render) rr.name.assign(name.text, name.len);
       if (next + 10 > size) {
         weirds.add(Weird::dns_truncated);
         m.complete = false;
@@ -377,9 +440,9 @@ bool parse_dns(const uint8_t* data, size_t size, DnsMessage& m, Weirds& weirds, 
           }
           o += olen;
         }
-      } else if (!render_rdata(data, size, at, rr.type, rr.rdlength, rr.data, weirds)) {
+      } else if (!render_rdata(data, size, at, rr.type, rr.rdlength, limits.render ? &rr.data : nullptr, weirds)) {
         weirds.add(Weird::dns_bad_rdata);
-        rr.data = hex(data + at, rr.rdlength);
+        if (limits.render) rr.data = hex(data + at, rr.rdlength);
       }
       pos = at + rr.rdlength;
       sections[s]->push_back(std::move(rr));

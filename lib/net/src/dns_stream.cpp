@@ -20,7 +20,11 @@ size_t DnsStreams::KeyHash::operator()(const Key& k) const {
 }
 
 void DnsStreams::emit(const Decoded& d, const uint8_t* p, size_t n, uint8_t proto, Weirds& weirds) {
-  if (!parse_dns(p, n, msg_, weirds)) {
+  uint16_t port = is_dns_port(d.dport) ? d.dport : d.sport;
+  DnsService service = port == 5353 ? DnsService::mdns : port == 5355 ? DnsService::llmnr : DnsService::dns;
+  DnsLimits limits;
+  limits.render = render_ || service == DnsService::mdns;
+  if (!parse_dns(p, n, msg_, weirds, limits)) {
     weirds.add(Weird::dns_not_dns);
     return;
   }
@@ -32,8 +36,7 @@ void DnsStreams::emit(const Decoded& d, const uint8_t* p, size_t n, uint8_t prot
   info.dport = d.dport;
   info.proto = proto;
   info.size = static_cast<uint32_t>(n);
-  uint16_t port = is_dns_port(d.dport) ? d.dport : d.sport;
-  info.service = port == 5353 ? DnsService::mdns : port == 5355 ? DnsService::llmnr : DnsService::dns;
+  info.service = service;
   info.has_mac = d.has_mac;
   std::memcpy(info.mac_src, d.mac_src, 6);
   ++messages_;

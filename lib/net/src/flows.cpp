@@ -55,12 +55,11 @@ inline FlowTable::Key make_key(const IpAddr& s, uint16_t sp, const IpAddr& d, ui
 FlowTable::FlowTable(FlowOptions options, Callback on_done)
     : options_(options), on_done_(std::move(on_done)), flows_(1024) {}
 
-void FlowTable::prefetch(const Decoded& d) const {
-  flows_.prefetch(make_key(d.src, d.sport, d.dst, d.dport, d.proto));
-}
+FlowTable::Key FlowTable::key_of(const Decoded& d) { return make_key(d.src, d.sport, d.dst, d.dport, d.proto); }
 
-Flow& FlowTable::add(const Decoded& d, bool& from_orig) {
-  Key k = make_key(d.src, d.sport, d.dst, d.dport, d.proto);
+Flow& FlowTable::add(const Decoded& d, bool& from_orig) { return add(d, key_of(d), from_orig); }
+
+Flow& FlowTable::add(const Decoded& d, const Key& k, bool& from_orig) {
   Flow* found = flows_.find(k);
   if (!found) {
     if (flows_.size() >= options_.max_flows) make_room(d.ts_ns);
@@ -75,6 +74,7 @@ Flow& FlowTable::add(const Decoded& d, bool& from_orig) {
     f.proto = d.proto;
     f.first_ns = d.ts_ns;
     found = &f;
+    file(k, d.ts_ns + timeout(f));
   }
   Flow& f = *found;
   from_orig = f.orig_port == d.sport && f.orig == d.src;
@@ -102,23 +102,86 @@ bool flow_before(const Flow* a, const Flow* b) {
 }
 }  // namespace
 
-void FlowTable::remove_where(const std::function<bool(const Flow&)>& pred, bool evicting) {
+void FlowTable::remove(std::vector<std::pair<const Flow*, Key>>& done, bool evicting) {
   // Finished flows are reported in first-seen order, never hash order.
-  std::vector<std::pair<const Flow*, Key>> done;
-  flows_.for_each([&](const Key& k, const Flow& f) {
-    if (pred(f)) done.emplace_back(&f, k);
-  });
   std::sort(done.begin(), done.end(), [](const auto& x, const auto& y) { return flow_before(x.first, y.first); });
+  done.erase(std::unique(done.begin(), done.end(), [](const auto& x, const auto& y) { return x.first == y.first; }),
+             done.end());
   for (auto& [f, k] : done) on_done_(*f);
   for (auto& [f, k] : done) flows_.erase(k);
   if (evicting) evicted_ += done.size();
 }
 
+void FlowTable::remove_where(const std::function<bool(const Flow&)>& pred, bool evicting) {
+  std::vector<std::pair<const Flow*, Key>> done;
+  flows_.for_each([&](const Key& k, const Flow& f) {
+    if (pred(f)) done.emplace_back(&f, k);
+  });
+  remove(done, evicting);
+}
+
+void FlowTable::file(const Key& k, int64_t not_before) {
+  int64_t bucket = not_before >> 30;
+  if (bucket != cached_bucket_) {
+    cached_ = &wheel_[bucket];
+    cached_bucket_ = bucket;
+  }
+  cached_->push_back(k);
+  // Entries of flows already gone wait for their bucket; when the capture's
+  // clock runs backwards (concatenated files) that may be never: start over.
+  if (++filed_ > 2 * options_.max_flows + 1024) refile_all();
+}
+
+void FlowTable::refile_all() {
+  std::vector<std::pair<Key, int64_t>> all;
+  all.reserve(flows_.size());
+  flows_.for_each([&](const Key& k, const Flow& f) { all.emplace_back(k, f.last_ns + timeout(f)); });
+  wheel_.clear();
+  cached_ = nullptr;
+  cached_bucket_ = INT64_MIN;
+  filed_ = 0;
+  for (auto& [k, t] : all) {
+    int64_t bucket = t >> 30;
+    if (bucket != cached_bucket_) {
+      cached_ = &wheel_[bucket];
+      cached_bucket_ = bucket;
+    }
+    cached_->push_back(k);
+    ++filed_;
+  }
+}
+
 void FlowTable::expire(int64_t now) {
-  remove_where([&](const Flow& f) {
-    int64_t timeout = f.proto == proto_tcp ? options_.tcp_timeout_ns : options_.udp_timeout_ns;
-    return now - f.last_ns > timeout;
-  }, false);
+  // The same flows go as when every flow is tested for now - last_ns > timeout.
+  std::vector<std::pair<const Flow*, Key>> done;
+  std::vector<std::pair<Key, int64_t>> again;
+  int64_t due = now >> 30;
+  while (!wheel_.empty() && wheel_.begin()->first <= due) {
+    std::vector<Key> keys = std::move(wheel_.begin()->second);
+    if (wheel_.begin()->first == cached_bucket_) {
+      cached_ = nullptr;
+      cached_bucket_ = INT64_MIN;
+    }
+    wheel_.erase(wheel_.begin());
+    filed_ -= keys.size();
+    for (const Key& k : keys) {
+      const Flow* f = flows_.find(k);
+      if (!f) continue;  // evicted, or expired through another entry
+      int64_t t = f->last_ns + timeout(*f);
+      if (now - f->last_ns > timeout(*f)) done.emplace_back(f, k);
+      else again.emplace_back(k, t);
+    }
+  }
+  for (auto& [k, t] : again) {
+    int64_t bucket = t >> 30;
+    if (bucket != cached_bucket_) {
+      cached_ = &wheel_[bucket];
+      cached_bucket_ = bucket;
+    }
+    cached_->push_back(k);
+    ++filed_;
+  }
+  remove(done, false);
 }
 
 void FlowTable::make_room(int64_t now) {
@@ -141,6 +204,10 @@ void FlowTable::flush() {
   std::sort(all.begin(), all.end(), flow_before);
   for (const Flow* f : all) on_done_(*f);
   flows_.clear();
+  wheel_.clear();
+  cached_ = nullptr;
+  cached_bucket_ = INT64_MIN;
+  filed_ = 0;
 }
 
 }  // namespace opskit::net

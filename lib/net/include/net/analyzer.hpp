@@ -3,6 +3,7 @@
 // responses) -> device inventory -> detectors, with Zeek-style records out.
 // One Analyzer per capture run; single-threaded; memory bounded by the flow,
 // fragment, stream, domain and pair caps, never by the capture size.
+#include <climits>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -16,6 +17,7 @@
 #include "net/detect.hpp"
 #include "net/devices.hpp"
 #include "net/dns_stream.hpp"
+#include "net/flat_map.hpp"
 #include "net/flows.hpp"
 
 namespace opskit::net {
@@ -87,8 +89,8 @@ class Analyzer {
  private:
   struct PendingKey {
     IpAddr client, server;
-    uint16_t cport, sport, id;
-    uint8_t proto;
+    uint16_t cport = 0, sport = 0, id = 0;
+    uint8_t proto = 0;
     bool operator==(const PendingKey& o) const {
       return cport == o.cport && sport == o.sport && id == o.id && proto == o.proto && client == o.client &&
              server == o.server;
@@ -97,7 +99,12 @@ class Analyzer {
   struct PendingHash {
     size_t operator()(const PendingKey& k) const;
   };
-  void process(const Decoded& d, bool ok);
+  // Pending queries: the table holds slab indices, so a probe touches a
+  // small slot; events are recycled through a free list.
+  DnsEvent* find_pending(const PendingKey& key);
+  void add_pending(const PendingKey& key, DnsEvent&& e);
+  DnsEvent take_pending(const PendingKey& key);
+  void process(const Decoded& d, bool ok, const FlowTable::Key* key);
   void drain();  // processes every packet decoded ahead
   void on_dns(const DnsPacketInfo& info, const DnsMessage& m);
   void emit_dns(const DnsEvent& e);
@@ -114,10 +121,16 @@ class Analyzer {
   Detectors detectors_;
   static constexpr size_t kAhead = 8;
   Decoded decoded_[kAhead];
+  FlowTable::Key keys_[kAhead];  // flow keys of the packets decoded ahead, built once
   bool ok_[kAhead] = {};
   bool lookahead_ = false;
   size_t head_ = 0, queued_ = 0;  // ring of packets decoded ahead
-  std::unordered_map<PendingKey, DnsEvent, PendingHash> pending_;
+  FlatMap<PendingKey, uint32_t, PendingHash> pending_;
+  std::vector<DnsEvent> pending_events_;
+  std::vector<uint32_t> free_events_;
+  int64_t pending_oldest_ = INT64_MAX;  // no pending query is older (a bound, exact after a sweep)
+  // Without a DNS sink, events are counted but their text is never made.
+  bool want_events_ = false;
   std::unordered_map<std::string, int> alerted_;  // key -> best score reported
   Weirds weirds_, source_weirds_;
   Summary summary_;

@@ -184,6 +184,20 @@ class Detectors {
     int64_t first_ns = 0, last_ns = 0;
     uint32_t targets = 0;  // distinct hosts with a failed attempt
   };
+  // What a DNS name means to the detectors, worked out once per distinct
+  // name: names recur (a query and its response, retries, resolvers asking
+  // again), and the public-suffix split and the domain lookup cost more
+  // than the rest of a message. Later messages find the name by a hash of
+  // its bytes (checked against the stored name) and go straight to their
+  // domain. Bounded: the table starts over when full.
+  struct NameInfo {
+    uint32_t offset = 0, len = 0;  // the name's bytes in names_text_
+    DomainStats* domain = nullptr;  // null: not tracked (no registrable domain, arpa, table full)
+    uint64_t set_hash = 0;          // the name's identity in DomainStats::names
+    uint32_t sub_len = 0;           // subdomain length (normalised), 0 for none
+    double sub_entropy = 0;
+  };
+  const NameInfo* name_info(std::string_view name, const DnsPacketInfo& info);
   void report_indicator(const std::string& what, const std::string& matched, const std::string& src,
                         const std::string& dst, int64_t ts, const std::string& via);
   static std::vector<std::string> client_strings(const DomainStats& s);
@@ -193,8 +207,12 @@ class Detectors {
   const AllowList* allow_;
   DetectorOptions options_;
   Sink immediate_;
-  std::unordered_map<std::string, DomainStats> domains_;
+  std::unordered_map<std::string, DomainStats> domains_;  // nodes: pointers to them stay valid
   DomainSplitCache split_cache_;
+  FlatMap<uint64_t, uint32_t, NameHash> name_index_;  // hash of the name -> names_[i]
+  std::vector<NameInfo> names_;
+  std::string names_text_;
+  NameInfo unremembered_;  // a name whose hash another name already holds
   FlatMap<IpPair, PairStats, IpPairHash> pairs_;
   FlatMap<IpAddr, ScanSource, IpHash> scans_;
   FlatMap<Attempt, char, AttemptHash> attempts_;

@@ -50,12 +50,17 @@ class DeviceInventory {
   size_t size() const { return devices_.size(); }
 
  private:
-  Device* touch(const uint8_t* mac, int64_t ts);
+  struct Entry {
+    Device dev;
+    std::vector<IpAddr> ips;  // the packet addresses in dev.ips, tested without formatting them
+  };
+  Entry* touch(const uint8_t* mac, int64_t ts);
   void dhcp(const Decoded& d, Weirds& weirds);
   size_t max_devices_, max_ips_;
-  std::unordered_map<uint64_t, Device> devices_;
-  uint64_t last_mac_ = ~0ull;
-  Device* last_ = nullptr;
+  std::unordered_map<uint64_t, Entry> devices_;  // nodes: pointers to them stay valid
+  uint64_t last_mac_ = ~0ull, prev_mac_ = ~0ull;  // the last two sources seen
+  Entry* last_ = nullptr;
+  Entry* prev_ = nullptr;
   const Device* last_ip_dev_ = nullptr;
   IpAddr last_ip_;
 };

@@ -46,6 +46,11 @@ struct DnsMessage {
 
 struct DnsLimits {
   size_t max_records = 512;  // per message, across sections
+  // false: the text nobody reads is not made (the question list, record
+  // names and RDATA text stay empty; qname and every record's type, class,
+  // TTL and length are still there). RDATA is checked all the same, so the
+  // anomalies counted are the same.
+  bool render = true;
 };
 
 // Parses one message. Returns false when it is not a DNS message at all

@@ -36,6 +36,9 @@ class DnsStreams {
   // Looks at one decoded packet; calls back once per DNS message found.
   void packet(const Decoded& d, Weirds& weirds);
   size_t messages() const { return messages_; }
+  // Whether messages come with their full text (DnsLimits::render); mDNS
+  // always does (the device inventory reads its answer names).
+  void set_render(bool on) { render_ = on; }
 
  private:
   struct Key {
@@ -59,6 +62,7 @@ class DnsStreams {
   std::unordered_map<Key, Stream, KeyHash> streams_;
   DnsMessage msg_;
   size_t messages_ = 0;
+  bool render_ = true;
 };
 
 }  // namespace opskit::net

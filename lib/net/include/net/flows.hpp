@@ -4,8 +4,10 @@
 // TCP flags. Memory is bounded by `max_flows`: when full, idle flows are
 // expired first, then the least recently seen quarter is evicted (each
 // evicted flow is still reported, and counted as a flow_evicted weird).
+#include <climits>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -38,14 +40,6 @@ class FlowTable {
   FlowTable(FlowOptions options, Callback on_done);
   // Adds a packet; returns the flow and whether the packet went orig -> resp.
   Flow& add(const Decoded& d, bool& from_orig);
-  // Starts loading the table slot of d's flow (the next packet's, while this one is processed).
-  void prefetch(const Decoded& d) const;
-  // Reports and removes flows idle at `now`.
-  void expire(int64_t now_ns);
-  // Reports and removes every flow (end of input).
-  void flush();
-  size_t size() const { return flows_.size(); }
-  uint64_t evicted() const { return evicted_; }
 
   // The canonical 5-tuple as five 64-bit words (smaller endpoint first), so
   // both directions meet and it is built, compared and hashed in registers.
@@ -55,6 +49,18 @@ class FlowTable {
       return ((w[0] ^ o.w[0]) | (w[1] ^ o.w[1]) | (w[2] ^ o.w[2]) | (w[3] ^ o.w[3]) | (w[4] ^ o.w[4])) == 0;
     }
   };
+  static Key key_of(const Decoded& d);
+  // Starts loading the table slot of a flow (a later packet's, while this
+  // one is processed); its key is then passed to add() and not built twice.
+  void prefetch(const Key& k) const { flows_.prefetch(k); }
+  Flow& add(const Decoded& d, const Key& k, bool& from_orig);
+  // Reports and removes flows idle at `now`.
+  void expire(int64_t now_ns);
+  // Reports and removes every flow (end of input).
+  void flush();
+  size_t size() const { return flows_.size(); }
+  uint64_t evicted() const { return evicted_; }
+
   struct KeyHash {
     size_t operator()(const Key& k) const;
   };
@@ -62,6 +68,21 @@ class FlowTable {
  private:
   void make_room(int64_t now_ns);
   void remove_where(const std::function<bool(const Flow&)>& pred, bool evicting);
+  // Reports and removes the given flows (each at most once), in first-seen order.
+  void remove(std::vector<std::pair<const Flow*, Key>>& done, bool evicting);
+  int64_t timeout(const Flow& f) const { return f.proto == proto_tcp ? options_.tcp_timeout_ns : options_.udp_timeout_ns; }
+  // Expiry without scanning the table: every flow is filed under the time
+  // (in buckets of 2^30 ns) before which it cannot expire, reckoned from its
+  // last packet when filed. A sweep looks only at the buckets that are due:
+  // a flow idle long enough goes, one that has seen packets since is filed
+  // again under its new time. Exact: a flow that can expire is always in a
+  // due bucket, since its last-seen time only grows.
+  void file(const Key& k, int64_t not_before_ns);
+  void refile_all();
+  std::map<int64_t, std::vector<Key>> wheel_;
+  int64_t cached_bucket_ = INT64_MIN;  // the bucket new flows went to last
+  std::vector<Key>* cached_ = nullptr;
+  size_t filed_ = 0;  // entries in wheel_ (stale ones included)
   FlowOptions options_;
   Callback on_done_;
   FlatMap<Key, Flow, KeyHash> flows_;
