@@ -128,7 +128,7 @@ TEST_CASE("dns: EDNS0 with client subnet, root name and unknown types by number"
   CHECK(dns_type_name(65) == "HTTPS");
 }
 
-TEST_CASE("dns: names with special bytes are escaped as \\DDD", "[net][dns]") {
+TEST_CASE("dns: names with special bytes are escaped as backslash and three decimal digits", "[net][dns]") {
   Weirds w;
   DnsMessage m;
   auto b = header(1, 0, 0, 0, 0x0100);

@@ -120,16 +120,21 @@ void FlowTable::remove_where(const std::function<bool(const Flow&)>& pred, bool 
   remove(done, evicting);
 }
 
-void FlowTable::file(const Key& k, int64_t not_before) {
+void FlowTable::push_to_wheel(const Key& k, int64_t not_before) {
   int64_t bucket = not_before >> 30;
   if (bucket != cached_bucket_) {
     cached_ = &wheel_[bucket];
     cached_bucket_ = bucket;
   }
   cached_->push_back(k);
+  ++filed_;
+}
+
+void FlowTable::file(const Key& k, int64_t not_before) {
+  push_to_wheel(k, not_before);
   // Entries of flows already gone wait for their bucket; when the capture's
   // clock runs backwards (concatenated files) that may be never: start over.
-  if (++filed_ > 2 * options_.max_flows + 1024) refile_all();
+  if (filed_ > 2 * options_.max_flows + 1024) refile_all();
 }
 
 void FlowTable::refile_all() {
@@ -140,15 +145,7 @@ void FlowTable::refile_all() {
   cached_ = nullptr;
   cached_bucket_ = INT64_MIN;
   filed_ = 0;
-  for (auto& [k, t] : all) {
-    int64_t bucket = t >> 30;
-    if (bucket != cached_bucket_) {
-      cached_ = &wheel_[bucket];
-      cached_bucket_ = bucket;
-    }
-    cached_->push_back(k);
-    ++filed_;
-  }
+  for (auto& [k, t] : all) push_to_wheel(k, t);
 }
 
 void FlowTable::expire(int64_t now) {
@@ -172,15 +169,7 @@ void FlowTable::expire(int64_t now) {
       else again.emplace_back(k, t);
     }
   }
-  for (auto& [k, t] : again) {
-    int64_t bucket = t >> 30;
-    if (bucket != cached_bucket_) {
-      cached_ = &wheel_[bucket];
-      cached_bucket_ = bucket;
-    }
-    cached_->push_back(k);
-    ++filed_;
-  }
+  for (auto& [k, t] : again) push_to_wheel(k, t);
   remove(done, false);
 }
 

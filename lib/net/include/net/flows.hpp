@@ -77,6 +77,7 @@ class FlowTable {
   // a flow idle long enough goes, one that has seen packets since is filed
   // again under its new time. Exact: a flow that can expire is always in a
   // due bucket, since its last-seen time only grows.
+  void push_to_wheel(const Key& k, int64_t not_before_ns);  // file without the refile check
   void file(const Key& k, int64_t not_before_ns);
   void refile_all();
   std::map<int64_t, std::vector<Key>> wheel_;
