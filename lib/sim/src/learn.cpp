@@ -94,7 +94,8 @@ LearnReport learn(const Graph& structure, const History& h, const LearnOptions& 
       if (g.edges[e].effect == effect.name && h.series.count(g.edges[e].cause))
         cs.push_back({g.edges[e].cause, g.edges[e].kind, g.edges[e].lag_days, e});
     if (opt.discover) {
-      for (const auto& [name, series] : h.series) {
+      for (const auto& entry : h.series) {
+        const std::string& name = entry.first;  // a plain reference: clang 14 cannot capture a structured binding
         if (name == effect.name || g.find(name) < 0) continue;
         bool known = std::any_of(cs.begin(), cs.end(), [&](const Candidate& c) { return c.cause == name; });
         if (!known) cs.push_back({name, EdgeKind::linear, 1, SIZE_MAX});
