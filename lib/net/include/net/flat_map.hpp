@@ -75,7 +75,8 @@ inline void prefetch_line(const void* p) {
 template <class K, class V, class Hash>
 class FlatMap {
  public:
-  explicit FlatMap(size_t initial = 16) { rehash(initial < 16 ? 16 : initial); }
+  FlatMap() : FlatMap(16) {}  // not explicit: a member of an aggregate built with {} (clang 14 insists)
+  explicit FlatMap(size_t initial) { rehash(initial < 16 ? 16 : initial); }
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
 
