@@ -125,7 +125,7 @@ void Analyzer::add(const RawPacket& raw) {
   }
   if (!lookahead_) {
     bool ok = decoder_.decode(raw, decoded_[0]);
-    process(decoded_[0], ok, nullptr);
+    process(decoded_[0], ok, nullptr, 0);
     return;
   }
   size_t slot = (head_ + queued_) % kAhead;
@@ -135,7 +135,8 @@ void Analyzer::add(const RawPacket& raw) {
   ++queued_;
   if (ok && d.has_ip) {
     keys_[slot] = FlowTable::key_of(d);
-    flows_.prefetch(keys_[slot]);
+    hashes_[slot] = FlowTable::hash_of(keys_[slot]);
+    flows_.prefetch_hash(hashes_[slot]);
   }
   // A reassembled datagram lives in a decoder buffer that the decode after
   // next reuses: process it (and everything before it) now.
@@ -144,7 +145,7 @@ void Analyzer::add(const RawPacket& raw) {
     return;
   }
   if (queued_ == kAhead) {
-    process(decoded_[head_], ok_[head_], &keys_[head_]);
+    process(decoded_[head_], ok_[head_], &keys_[head_], hashes_[head_]);
     head_ = (head_ + 1) % kAhead;
     --queued_;
   }
@@ -152,17 +153,17 @@ void Analyzer::add(const RawPacket& raw) {
 
 void Analyzer::drain() {
   for (; queued_; --queued_) {
-    process(decoded_[head_], ok_[head_], &keys_[head_]);
+    process(decoded_[head_], ok_[head_], &keys_[head_], hashes_[head_]);
     head_ = (head_ + 1) % kAhead;
   }
 }
 
-void Analyzer::process(const Decoded& d, bool ok, const FlowTable::Key* key) {
+void Analyzer::process(const Decoded& d, bool ok, const FlowTable::Key* key, size_t key_hash) {
   devices_.packet(d, weirds_);
   if (!ok || !d.has_ip) return;
   ++summary_.ip_packets;
   bool from_orig;
-  if (key) flows_.add(d, *key, from_orig);
+  if (key) flows_.add(d, *key, key_hash, from_orig);
   else flows_.add(d, from_orig);
   detectors_.packet(d);
   if (d.payload_len && (is_dns_port(d.sport) || is_dns_port(d.dport))) dns_.packet(d, weirds_);

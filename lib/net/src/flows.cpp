@@ -25,12 +25,6 @@ bool Flow::failed() const {
   return (proto == proto_udp || proto == proto_icmp) && !resp_pkts;
 }
 
-size_t FlowTable::KeyHash::operator()(const Key& k) const {
-  uint64_t h = k.w[0] * 0x9E3779B97F4A7C15ull ^ k.w[1] * 0xC2B2AE3D27D4EB4Full ^ k.w[2] * 0x165667B19E3779F9ull ^
-               k.w[3] * 0xD6E8FEB86659FD93ull ^ k.w[4] * 0xFF51AFD7ED558CCDull;
-  return static_cast<size_t>(mix64(h));
-}
-
 namespace {
 inline uint64_t word(const IpAddr& ip, int i) {
   uint64_t w;
@@ -59,12 +53,12 @@ FlowTable::Key FlowTable::key_of(const Decoded& d) { return make_key(d.src, d.sp
 
 Flow& FlowTable::add(const Decoded& d, bool& from_orig) { return add(d, key_of(d), from_orig); }
 
-Flow& FlowTable::add(const Decoded& d, const Key& k, bool& from_orig) {
-  Flow* found = flows_.find(k);
+Flow& FlowTable::add(const Decoded& d, const Key& k, size_t hash, bool& from_orig) {
+  Flow* found = flows_.find(k, hash);
   if (!found) {
     if (flows_.size() >= options_.max_flows) make_room(d.ts_ns);
     bool inserted;
-    Flow& f = flows_.upsert(k, inserted);
+    Flow& f = flows_.upsert(k, hash, inserted);
     // A SYN-ACK seen first means we missed the SYN: the receiver is the originator.
     bool reverse = d.proto == proto_tcp && (d.tcp_flags & (tcp_flag::syn | tcp_flag::ack)) == (tcp_flag::syn | tcp_flag::ack);
     f.orig = reverse ? d.dst : d.src;

@@ -191,11 +191,26 @@ bool MemoryReader::next_pcapng(RawPacket& p) {
       }
       const Interface& itf = interfaces_[ifid];
       uint64_t units = itf.units_per_second;
-      uint64_t secs = ts / units, rem = ts % units;
-      int64_t frac_ns = units <= 1000000000 ? static_cast<int64_t>(rem * (1000000000 / units))
-                                            : static_cast<int64_t>(rem / (units / 1000000000));
-      if (units <= 1000000000 && 1000000000 % units)  // binary resolutions
-        frac_ns = static_cast<int64_t>(static_cast<long double>(rem) * 1e9L / units);
+      uint64_t secs, rem;
+      int64_t frac_ns;
+      // The usual resolutions divide by a constant (a multiply), not a
+      // 64-bit division by a variable; the same numbers either way.
+      if (units == 1000000) {
+        secs = ts / 1000000;
+        rem = ts % 1000000;
+        frac_ns = static_cast<int64_t>(rem * 1000);
+      } else if (units == 1000000000) {
+        secs = ts / 1000000000;
+        rem = ts % 1000000000;
+        frac_ns = static_cast<int64_t>(rem);
+      } else {
+        secs = ts / units;
+        rem = ts % units;
+        frac_ns = units <= 1000000000 ? static_cast<int64_t>(rem * (1000000000 / units))
+                                      : static_cast<int64_t>(rem / (units / 1000000000));
+        if (units <= 1000000000 && 1000000000 % units)  // binary resolutions
+          frac_ns = static_cast<int64_t>(static_cast<long double>(rem) * 1e9L / units);
+      }
       p.ts_ns = (static_cast<int64_t>(secs) + itf.offset_seconds) * 1000000000 + frac_ns;
       p.caplen = incl;
       p.wire_len = orig < incl ? incl : orig;

@@ -104,7 +104,7 @@ class Analyzer {
   DnsEvent* find_pending(const PendingKey& key);
   void add_pending(const PendingKey& key, DnsEvent&& e);
   DnsEvent take_pending(const PendingKey& key);
-  void process(const Decoded& d, bool ok, const FlowTable::Key* key);
+  void process(const Decoded& d, bool ok, const FlowTable::Key* key, size_t key_hash);
   void drain();  // processes every packet decoded ahead
   void on_dns(const DnsPacketInfo& info, const DnsMessage& m);
   void emit_dns(const DnsEvent& e);
@@ -121,7 +121,8 @@ class Analyzer {
   Detectors detectors_;
   static constexpr size_t kAhead = 8;
   Decoded decoded_[kAhead];
-  FlowTable::Key keys_[kAhead];  // flow keys of the packets decoded ahead, built once
+  FlowTable::Key keys_[kAhead];  // flow keys of the packets decoded ahead, built and hashed once
+  size_t hashes_[kAhead] = {};
   bool ok_[kAhead] = {};
   bool lookahead_ = false;
   size_t head_ = 0, queued_ = 0;  // ring of packets decoded ahead

@@ -19,8 +19,16 @@ namespace opskit::net {
 struct IpAddr {
   uint8_t version = 0;  // 0 = none, 4, 6
   uint8_t bytes[16] = {0};
+  // Compared as words, not through memcmp with a run-time length (a library
+  // call per compare, several per packet); an IPv4 address is its first 4 bytes.
   bool operator==(const IpAddr& o) const {
-    return version == o.version && std::memcmp(bytes, o.bytes, version == 4 ? 4 : 16) == 0;
+    uint64_t a0, a1, b0, b1;
+    std::memcpy(&a0, bytes, 8);
+    std::memcpy(&a1, bytes + 8, 8);
+    std::memcpy(&b0, o.bytes, 8);
+    std::memcpy(&b1, o.bytes + 8, 8);
+    uint64_t diff = version == 4 ? uint32_t(a0 ^ b0) : ((a0 ^ b0) | (a1 ^ b1));
+    return version == o.version && diff == 0;
   }
   bool operator<(const IpAddr& o) const {
     if (version != o.version) return version < o.version;

@@ -80,8 +80,11 @@ class FlatMap {
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
 
-  V* find(const K& k) {
-    size_t i = Hash{}(k) & mask_;
+  V* find(const K& k) { return find(k, Hash{}(k)); }
+  // The same with the key's hash already known (worked out once per packet
+  // for the prefetch and the lookup).
+  V* find(const K& k, size_t hash) {
+    size_t i = hash & mask_;
     for (;;) {
       Slot& s = slots_[i];
       if (!s.used) return nullptr;
@@ -91,15 +94,19 @@ class FlatMap {
   }
   const V* find(const K& k) const { return const_cast<FlatMap*>(this)->find(k); }
   // Starts loading the slot where k would live (every cache line of it), ahead of a lookup.
-  void prefetch(const K& k) const {
-    const char* s = reinterpret_cast<const char*>(slots_.data() + (Hash{}(k) & mask_));
-    for (size_t off = 0; off < sizeof(Slot); off += 64) prefetch_line(s + off);
+  void prefetch(const K& k) const { prefetch_hash(Hash{}(k)); }
+  void prefetch_hash(size_t hash) const {
+    uintptr_t s = reinterpret_cast<uintptr_t>(slots_.data() + (hash & mask_));
+    // Every line the slot touches: it need not start on a line boundary.
+    for (uintptr_t line = s & ~uintptr_t(63); line < s + sizeof(Slot); line += 64)
+      prefetch_line(reinterpret_cast<const void*>(line));
   }
 
   // The value for k, default-constructed when new; `inserted` says which.
-  V& upsert(const K& k, bool& inserted) {
+  V& upsert(const K& k, bool& inserted) { return upsert(k, Hash{}(k), inserted); }
+  V& upsert(const K& k, size_t hash, bool& inserted) {
     if ((size_ + 1) * 2 > slots_.size()) rehash(slots_.size() * 2);
-    size_t i = Hash{}(k) & mask_;
+    size_t i = hash & mask_;
     for (;;) {
       Slot& s = slots_[i];
       if (!s.used) {

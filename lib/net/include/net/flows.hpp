@@ -53,7 +53,11 @@ class FlowTable {
   // Starts loading the table slot of a flow (a later packet's, while this
   // one is processed); its key is then passed to add() and not built twice.
   void prefetch(const Key& k) const { flows_.prefetch(k); }
-  Flow& add(const Decoded& d, const Key& k, bool& from_orig);
+  Flow& add(const Decoded& d, const Key& k, bool& from_orig) { return add(d, k, KeyHash{}(k), from_orig); }
+  // The same with the key's hash worked out once (for the prefetch and the lookup).
+  static size_t hash_of(const Key& k) { return KeyHash{}(k); }
+  void prefetch_hash(size_t hash) const { flows_.prefetch_hash(hash); }
+  Flow& add(const Decoded& d, const Key& k, size_t hash, bool& from_orig);
   // Reports and removes flows idle at `now`.
   void expire(int64_t now_ns);
   // Reports and removes every flow (end of input).
@@ -62,7 +66,11 @@ class FlowTable {
   uint64_t evicted() const { return evicted_; }
 
   struct KeyHash {
-    size_t operator()(const Key& k) const;
+    size_t operator()(const Key& k) const {
+      uint64_t h = k.w[0] * 0x9E3779B97F4A7C15ull ^ k.w[1] * 0xC2B2AE3D27D4EB4Full ^ k.w[2] * 0x165667B19E3779F9ull ^
+                   k.w[3] * 0xD6E8FEB86659FD93ull ^ k.w[4] * 0xFF51AFD7ED558CCDull;
+      return static_cast<size_t>(mix64(h));
+    }
   };
 
  private:
