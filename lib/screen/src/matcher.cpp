@@ -97,6 +97,7 @@ struct Name {
 // A query part (not interned: it may be unknown to the lists).
 struct QTok {
   std::string text, phon, collapsed;
+  uint64_t hash = 0;  // key_of('t', text): its exact key, and its slot in the interning tables
   TokenTag tag = TokenTag::core;
   int family = 0;
   int64_t id = -1;  // interned id when known
@@ -109,6 +110,9 @@ struct QTok {
   uint32_t fuzzy_begin = 0, fuzzy_end = 0;
   uint32_t qid = UINT32_MAX;  // id in the query-part cache (similarities are cached per qid and listed part)
 };
+
+// A query's parts, pointing into the query-part cache.
+using QParts = std::vector<const QTok*>;
 
 struct Sim {
   double value = 0;
@@ -195,7 +199,35 @@ struct Matcher::Impl {
   // Each name's part shapes side by side: the bound reads one or two cache
   // lines per candidate instead of one per part (and one for the id list).
   std::vector<Shape> name_shapes;
-  std::unordered_map<std::string, uint32_t> tok_ids;
+  std::unordered_map<std::string, uint32_t> tok_ids;  // while building
+  // Interned parts by the hash of their exact key (key_of('t', text)), open
+  // addressing: a query part is hashed once, and that hash finds both its
+  // interned id and its key (the string map cost a hash and a miss or two).
+  struct IdSlot {
+    uint64_t key = 0;
+    uint32_t id = 0;  // id + 1; 0 = empty
+  };
+  std::vector<IdSlot> id_slots;
+  size_t id_mask = 0;
+  void build_ids() {
+    size_t size = 16;
+    while (size < toks.size() * 2) size <<= 1;
+    id_slots.assign(size, IdSlot{});
+    id_mask = size - 1;
+    for (uint32_t t = 0; t < toks.size(); ++t) {
+      const uint64_t k = key_of('t', toks[t].text);
+      size_t i = static_cast<size_t>(k ^ (k >> 29)) & id_mask;
+      while (id_slots[i].id != 0) i = (i + 1) & id_mask;
+      id_slots[i] = {k, t + 1};
+    }
+  }
+  int64_t find_id(uint64_t k, std::string_view text) const {
+    for (size_t i = static_cast<size_t>(k ^ (k >> 29)) & id_mask;; i = (i + 1) & id_mask) {
+      const IdSlot& s = id_slots[i];
+      if (s.id == 0) return -1;
+      if (s.key == k && toks[s.id - 1].text == text) return s.id - 1;
+    }
+  }
   // key -> (offset, count) in postings: open addressing, built once, read in every query.
   struct KeyTable {
     struct Slot {
@@ -237,14 +269,43 @@ struct Matcher::Impl {
   std::vector<uint32_t> postings;
   std::unordered_map<std::string, std::vector<uint32_t>> identifiers;  // id_key -> entities
   std::unordered_set<uint64_t> mined;  // token-id pairs seen as variants of one another
+  // The same pairs, open addressing (0 = empty; a pair key is never 0): the
+  // score bound asks for every pair of mined parts, and the node set cost a
+  // division and a miss or two per question.
+  std::vector<uint64_t> mined_slots;
+  size_t mined_mask = 0;
+  static size_t mined_spread(uint64_t k) { return static_cast<size_t>((k * 0x9E3779B97F4A7C15ull) >> 40); }
+  void build_mined() {
+    size_t size = 16;
+    while (size < mined.size() * 4) size <<= 1;
+    mined_slots.assign(size, 0);
+    mined_mask = size - 1;
+    for (uint64_t k : mined) {
+      size_t i = mined_spread(k) & mined_mask;
+      while (mined_slots[i] != 0) i = (i + 1) & mined_mask;
+      mined_slots[i] = k;
+    }
+  }
+  bool is_mined(uint64_t k) const {
+    for (size_t i = mined_spread(k) & mined_mask;; i = (i + 1) & mined_mask) {
+      if (mined_slots[i] == k) return true;
+      if (mined_slots[i] == 0) return false;
+    }
+  }
   Normalizer normalizer;
   Thresholds thresholds;
   float unknown_weight = 1, particle_weight = 0.3f;
   uint32_t common_df = 50;
   // scratch
-  std::vector<float> votes, norms;  // norms: each name's total part weight
+  // Per name: its vote so far and the square root of its total part weight,
+  // side by side (one cache line per touched name, not two).
+  struct VoteCell {
+    float vote = 0, sqrt_norm = 0;
+  };
+  std::vector<VoteCell> votes;
   std::vector<uint32_t> touched;
   std::vector<std::pair<float, uint32_t>> ranked_scratch;
+  std::vector<uint32_t> cand_scratch;
 
   uint32_t intern(const Token& t) {
     auto [it, fresh] = tok_ids.emplace(t.text, static_cast<uint32_t>(toks.size()));
@@ -300,6 +361,7 @@ struct Matcher::Impl {
       shapes.push_back(shape_of(toks[t].text, toks[t].collapsed, toks[t].phon, toks[t].tag, toks[t].family));
       shapes.back().weight = tok_weight(t);
     }
+    build_mined();
     for (uint64_t k : mined) {
       shapes[k >> 32].mined = true;
       shapes[k & 0xffffffffu].mined = true;
@@ -347,12 +409,15 @@ struct Matcher::Impl {
     key_bits.assign((size_t(1) << kKeyBits) / 64, 0);
     for (const auto& sl : keys.slots)
       if (sl.count) key_bits[key_bit(sl.key) >> 6] |= uint64_t(1) << (key_bit(sl.key) & 63);
-    votes.assign(names.size(), 0.f);
-    norms.assign(names.size(), 0.f);
+    votes.assign(names.size(), VoteCell{});
     for (size_t ni = 0; ni < names.size(); ++ni) {
-      for (uint32_t t : names[ni].toks) norms[ni] += tok_weight(t);
-      norms[ni] = std::max(norms[ni], 0.1f);
+      float norm = 0.f;
+      for (uint32_t t : names[ni].toks) norm += tok_weight(t);
+      votes[ni].sqrt_norm = std::sqrt(std::max(norm, 0.1f));
     }
+    build_ids();
+    tok_ids = {};  // the query path uses id_slots
+    qslots.assign(kQuerySlots, QSlot{});
   }
 
   // Variant pairs from the lists themselves: two names of one entity with the
@@ -394,7 +459,17 @@ struct Matcher::Impl {
   // to stay in cache: a name part no other row shares (an all-distinct
   // file) only costs a cold lookup in a large table.
   static constexpr size_t kMaxQueryParts = 16384;
-  std::unordered_map<std::string, QTok> qtok_cache;
+  // The cache: parts by index, found through open addressing on their
+  // exact-key hash and tag (8-byte slots, 256 kB: stays in L2). Twice the
+  // parts it holds, plus the parts of one 4 kB name (at most 2,048 a
+  // romanisation), keeps it under 3/4 full.
+  std::vector<QTok> qparts;
+  struct QSlot {
+    uint32_t check = 0;  // the hash's high bits
+    uint32_t index = 0;  // index + 1; 0 = empty
+  };
+  static constexpr size_t kQuerySlots = size_t(1) << 15;
+  std::vector<QSlot> qslots;
 
   // Similarities by (query part, listed part): an open-addressing table (one
   // cache line per lookup; this is the innermost loop of a batch).
@@ -449,65 +524,101 @@ struct Matcher::Impl {
   };
   SimCache sim_cache;
 
-  const QTok& query_part(const Token& t) {
-    auto it = qtok_cache.find(t.text);
-    if (it != qtok_cache.end() && it->second.tag == t.tag) return it->second;
+  // The cache index of a query part (made on its first sighting).
+  uint32_t query_part(const Token& t) {
+    const uint64_t h = key_of('t', t.text);
+    const uint64_t k = h ^ ((static_cast<uint64_t>(t.tag) + 1) * 0x9E3779B97F4A7C15ull);
+    const uint32_t check = static_cast<uint32_t>(k >> 32);
+    size_t i = static_cast<size_t>(k) & (kQuerySlots - 1);
+    for (;; i = (i + 1) & (kQuerySlots - 1)) {
+      const QSlot& sl = qslots[i];
+      if (sl.index == 0) break;
+      if (sl.check == check) {
+        const QTok& c = qparts[sl.index - 1];
+        if (c.tag == t.tag && c.text == t.text) return sl.index - 1;
+      }
+    }
+    // A part seen for the first time: start the loads of its interned id
+    // and exact key (cold, megabytes apart) before working out its keys.
+    __builtin_prefetch(&id_slots[static_cast<size_t>(h ^ (h >> 29)) & id_mask]);
+    __builtin_prefetch(&keys.slots[keys.spread(h)]);
     QTok q;
     q.text = t.text;
+    q.hash = h;
     q.tag = t.tag;
     q.phon = phonetic_key(t.text);
     q.collapsed = collapse_doubles(t.text);
     q.family = variant_family(t.text);
     q.shape = shape_of(q.text, q.collapsed, q.phon, q.tag, q.family);
     q.qid = next_qid++;
-    auto id = tok_ids.find(t.text);
-    if (id != tok_ids.end()) {
-      q.id = id->second;
-      q.weight = toks[id->second].weight;
-      q.shape.mined = shapes[id->second].mined;
+    q.id = find_id(h, t.text);
+    if (q.id >= 0) {
+      q.weight = toks[q.id].weight;
+      q.shape.mined = shapes[q.id].mined;
     } else {
       q.weight = unknown_weight;
     }
     if (q.tag == TokenTag::particle) q.weight = particle_weight;
     find_slots(q);
-    if (it == qtok_cache.end()) it = qtok_cache.emplace(t.text, std::move(q)).first;
-    else it->second = std::move(q);
-    return it->second;
+    qparts.push_back(std::move(q));
+    qslots[i] = {check, static_cast<uint32_t>(qparts.size())};
+    return static_cast<uint32_t>(qparts.size() - 1);
   }
   uint32_t next_qid = 0;
-  // Between queries only: a query's parts (copied out of the cache) keep
-  // their qid and slot_pool range until it is done.
+  // Between queries only: a query's parts keep their place, qid and
+  // slot_pool range until it is done.
   void start_query() {
-    if (qtok_cache.size() < kMaxQueryParts) return;
-    qtok_cache.clear();
+    if (qparts.size() < kMaxQueryParts) return;
+    qparts.clear();
+    std::fill(qslots.begin(), qslots.end(), QSlot{});
     sim_cache.clear();  // keyed by qid, which start over
     slot_pool.clear();
     next_qid = 0;
   }
 
-  std::vector<QTok> query_tokens(const NormalizedName& nn) {
-    std::vector<QTok> out;
-    out.reserve(nn.tokens.size());
+  // A romanisation's parts (honorifics and legal forms left out) as cache
+  // indices; pointers only once every part of the query is in (the cache
+  // may move while it grows).
+  void query_tokens(const NormalizedName& nn, std::vector<uint32_t>& out) {
+    out.clear();
     for (const auto& t : nn.tokens) {
       if (t.tag == TokenTag::honorific || t.tag == TokenTag::legal) continue;
       out.push_back(query_part(t));
     }
-    return out;
   }
 
-  // "al" + "assad" as one query part, for each adjacent pair (not cached).
-  static std::vector<QTok> joined_parts(const std::vector<QTok>& q) {
-    std::vector<QTok> out;
-    out.reserve(q.size());
+  // "al" + "assad" as one query part, for each adjacent pair (not cached;
+  // made only when a name of the query is scored in full).
+  struct Joined {
+    bool ready = false;
+    std::vector<QTok> parts;
+  };
+  static const std::vector<QTok>& joined_parts(const QParts& q, Joined& jp) {
+    if (jp.ready) return jp.parts;
+    jp.ready = true;
+    jp.parts.resize(q.size() > 0 ? q.size() - 1 : 0);
     for (size_t i = 0; i + 1 < q.size(); ++i) {
-      QTok j;
-      j.text = q[i].text + q[i + 1].text;
+      QTok& j = jp.parts[i];
+      j.text.assign(q[i]->text);
+      j.text += q[i + 1]->text;
       j.collapsed = collapse_doubles(j.text);
+      j.shape = Shape{};
       j.shape.len = static_cast<uint8_t>(std::min<size_t>(j.text.size(), 255));
-      out.push_back(std::move(j));
     }
-    return out;
+    return jp.parts;
   }
+
+  // match(): entity -> (score, name), a few entries, so a vector searched in
+  // order; each romanisation's parts (cache indices, then pointers) and joined pairs.
+  struct Best {
+    uint32_t entity;
+    double score;
+    uint32_t name;
+  };
+  std::vector<Best> best;
+  std::vector<std::vector<uint32_t>> qidx;
+  std::vector<QParts> qtoks;
+  std::vector<Joined> qjoined;
 
   float tok_weight(uint32_t id) const {
     const auto& t = toks[id];
@@ -534,8 +645,8 @@ struct Matcher::Impl {
     const uint32_t off = slot.offset, count = slot.count;
     for (uint32_t k = 0; k < count; ++k) {
       uint32_t n = postings[off + k];
-      if (votes[n] == 0.f) touched.push_back(n);
-      votes[n] += w;
+      if (votes[n].vote == 0.f) touched.push_back(n);
+      votes[n].vote += w;
     }
   }
 
@@ -543,45 +654,55 @@ struct Matcher::Impl {
   // core part the lists do not know well its phonetic, family, deletion and
   // glued-particle keys, in the order they vote.
   std::vector<uint32_t> slot_pool;
+  std::vector<uint64_t> key_scratch;
   void find_slots(QTok& t) {
     t.fuzzy_begin = t.fuzzy_end = static_cast<uint32_t>(slot_pool.size());
     if (t.tag == TokenTag::particle) return;
-    if (const auto* s = voting_slot(key_of('t', t.text), false)) t.exact_slot = s - keys.slots.data();
-    if (t.tag != TokenTag::core) return;
     // A part the lists know exactly needs no fuzzy keys when it is common
     // (its spellings are indexed as they occur); rare parts keep them.
-    if (t.id >= 0 && toks[t.id].df > 20) return;
+    const bool fuzzy = t.tag == TokenTag::core && !(t.id >= 0 && toks[t.id].df > 20);
+    auto& ks = key_scratch;
+    ks.clear();
     auto add = [&](uint64_t key) {
-      if (const auto* s = voting_slot(key, true)) slot_pool.push_back(static_cast<uint32_t>(s - keys.slots.data()));
+      if (may_have(key)) ks.push_back(key);
     };
-    if (t.phon.size() >= 2) add(key_of('p', t.phon));
-    if (t.family) add(key_of('f', std::to_string(t.family)));
-    if (t.text.size() >= 4) {
-      add(key_of('d', t.text));
-      for (size_t k = 0; k < t.text.size(); ++k) {
-        if (k > 0 && t.text[k] == t.text[k - 1]) continue;  // same deletion as the previous letter
-        add(key_of_deleted('t', t.text, k));
-        add(key_of_deleted('d', t.text, k));
+    if (fuzzy) {
+      if (t.phon.size() >= 2) add(key_of('p', t.phon));
+      if (t.family) add(key_of('f', std::to_string(t.family)));
+      if (t.text.size() >= 4) {
+        add(key_of('d', t.text));
+        for (size_t k = 0; k < t.text.size(); ++k) {
+          if (k > 0 && t.text[k] == t.text[k - 1]) continue;  // same deletion as the previous letter
+          add(key_of_deleted('t', t.text, k));
+          add(key_of_deleted('d', t.text, k));
+        }
+      }
+      // "alassad": a particle glued to the name.
+      for (std::string_view p : {"al", "el", "ul", "bin", "ibn", "abu", "abd", "ben", "van", "von", "de", "mc"}) {
+        if (t.text.size() >= p.size() + 3 && t.text.compare(0, p.size(), p) == 0) add(key_of('t', t.text.substr(p.size())));
       }
     }
-    // "alassad": a particle glued to the name.
-    for (std::string_view p : {"al", "el", "ul", "bin", "ibn", "abu", "abd", "ben", "van", "von", "de", "mc"}) {
-      if (t.text.size() >= p.size() + 3 && t.text.compare(0, p.size(), p) == 0) add(key_of('t', t.text.substr(p.size())));
-    }
+    // The keys' slots are scattered over a table of megabytes: start every
+    // load at once, then look them up in voting order.
+    for (uint64_t k : ks) __builtin_prefetch(&keys.slots[keys.spread(k)]);
+    if (const auto* s = voting_slot(t.hash, false)) t.exact_slot = s - keys.slots.data();
+    for (uint64_t k : ks)
+      if (const auto* s = voting_slot(k, true)) slot_pool.push_back(static_cast<uint32_t>(s - keys.slots.data()));
     t.fuzzy_end = static_cast<uint32_t>(slot_pool.size());
   }
 
+
   // Names worth scoring in full, best vote first.
-  std::vector<uint32_t> candidates(const std::vector<QTok>& q, size_t limit) {
+  const std::vector<uint32_t>& candidates(const QParts& q, size_t limit) {
     touched.clear();
     float total = 0;
     for (size_t i = 0; i < q.size(); ++i) {
-      const QTok& t = q[i];
+      const QTok& t = *q[i];
       total += t.weight;
       if (t.tag == TokenTag::particle) continue;
       float w = t.weight;
       if (t.exact_slot >= 0) vote_slot(keys.slots[t.exact_slot], w);
-      if (i + 1 < q.size()) vote(key_of_joined('t', t.text, q[i + 1].text), w + q[i + 1].weight);
+      if (i + 1 < q.size()) vote(key_of_joined('t', t.text, q[i + 1]->text), w + q[i + 1]->weight);
       for (uint32_t k = t.fuzzy_begin; k < t.fuzzy_end; ++k) vote_slot(keys.slots[slot_pool[k]], w * 0.5f);
     }
     // Rank by vote over the square root of the name's own weight, so a name
@@ -591,16 +712,16 @@ struct Matcher::Impl {
     ranked.clear();
     const float floor = total * 0.3f;
     for (uint32_t n : touched) {
-      if (votes[n] >= floor) ranked.emplace_back(votes[n] / std::sqrt(norms[n]), n);
-      votes[n] = 0.f;
+      if (votes[n].vote >= floor) ranked.emplace_back(votes[n].vote / votes[n].sqrt_norm, n);
+      votes[n].vote = 0.f;
     }
     auto better = [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; };
     if (ranked.size() > limit) {
       std::partial_sort(ranked.begin(), ranked.begin() + static_cast<long>(limit), ranked.end(), better);
       ranked.resize(limit);
     }
-    std::vector<uint32_t> out;
-    out.reserve(ranked.size());
+    auto& out = cand_scratch;
+    out.clear();
     for (auto& r : ranked) out.push_back(r.second);
     return out;
   }
@@ -615,7 +736,7 @@ struct Matcher::Impl {
     if (lid >= 0) {
       const TokInfo& l = toks[lid];
       if (q.family && q.family == l.family) best = {0.95, "variant", 0};
-      else if (q.id >= 0 && mined.count(pair_key(static_cast<uint32_t>(q.id), static_cast<uint32_t>(lid))))
+      else if (q.id >= 0 && is_mined(pair_key(static_cast<uint32_t>(q.id), static_cast<uint32_t>(lid))))
         best = {0.93, "variant", 0};
       // Phonetic keys drop vowels: only for parts of nearly the same length (not Putin / Potanin).
       if (best.value == 0 && l.phon.size() >= 3 && q.phon == l.phon && q.text.size() >= 4 && ltext.size() >= 4 &&
@@ -663,7 +784,7 @@ struct Matcher::Impl {
     if (s.number || l.number) return 0;
     double b = 0;
     if ((s.family && s.family == l.family) || s.collapsed_hash == l.collapsed_hash) b = 0.95;
-    else if (s.mined && l.mined && mined.count(pair_key(static_cast<uint32_t>(q.id), lid)))
+    else if (s.mined && l.mined && is_mined(pair_key(static_cast<uint32_t>(q.id), lid)))
       b = 0.93;
     else if (l.phon_len >= 3 && s.phon_hash == l.phon_hash && s.len >= 4 && l.len >= 4 && std::abs(s.len - l.len) <= 1)
       b = 0.85;
@@ -696,7 +817,7 @@ struct Matcher::Impl {
   // allowed 1.001 wherever their length test lets score_name try them.
   std::vector<double> lbound;
   std::vector<char> qpossible;
-  double score_bound(const std::vector<QTok>& q, const std::vector<QTok>& qjoined, double max_bonus,
+  double score_bound(const QParts& q, double max_bonus,
                      const Name& n) {
     const size_t nq = q.size(), nl = n.toks.size();
     const Shape* ls = name_shapes.data() + n.shapes;
@@ -704,14 +825,14 @@ struct Matcher::Impl {
     qpossible.assign(nq, 0);
     for (size_t i = 0; i < nq; ++i) {
       for (size_t j = 0; j < nl; ++j) {
-        const double b = similarity_bound(q[i], ls[j]);
+        const double b = similarity_bound(*q[i], ls[j]);
         if (b >= 0.5) {
           qpossible[i] = 1;
           lbound[j] = std::max(lbound[j], b);
         }
         if (j + 1 < nl) {
           const Shape &a = ls[j], &c = ls[j + 1];
-          const Shape& s = q[i].shape;
+          const Shape& s = q[i]->shape;
           if (joined_possible(s.len, s.first, s.last, s.letters, a.len + c.len, a.first, c.last, a.letters | c.letters)) {
             qpossible[i] = 1;
             lbound[j] = lbound[j + 1] = 1.001;
@@ -719,7 +840,7 @@ struct Matcher::Impl {
         }
       }
       if (i + 1 < nq) {
-        const Shape &a = q[i].shape, &c = q[i + 1].shape;
+        const Shape &a = q[i]->shape, &c = q[i + 1]->shape;
         for (size_t j = 0; j < nl; ++j) {
           const Shape& l = ls[j];
           if (joined_possible(a.len + c.len, a.first, c.last, a.letters | c.letters, l.len, l.first, l.last, l.letters)) {
@@ -736,7 +857,7 @@ struct Matcher::Impl {
       lm += w * lbound[j];
     }
     for (size_t i = 0; i < nq; ++i)
-      if (!qpossible[i]) u += q[i].weight;
+      if (!qpossible[i]) u += q[i]->weight;
     if (lm <= 0 || lt <= 0) return 0;
     return 100.0 * (kListedShare * lm / lt + (1 - kListedShare) * lm / (lm / 1.001 + u)) + max_bonus;
   }
@@ -798,31 +919,32 @@ struct Matcher::Impl {
   // `floor`: the caller drops scores below it, so a name whose score cannot
   // reach it (even with every bonus) returns early with a score below it.
   // Explanations are always worked out in full.
-  Scored score_name(const std::vector<QTok>& q, const std::vector<QTok>& qjoined, const NormalizedName& qn,
+  Scored score_name(const QParts& q, Joined& jp, const NormalizedName& qn,
                     const QueryFacts& facts, const Name& n, const Query& query, bool explain,
                     double floor = -1) {
     Scored out;
     const size_t nq = q.size(), nl = n.toks.size();
-    if (!explain && floor > 0 && score_bound(q, qjoined, facts.max_bonus, n) + 1e-6 < floor) {
+    if (!explain && floor > 0 && score_bound(q, facts.max_bonus, n) + 1e-6 < floor) {
       out.score = -1;  // cannot reach floor: the caller drops it
       return out;
     }
+    const std::vector<QTok>& qjoined = joined_parts(q, jp);
     pairs.clear();
     for (size_t i = 0; i < nq; ++i) {
       for (size_t j = 0; j < nl; ++j) {
         const TokInfo& l = toks[n.toks[j]];
-        Sim s = cached_similarity(q[i], n.toks[j], qn.transliterated);
+        Sim s = cached_similarity(*q[i], n.toks[j], qn.transliterated);
         if (s.value >= 0.5) pairs.push_back({s.value, int(i), int(i), int(j), int(j), s});
         // One query part against two joined listed parts ("alassad" / "al assad").
-        if (j + 1 < nl && std::abs(static_cast<long>(q[i].text.size()) -
+        if (j + 1 < nl && std::abs(static_cast<long>(q[i]->text.size()) -
                                    static_cast<long>(l.text.size() + toks[n.toks[j + 1]].text.size())) <=
-                              edit_allowance(q[i].text.size())) {
+                              edit_allowance(q[i]->text.size())) {
           joined_scratch.assign(l.text);
           joined_scratch += toks[n.toks[j + 1]].text;
           joined_collapsed.assign(l.collapsed);
           const std::string& next = toks[n.toks[j + 1]].collapsed;
           joined_collapsed.append(next, !joined_collapsed.empty() && !next.empty() && joined_collapsed.back() == next[0] ? 1 : 0);
-          Sim sj = similarity(q[i], joined_scratch, joined_collapsed, -1, qn.transliterated);
+          Sim sj = similarity(*q[i], joined_scratch, joined_collapsed, -1, qn.transliterated);
           if (sj.value >= 0.7) {
             sj.reason = "joined";
             pairs.push_back({sj.value + 0.001, int(i), int(i), int(j), int(j + 1), sj});
@@ -874,7 +996,7 @@ struct Matcher::Impl {
       qtotal += w;
       if (explain) {
         std::string qt, lt;
-        for (int i = p.qi; i <= p.qj; ++i) qt += (qt.empty() ? "" : " ") + q[i].text;
+        for (int i = p.qi; i <= p.qj; ++i) qt += (qt.empty() ? "" : " ") + q[i]->text;
         for (int j = p.li; j <= p.lj; ++j) lt += (lt.empty() ? "" : " ") + toks[n.toks[j]].text;
         std::string reason = p.s.reason;
         if (reason == "edits") reason = std::to_string(p.s.edits) + (p.s.edits == 1 ? " edit" : " edits");
@@ -892,9 +1014,9 @@ struct Matcher::Impl {
     for (size_t i = 0; i < nq; ++i) {
       if (qused[i]) continue;
       exact_all = 0;
-      qtotal += q[i].weight;
-      if (q[i].tag == TokenTag::number) ++unmatched_numbers;
-      if (explain) out.alignment.push_back({q[i].text, "", "not in listed name", 0, q[i].weight});
+      qtotal += q[i]->weight;
+      if (q[i]->tag == TokenTag::number) ++unmatched_numbers;
+      if (explain) out.alignment.push_back({q[i]->text, "", "not in listed name", 0, q[i]->weight});
     }
     for (size_t j = 0; j < nl; ++j)
       if (!lused[j] && toks[n.toks[j]].tag == TokenTag::number) ++unmatched_numbers;
@@ -972,30 +1094,35 @@ void Matcher::set_thresholds(const Thresholds& t) { impl_->thresholds = t; }
 
 std::vector<Match> Matcher::match(const Query& q, const MatchOptions& options) {
   Impl& m = *impl_;
-  // entity -> (score, name); a few entries, so a vector searched in order.
-  struct Best {
-    uint32_t entity;
-    double score;
-    uint32_t name;
-  };
-  std::vector<Best> best;
-  best.reserve(16);
+  using Best = Impl::Best;
+  std::vector<Best>& best = m.best;
+  best.clear();
   m.start_query();
   std::vector<NormalizedName> variants = m.normalizer.normalize(q.name);
-  std::vector<std::vector<QTok>> qtoks, qjoined;
+  // Scratch kept between queries (no allocation once warm).
+  auto& qidx = m.qidx;
+  auto& qtoks = m.qtoks;
+  auto& qjoined = m.qjoined;
+  if (qidx.size() < variants.size()) {
+    qidx.resize(variants.size());
+    qtoks.resize(variants.size());
+    qjoined.resize(variants.size());
+  }
   std::vector<Impl::QueryFacts> facts;
-  qtoks.reserve(variants.size());
-  qjoined.reserve(variants.size());
   facts.reserve(variants.size());
-  for (const auto& nn : variants) {
-    qtoks.push_back(m.query_tokens(nn));
-    qjoined.push_back(Impl::joined_parts(qtoks.back()));
-    facts.push_back(Impl::facts_of(q, nn));
+  for (size_t v = 0; v < variants.size(); ++v) {
+    m.query_tokens(variants[v], qidx[v]);
+    qjoined[v].ready = false;
+    facts.push_back(Impl::facts_of(q, variants[v]));
+  }
+  for (size_t v = 0; v < variants.size(); ++v) {  // the cache no longer moves
+    qtoks[v].clear();
+    for (uint32_t i : qidx[v]) qtoks[v].push_back(&m.qparts[i]);
   }
   const double floor = options.prune ? options.min_score : -1;
   for (size_t v = 0; v < variants.size(); ++v) {
     if (qtoks[v].empty()) continue;
-    const std::vector<uint32_t> cands = m.candidates(qtoks[v], options.candidates);
+    const std::vector<uint32_t>& cands = m.candidates(qtoks[v], options.candidates);
     // The candidates are scattered over the index: start all their loads at
     // once (names, then their part shapes and ids) rather than one miss at a time.
     for (uint32_t ni : cands) __builtin_prefetch(&m.names[ni]);

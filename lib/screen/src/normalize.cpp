@@ -78,6 +78,49 @@ const std::vector<std::pair<std::vector<std::string_view>, std::string_view>>& l
   return t;
 }
 
+// Which of the tables above a word is in, from one lookup: an open-addressing
+// table over the three word lists (the three node sets cost three hashes, a
+// division and a miss each, for every part of every name).
+enum WordClass : uint8_t { kLegalFirst = 1, kParticle = 2, kHonorific = 4 };
+class WordTable {
+ public:
+  WordTable() {
+    for (const auto& f : legal_forms()) add(f.first.front(), kLegalFirst);
+    for (auto w : particles()) add(w, kParticle);
+    for (auto w : honorifics()) add(w, kHonorific);
+  }
+  uint8_t classes(std::string_view w) const {
+    for (size_t i = hash(w) & (kSize - 1);; i = (i + 1) & (kSize - 1)) {
+      if (slots_[i].classes == 0) return 0;
+      if (slots_[i].word == w) return slots_[i].classes;
+    }
+  }
+
+ private:
+  static constexpr size_t kSize = 512;  // about 140 words
+  struct Slot {
+    std::string_view word;
+    uint8_t classes = 0;
+  };
+  static uint32_t hash(std::string_view s) {
+    uint32_t h = 2166136261u;
+    for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+    return h ^ (h >> 15);
+  }
+  void add(std::string_view w, uint8_t c) {
+    size_t i = hash(w) & (kSize - 1);
+    while (slots_[i].classes != 0 && slots_[i].word != w) i = (i + 1) & (kSize - 1);
+    slots_[i].word = w;
+    slots_[i].classes |= c;
+  }
+  std::array<Slot, kSize> slots_{};
+};
+
+const WordTable& word_table() {
+  static const WordTable t;
+  return t;
+}
+
 bool has_digit(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -121,33 +164,35 @@ bool NormalizedName::has_tag(TokenTag tag) const {
 
 NormalizedName tokenize_ascii(std::string_view s) {
   NormalizedName n;
-  std::vector<std::string> raw;
-  raw.reserve(8);  // a name has a few parts: one allocation, not four
-  std::string cur;
+  // The lower-case words, as views of one buffer kept per thread (no
+  // allocation per name once warm; the buffer never moves while in use).
+  thread_local std::string buf;
+  thread_local std::vector<std::string_view> raw;
+  buf.clear();
+  buf.reserve(s.size());
+  raw.clear();
+  size_t start = 0;
   for (char ch : s) {
     char c = ch;
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-      cur.push_back(c);
+      buf.push_back(c);
     } else if (c == '.' || c == '\'' || c == '`') {
       // joins: S.A. -> sa, O'Brien -> obrien
-    } else if (!cur.empty()) {
-      raw.push_back(std::move(cur));
-      cur.clear();
+    } else if (buf.size() > start) {
+      raw.emplace_back(buf.data() + start, buf.size() - start);
+      start = buf.size();
     }
   }
-  if (!cur.empty()) raw.push_back(std::move(cur));
+  if (buf.size() > start) raw.emplace_back(buf.data() + start, buf.size() - start);
 
   const auto& forms = legal_forms();
-  static const std::unordered_set<std::string_view> first_words = [] {
-    std::unordered_set<std::string_view> s;
-    for (const auto& f : legal_forms()) s.insert(f.first.front());
-    return s;
-  }();
+  const WordTable& words = word_table();
   n.tokens.reserve(raw.size());
   for (size_t i = 0; i < raw.size();) {
     bool matched = false;
-    if (first_words.count(raw[i]))
+    const uint8_t classes = words.classes(raw[i]);
+    if (classes & kLegalFirst)
     for (const auto& [seq, cls] : forms) {
       if (i + seq.size() > raw.size()) continue;
       bool eq = true;
@@ -163,10 +208,10 @@ NormalizedName tokenize_ascii(std::string_view s) {
       break;
     }
     if (matched) continue;
-    Token t{raw[i], TokenTag::core, {}};
+    Token t{std::string(raw[i]), TokenTag::core, {}};
     if (has_digit(t.text)) t.tag = TokenTag::number;
-    else if (particles().count(t.text)) t.tag = TokenTag::particle;
-    else if (honorifics().count(t.text)) t.tag = TokenTag::honorific;
+    else if (classes & kParticle) t.tag = TokenTag::particle;
+    else if (classes & kHonorific) t.tag = TokenTag::honorific;
     n.tokens.push_back(std::move(t));
     ++i;
   }
