@@ -177,12 +177,12 @@ void Analyzer::process(const Decoded& d, bool ok, const FlowTable::Key* key, siz
   }
 }
 
-DnsEvent* Analyzer::find_pending(const PendingKey& key) {
-  uint32_t* at = pending_.find(key);
+DnsEvent* Analyzer::find_pending(const PendingKey& key, size_t hash) {
+  uint32_t* at = pending_.find(key, hash);
   return at ? &pending_events_[*at] : nullptr;
 }
 
-void Analyzer::add_pending(const PendingKey& key, DnsEvent&& e) {
+void Analyzer::add_pending(const PendingKey& key, size_t hash, DnsEvent&& e) {
   uint32_t at;
   if (!free_events_.empty()) {
     at = free_events_.back();
@@ -193,12 +193,13 @@ void Analyzer::add_pending(const PendingKey& key, DnsEvent&& e) {
     pending_events_.push_back(std::move(e));
   }
   pending_oldest_ = std::min(pending_oldest_, pending_events_[at].ts_ns);
-  pending_[key] = at;
+  bool inserted;
+  pending_.upsert(key, hash, inserted) = at;
 }
 
-DnsEvent Analyzer::take_pending(const PendingKey& key) {
-  uint32_t at = *pending_.find(key);
-  pending_.erase(key);
+DnsEvent Analyzer::take_pending(const PendingKey& key, size_t hash) {
+  uint32_t at = *pending_.find(key, hash);
+  pending_.erase(key, hash);
   free_events_.push_back(at);
   return std::move(pending_events_[at]);
 }
@@ -211,6 +212,7 @@ void Analyzer::on_dns(const DnsPacketInfo& info, const DnsMessage& m) {
   bool is_response = m.response;
   PendingKey key = is_response ? PendingKey{info.dst, info.src, info.dport, info.sport, m.id, info.proto}
                                : PendingKey{info.src, info.dst, info.sport, info.dport, m.id, info.proto};
+  const size_t key_hash = PendingHash{}(key);
   auto fill_response = [&](DnsEvent& e) {
     e.has_response = true;
     e.rcode = m.rcode;
@@ -243,8 +245,8 @@ void Analyzer::on_dns(const DnsPacketInfo& info, const DnsMessage& m) {
     e.rd = m.rd;
   };
   if (is_response) {
-    if (info.service != DnsService::mdns && find_pending(key)) {
-      DnsEvent e = take_pending(key);
+    if (info.service != DnsService::mdns && find_pending(key, key_hash)) {
+      DnsEvent e = take_pending(key, key_hash);
       fill_response(e);
       e.rtt_ns = info.ts_ns - e.ts_ns;
       emit_dns(e);
@@ -266,13 +268,13 @@ void Analyzer::on_dns(const DnsPacketInfo& info, const DnsMessage& m) {
     emit_dns(e);
     return;
   }
-  if (DnsEvent* old = find_pending(key)) {  // a retransmission with the same id: report the older one
+  if (DnsEvent* old = find_pending(key, key_hash)) {  // a retransmission with the same id: report the older one
     DnsEvent older = std::move(*old);
     *old = std::move(e);
     pending_oldest_ = std::min(pending_oldest_, old->ts_ns);
     emit_dns(older);
   } else {
-    add_pending(key, std::move(e));
+    add_pending(key, key_hash, std::move(e));
     if (pending_.size() > options_.max_pending_dns) flush_dns(info.ts_ns);
   }
 }
@@ -305,7 +307,7 @@ void Analyzer::flush_dns(int64_t older_than) {
     return x.proto < y.proto;
   });
   for (auto& [ts, k] : due) {
-    DnsEvent e = take_pending(k);
+    DnsEvent e = take_pending(k, PendingHash{}(k));
     emit_dns(e);
   }
 }

@@ -101,9 +101,10 @@ class Analyzer {
   };
   // Pending queries: the table holds slab indices, so a probe touches a
   // small slot; events are recycled through a free list.
-  DnsEvent* find_pending(const PendingKey& key);
-  void add_pending(const PendingKey& key, DnsEvent&& e);
-  DnsEvent take_pending(const PendingKey& key);
+  // `hash` is PendingHash{}(key), worked out once per message.
+  DnsEvent* find_pending(const PendingKey& key, size_t hash);
+  void add_pending(const PendingKey& key, size_t hash, DnsEvent&& e);
+  DnsEvent take_pending(const PendingKey& key, size_t hash);
   void process(const Decoded& d, bool ok, const FlowTable::Key* key, size_t key_hash);
   void drain();  // processes every packet decoded ahead
   void on_dns(const DnsPacketInfo& info, const DnsMessage& m);

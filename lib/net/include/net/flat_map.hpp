@@ -129,8 +129,9 @@ class FlatMap {
     return upsert(k, inserted);
   }
 
-  bool erase(const K& k) {
-    size_t i = Hash{}(k) & mask_;
+  bool erase(const K& k) { return erase(k, Hash{}(k)); }
+  bool erase(const K& k, size_t hash) {
+    size_t i = hash & mask_;
     for (;;) {
       if (!slots_[i].used) return false;
       if (slots_[i].key == k) break;
