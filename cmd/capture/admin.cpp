@@ -1,6 +1,7 @@
 // capture model / indicators / allow / alerts / devices / example.
 #include <cmath>
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <memory>
 
@@ -21,7 +22,7 @@ using opskit::UsageError;
 namespace {
 
 struct ModelOptions {
-  std::string data, out, model;
+  std::string data, out, model, words;
   std::vector<std::string> hold_out_families;
   int epochs = 10;
   double target_fp = 0.009;
@@ -64,6 +65,14 @@ int run_train(ModelOptions& o, app::Context& ctx) {
   to.epochs = o.epochs;
   to.target_fp = o.target_fp;
   to.seed = ctx.random.seed();
+  // The dictionary for the word features; its words go into the model file,
+  // so scoring never needs the word list.
+  std::string words = o.words;
+  if (words.empty() && std::filesystem::exists("/usr/share/dict/words")) words = "/usr/share/dict/words";
+  if (words.empty() || words == "none")
+    ctx.log.warn("no word list (--words, /usr/share/dict/words from the wamerican package): training without the dictionary features");
+  else
+    to.dictionary = net::DgaModel::parse_word_list(opskit::text::read_file(words));
   double t = model.train(train, to);
   ctx.counts["training_names"] = static_cast<int64_t>(train.size());
   if (!held.empty() || !unseen.empty()) {
@@ -77,7 +86,9 @@ int run_train(ModelOptions& o, app::Context& ctx) {
   std::string out = o.out.empty() ? net::DgaModel::default_path() : o.out;
   if (out.empty()) throw UsageError("--out: no default model path; name the file to write");
   if (!ctx.dry_run) {
-    opskit::text::write_file_atomic(out, model.to_json());
+    // A .json name gets the JSON export; anything else the binary file the tool loads fast.
+    bool json = out.size() >= 5 && out.compare(out.size() - 5, 5, ".json") == 0;
+    opskit::text::write_file_atomic(out, json ? model.to_json() : model.to_binary());
     ctx.log.info("model written", {{"path", out}, {"threshold", std::to_string(t)}});
   }
   return 0;
@@ -243,8 +254,9 @@ void register_admin_commands(app::Tool& tool) {
   tool.add({.path = {"model", "train"}, .help = "Train the DGA model from labelled domain lists and print its held-out evaluation", .needs = app::Needs::nothing, .writes = false},
            [mo](CLI::App& c) {
              c.add_option("--data", mo->data, "Folder of labelled lists (the layout of ../shared/data/domains)")->required();
-             c.add_option("--out", mo->out, "Model file to write (default: the shipped model path)");
+             c.add_option("--out", mo->out, "Model file to write: binary, or the JSON export when the name ends in .json (default: the shipped model path)");
              c.add_option("--epochs", mo->epochs, "Training passes (default 10)")->check(CLI::Range(1, 100));
+             c.add_option("--words", mo->words, "Word list for the dictionary features, one word per line (default: /usr/share/dict/words when present; 'none': without)");
              c.add_option("--target-fp", mo->target_fp, "False-positive rate the threshold is chosen for (default 0.009)")->check(CLI::Range(0.0001, 0.5));
              c.add_option("--hold-out-family", mo->hold_out_families,
                           "Leave this named family (e.g. chinad, vidro, zeus) out of training and report its detection rate (repeatable); "

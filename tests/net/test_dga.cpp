@@ -2,6 +2,7 @@
 // lists, training and the model file's round trip, and damaged model files.
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <fstream>
 #include <unordered_set>
 
@@ -16,7 +17,26 @@ using namespace opskit::net;
 
 namespace {
 
-std::string shipped_model() { return opskit::test::source_dir() + "/lib/net/data/dga_model.json"; }
+std::string shipped_model() { return opskit::test::source_dir() + "/lib/net/data/dga_model.bin"; }
+
+// A few dictionary words, enough for the small model's word features to exist.
+std::vector<std::string> small_dictionary() {
+  return DgaModel::parse_word_list(
+      "apple\nbank\nbook\ncar\ncloud\nelectric\nflower\nhalf\nhome\nlend\nmade\nmail\nmarket\nnews\nonline\n"
+      "power\nquiet\nshop\nstore\ntravel\nwatch\nweather\nworld\n");
+}
+
+// Offset of the trees' node count in a binary model: the u32 N such that N
+// nodes of 20 bytes, then the roots (u32 R, R x 4 bytes), end the file.
+size_t tree_nodes_offset(const std::string& bin, size_t roots) {
+  size_t roots_at = bin.size() - 4 * roots - 4;
+  for (size_t pos = 8; pos + 4 <= roots_at; ++pos) {
+    uint32_t n = 0;
+    std::memcpy(&n, bin.data() + pos, 4);
+    if (pos + 4 + 20 * size_t(n) == roots_at) return pos;
+  }
+  return 0;
+}
 
 // Names of a list file that training never saw (the full generator lists
 // beside their 1000-name training samples).
@@ -35,8 +55,9 @@ std::vector<std::string> unseen_names(const std::string& list, const std::vector
 
 }  // namespace
 
-// The issue's goal is >= 95% at <= 1%; opskit-dga-3 reaches 93.6% at 0.96%,
-// so this guards the level reached (and the false-positive bound) against regressions.
+// The issue's goal is >= 95% at <= 1%; opskit-dga-4 reaches 93.8% at 0.81%
+// (opskit-dga-3: 93.6% at 0.96%), so this guards the level reached (and the
+// false-positive bound) against regressions.
 TEST_CASE("dga: the shipped model on the held-out half of the nDPI lists", "[net][dga][shared]") {
   std::string dir = opskit::test::shared_data("domains");
   if (dir.empty()) {
@@ -53,7 +74,7 @@ TEST_CASE("dga: the shipped model on the held-out half of the nDPI lists", "[net
   for (const auto& d : held) REQUIRE_FALSE(in_train.count(d.domain));
   DgaEvaluation e = evaluate(model, held);
   INFO("detection " << e.detection_rate() << " at " << e.false_positive_rate() << " false positives");
-  CHECK(e.detection_rate() >= 0.93);
+  CHECK(e.detection_rate() >= 0.935);
   CHECK(e.false_positive_rate() <= 0.01);
 }
 
@@ -92,6 +113,8 @@ TEST_CASE("dga: training on real lists, and the model file round trip", "[net][d
   DgaModel::TrainOptions o;
   o.epochs = 4;
   o.trees = 40;
+  o.depth = 5;
+  o.dictionary = small_dictionary();
   DgaModel m;
   double t = m.train(some, o);
   CHECK(t >= 0.5);
@@ -110,6 +133,34 @@ TEST_CASE("dga: training on real lists, and the model file round trip", "[net][d
     CHECK(back.score(sample[i].domain) == Approx(m.score(sample[i].domain)).margin(1e-6));
   }
   CHECK(back.to_json() == m.to_json());
+  // The binary file: the same scores, from memory and from a mapped file,
+  // and written back byte for byte (also from a model read from JSON).
+  std::string bin = m.to_binary();
+  CHECK(DgaModel::is_binary(bin));
+  CHECK(back.to_binary() == bin);
+  DgaModel from_bin = DgaModel::from_binary(bin, "mem");
+  std::string path = opskit::test::temp_dir("dga_bin") + "/model.bin";
+  opskit::text::write_file_atomic(path, bin);
+  DgaModel mapped = DgaModel::load(path);
+  CHECK(mapped.threshold() == m.threshold());
+  for (size_t i = 0; i < sample.size(); i += 50) {
+    INFO(sample[i].domain);
+    CHECK(from_bin.score(sample[i].domain) == Approx(m.score(sample[i].domain)).margin(1e-6));
+    CHECK(mapped.score(sample[i].domain) == from_bin.score(sample[i].domain));
+  }
+  CHECK(from_bin.to_binary() == bin);
+  CHECK(mapped.to_json() == m.to_json());
+  DgaModel copy = mapped;  // copies share the mapped tables
+  CHECK(copy.score("xjw3kq9vz0a.net") == mapped.score("xjw3kq9vz0a.net"));
+  // Training is deterministic: the same data and options give the same bytes.
+  DgaModel again;
+  again.train(some, o);
+  CHECK(again.to_binary() == bin);
+}
+
+TEST_CASE("dga: word lists", "[net][dga]") {
+  auto w = DgaModel::parse_word_list("Zebra\napple\r\nit\nco-op\ncaf\xc3\xa9\napple\n  \nverylongwordmorethantwenty\nbook's\nbank\n");
+  CHECK(w == std::vector<std::string>{"apple", "bank", "zebra"});
 }
 
 TEST_CASE("dga: training needs both classes", "[net][dga]") {
@@ -119,7 +170,7 @@ TEST_CASE("dga: training needs both classes", "[net][dga]") {
 }
 
 TEST_CASE("dga: damaged model files are refused with the field named", "[net][dga]") {
-  std::string good = opskit::text::read_file(shipped_model());
+  std::string good = DgaModel::load(shipped_model()).to_json();
   nlohmann::json j = nlohmann::json::parse(good);
   auto refused = [](const nlohmann::json& doc, const std::string& field) {
     try {
@@ -134,8 +185,14 @@ TEST_CASE("dga: damaged model files are refused with the field named", "[net][dg
   };
   CHECK_NOTHROW(DgaModel::from_json(good, "model.json"));
   auto d = j;
-  d["format"] = "opskit-dga-2";
+  d["format"] = "opskit-dga-3";
   refused(d, "format");
+  d = j;
+  d["dictionary"] = "Apple 1 2\n";
+  refused(d, "dictionary");
+  d = j;
+  d["benign_pairs_u64le_base64"] = "AAAA";
+  refused(d, "benign_pairs_u64le_base64");
   d = j;
   d["weights_int16le_base64"] = "AAAA";
   refused(d, "weights_int16le_base64");
@@ -172,4 +229,49 @@ TEST_CASE("dga: damaged model files are refused with the field named", "[net][dg
   refused(d, "trees");
   refused(nlohmann::json::array(), "format");
   CHECK_THROWS_AS(DgaModel::from_json("{not json", "model.json"), opskit::DataError);
+}
+
+TEST_CASE("dga: damaged binary model files are refused with the section named", "[net][dga]") {
+  std::string good = opskit::text::read_file(shipped_model());
+  REQUIRE(DgaModel::is_binary(good));
+  auto refused = [](const std::string& bytes, const std::string& what) {
+    try {
+      DgaModel::from_binary(bytes, "model.bin");
+      FAIL("accepted a damaged model (" << what << ")");
+    } catch (const opskit::DataError& e) {
+      std::string msg = e.what();
+      INFO(msg);
+      CHECK(msg.find("model.bin") != std::string::npos);
+      CHECK(msg.find(what) != std::string::npos);
+    }
+  };
+  CHECK_NOTHROW(DgaModel::from_binary(good, "model.bin"));
+  refused("", "no OPSKDGA magic");
+  refused("{\"format\": 1}", "no OPSKDGA magic");
+  // Cut anywhere: refused, never read past the end.
+  for (size_t cut : {size_t(8), size_t(13), size_t(30), size_t(5000), good.size() / 3, good.size() / 2, good.size() - 1})
+    refused(good.substr(0, cut), "truncated");
+  refused(good + "x", "trailing bytes");
+  std::string d = good;
+  d[8] = 9;  // version
+  refused(d, "format version 9");
+  d = good;
+  d[12] = 3;  // dense feature count
+  refused(d, "features");
+  // A tree node pointing back at itself would loop forever; a root past the end.
+  size_t roots = 400;
+  size_t nodes_at = tree_nodes_offset(good, roots);
+  REQUIRE(nodes_at > 0);
+  d = good;
+  int32_t zero = 0;
+  // Node 0 is a split (a depth-6 tree's root): its left child set to itself.
+  std::memcpy(&d[nodes_at + 4 + 8], &zero, 4);
+  refused(d, "points backwards");
+  d = good;
+  int32_t far = 0x7fffffff;
+  std::memcpy(&d[d.size() - 4], &far, 4);
+  refused(d, "root points past");
+  // Garbage after the magic and version.
+  d = good.substr(0, 24) + std::string(200, '\xff');
+  refused(d, "bad binary DGA model");
 }

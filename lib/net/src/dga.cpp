@@ -5,10 +5,13 @@
 #include <libpsl.h>
 
 #include <algorithm>
+#include <bit>
 #include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <type_traits>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -16,6 +19,13 @@
 #include <mutex>
 #include <random>
 #include <unordered_set>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <nlohmann/json.hpp>
 
@@ -148,7 +158,7 @@ DomainParts split_domain(std::string_view name) {
   return parts;
 }
 
-DgaModel::DgaModel() : w_(kBuckets, 0.0f) {}
+DgaModel::DgaModel() = default;  // weights come with training or loading
 
 namespace {
 
@@ -168,6 +178,8 @@ inline bool admit_word(size_t len, uint32_t b, uint32_t d) {
   return b >= 3;
 }
 constexpr size_t kFeatureWord = 4;             // shorter words are already n-grams
+constexpr size_t kMinDictWord = 3, kMaxDictWord = 20;
+inline uint64_t pair_key(std::string_view a, std::string_view b) { return word_key(a) ^ (word_key(b) * 0x9E3779B97F4A7C15ull); }
 constexpr float kUncoveredCost = -7.0f;        // log-probability of a character no word covers
 
 // Character trigram models: a-z, 0-9, hyphen (and anything else), boundary.
@@ -208,7 +220,12 @@ enum Dense : int {
   kLogit, kLength, kEntropy, kDigitShare, kDigitRuns, kVowelShare, kConsonantRun, kHyphens, kDistinctShare,
   kWords, kWordCover, kUncovered, kLongestWord, kSegmentCost, kBenignChars, kDgaChars, kCharsDiff,
   kWordOddsMean, kWordOddsMax, kWordOddsMin, kSuffixOdds, kSuffixLabels, kHexOnly, kAlternation,
-  kFamilyRatio, kFamilyCharRatio, kDenseCount
+  kFamilyRatio, kFamilyCharRatio,
+  // The dictionary segmentation: words, share of letters covered, shortest
+  // word, the words' DGA log odds (least, most, mean), the rarest word's log
+  // share, share of adjacent pairs seen in benign training labels.
+  kDictWords, kDictCover, kDictShortest, kDictOddsMin, kDictOddsMax, kDictOddsMean, kDictRarest, kDictPairsBenign,
+  kDenseCount
 };
 static_assert(kDenseCount == DgaModel::kDense);
 
@@ -343,9 +360,9 @@ void DgaModel::segment(std::string_view label, std::vector<std::string_view>& wo
     best[i] = best[i - 1] + (label[i - 1] == '-' ? 0.0f : kUncoveredCost);
     from[i] = 0;
     for (size_t len = kMinWord; len <= std::min(kMaxWord, i); ++len) {
-      auto it = vocab_.find(word_key(label.substr(i - len, len)));
-      if (it == vocab_.end()) continue;
-      float c = best[i - len] + it->second.log_p;
+      const Word* wd = vocab_.find(word_key(label.substr(i - len, len)));
+      if (!wd) continue;
+      float c = best[i - len] + wd->log_p;
       if (c > best[i]) {
         best[i] = c;
         from[i] = static_cast<uint8_t>(len);
@@ -365,17 +382,154 @@ void DgaModel::segment(std::string_view label, std::vector<std::string_view>& wo
   std::reverse(words.begin(), words.end());
 }
 
-void DgaModel::set_vocabulary(std::vector<std::tuple<std::string, uint32_t, uint32_t>> words) {
-  std::sort(words.begin(), words.end());
+namespace {
+// log(c) and log(c + 0.5) for the small counts most words have: the
+// vocabulary and the dictionary are rebuilt at every load.
+struct CountLogs {
+  static constexpr uint32_t kSize = 4096;
+  double whole[kSize], half[kSize];
+  CountLogs() {
+    for (uint32_t c = 0; c < kSize; ++c) {
+      whole[c] = c ? std::log(double(c)) : -INFINITY;
+      half[c] = std::log(c + 0.5);
+    }
+  }
+};
+const CountLogs& count_logs() {
+  static const CountLogs t;
+  return t;
+}
+inline double log_count(uint64_t c) { return c < CountLogs::kSize ? count_logs().whole[c] : std::log(double(c)); }
+inline double log_half(uint64_t c) { return c < CountLogs::kSize ? count_logs().half[c] : std::log(c + 0.5); }
+}  // namespace
+
+// Fibonacci hashing: the slot from the key's high product bits.
+DgaModel::WordTable& DgaModel::WordTable::operator=(const WordTable& o) {
+  if (this == &o) return *this;
+  owned = o.owned;
+  slots = owned.empty() ? o.slots : owned.data();  // a view stays a view (of the shared backing)
+  size = o.size;
+  shift = o.shift;
+  return *this;
+}
+
+void DgaModel::WordTable::build(size_t n) {
+  shift = 64 - 4;
+  while ((size_t(1) << (64 - shift)) < n + n / 2) --shift;
+  owned.assign(n ? size_t(1) << (64 - shift) : 0, Slot{});
+  slots = owned.data();
+  size = owned.size();
+}
+
+DgaModel::Word& DgaModel::WordTable::insert(uint64_t key) {
+  key |= key == 0;  // 0 marks an empty slot
+  size_t mask = owned.size() - 1;
+  for (size_t i = (key * 0x9E3779B97F4A7C15ull) >> shift;; i = (i + 1) & mask)
+    if (owned[i].key == 0 || owned[i].key == key) {
+      owned[i].key = key;
+      return owned[i].word;
+    }
+}
+
+void DgaModel::WordTable::fill(const std::vector<uint64_t>& keys, const std::vector<Word>& words) {
+  build(keys.size());
+  if (owned.empty()) return;
+  // Slots are random accesses into a table larger than the caches: ask for
+  // a few ahead so their misses overlap.
+  constexpr size_t kAhead = 16;
+  for (size_t k = 0; k < keys.size(); ++k) {
+    if (k + kAhead < keys.size()) {
+      uint64_t a = keys[k + kAhead] | (keys[k + kAhead] == 0);
+      __builtin_prefetch(&owned[(a * 0x9E3779B97F4A7C15ull) >> shift], 1);
+    }
+    insert(keys[k]) = words[k];
+  }
+}
+
+const DgaModel::Word* DgaModel::WordTable::find(uint64_t key) const {
+  if (!size) return nullptr;
+  key |= key == 0;
+  size_t mask = size - 1;
+  for (size_t i = (key * 0x9E3779B97F4A7C15ull) >> shift;; i = (i + 1) & mask) {
+    if (slots[i].key == key) return &slots[i].word;
+    if (slots[i].key == 0) return nullptr;
+  }
+}
+
+void DgaModel::set_vocabulary(std::vector<std::tuple<std::string, uint32_t, uint32_t>> words, bool sorted) {
+  if (!sorted) std::sort(words.begin(), words.end());
   words_ = std::move(words);
   double total = 0;
   for (auto& [w, b, d] : words_) total += b + d;
-  vocab_.clear();
-  vocab_.reserve(words_.size());
   double nb = std::max<uint32_t>(vocab_benign_, 1), nd = std::max<uint32_t>(vocab_dga_, 1);
-  for (auto& [w, b, d] : words_)
-    vocab_[word_key(w)] = {static_cast<float>(std::log((b + d) / total)),
-                           static_cast<float>(std::log((d + 0.5) / nd) - std::log((b + 0.5) / nb))};
+  double log_total = std::log(total), log_nb = std::log(nb), log_nd = std::log(nd);
+  std::vector<uint64_t> keys(words_.size());
+  std::vector<Word> stats(words_.size());
+  for (size_t k = 0; k < words_.size(); ++k) {
+    auto& [w, b, d] = words_[k];
+    keys[k] = word_key(w);
+    stats[k] = {static_cast<float>(log_count(uint64_t(b) + d) - log_total),
+                static_cast<float>((log_half(d) - log_nd) - (log_half(b) - log_nb))};
+  }
+  vocab_.fill(keys, stats);
+}
+
+void DgaModel::set_dictionary(std::vector<std::tuple<std::string, uint32_t, uint32_t>> words, bool sorted) {
+  if (!sorted) std::sort(words.begin(), words.end());
+  dict_ = std::move(words);
+  double total = 0;
+  for (auto& [w, b, d] : dict_) total += b + d;
+  double log_total = std::log(total + 1), log_nb = std::log(dict_benign_ + 1.0), log_nd = std::log(dict_dga_ + 1.0);
+  std::vector<uint64_t> keys(dict_.size());
+  std::vector<Word> stats(dict_.size());
+  for (size_t k = 0; k < dict_.size(); ++k) {
+    auto& [w, b, d] = dict_[k];
+    keys[k] = word_key(w);
+    stats[k] = {static_cast<float>(log_half(uint64_t(b) + d) - log_total),
+                static_cast<float>((log_half(d) - log_nd) - (log_half(b) - log_nb))};
+  }
+  dict_table_.fill(keys, stats);
+}
+
+void DgaModel::dict_segment(std::string_view label, std::vector<std::string_view>& words, size_t& covered) const {
+  words.clear();
+  covered = 0;
+  if (dict_table_.empty()) return;
+  size_t n = std::min<size_t>(label.size(), 64);
+  // Score: +1 per covered letter, -0.5 per word; forward DP, the word's
+  // hash grown one letter at a time from each start.
+  float best[65];
+  uint8_t from[65];  // length of the word ending here, 0: a skipped character
+  std::fill(best, best + n + 1, -1e9f);
+  best[0] = 0;
+  for (size_t j = 0; j < n; ++j) {
+    if (best[j] > best[j + 1]) {
+      best[j + 1] = best[j];
+      from[j + 1] = 0;
+    }
+    uint64_t h = 1469598103934665603ull;
+    for (size_t len = 1; len <= kMaxDictWord && j + len <= n; ++len) {
+      unsigned char c = static_cast<unsigned char>(label[j + len - 1]);
+      if (c < 'a' || c > 'z') break;
+      h = (h ^ c) * 1099511628211ull;
+      if (len < kMinDictWord || !dict_table_.find(h)) continue;
+      float v = best[j] + static_cast<float>(len) - 0.5f;
+      if (v > best[j + len]) {
+        best[j + len] = v;
+        from[j + len] = static_cast<uint8_t>(len);
+      }
+    }
+  }
+  for (size_t i = n; i > 0;) {
+    if (from[i]) {
+      words.push_back(label.substr(i - from[i], from[i]));
+      covered += from[i];
+      i -= from[i];
+    } else {
+      --i;
+    }
+  }
+  std::reverse(words.begin(), words.end());
 }
 
 double DgaModel::char_log_likelihood(const std::vector<float>& model, std::string_view l) const {
@@ -393,7 +547,7 @@ double DgaModel::char_log_likelihood(const std::vector<float>& model, std::strin
 
 void DgaModel::features(std::string_view label, std::string_view suffix, std::vector<uint32_t>& out, float* x) const {
   out.clear();
-  const uint32_t buckets = static_cast<uint32_t>(w_.size());
+  const uint32_t buckets = kBuckets;
   std::string s;
   s.reserve(label.size() + 2);
   s.push_back('^');
@@ -470,11 +624,12 @@ void DgaModel::features(std::string_view label, std::string_view suffix, std::ve
   // The likeliest generator against the benign names.
   x[kFamilyRatio] = x[kFamilyCharRatio] = 0;
   if (families_.size() > 1) {
+    const auto& models = family_models();
     double bc = 0, ba = 0, best_c = -1e300, best_a = -1e300;
-    family_log_likelihood(families_[0], label, suffix, bc, ba);
-    for (size_t k = 1; k < families_.size(); ++k) {
+    family_log_likelihood(models[0], label, suffix, bc, ba);
+    for (size_t k = 1; k < models.size(); ++k) {
       double c = 0, a = 0;
-      family_log_likelihood(families_[k], label, suffix, c, a);
+      family_log_likelihood(models[k], label, suffix, c, a);
       best_c = std::max(best_c, c);
       best_a = std::max(best_a, a);
     }
@@ -494,7 +649,7 @@ void DgaModel::features(std::string_view label, std::string_view suffix, std::ve
   double odds_sum = 0, odds_max = 0, odds_min = 0;
   for (size_t k = 0; k < words.size(); ++k) {
     auto w = words[k];
-    float odds = vocab_.find(word_key(w))->second.dga_odds;
+    float odds = vocab_.find(word_key(w))->dga_odds;
     odds_sum += odds;
     odds_max = k ? std::max<double>(odds_max, odds) : odds;
     odds_min = k ? std::min<double>(odds_min, odds) : odds;
@@ -514,6 +669,39 @@ void DgaModel::features(std::string_view label, std::string_view suffix, std::ve
     add("wlong:" + std::to_string(longest));
     add("unc:" + std::to_string(std::min<size_t>(uncovered, 12)));
   }
+  // Dictionary words: word-list generators join dictionary words as benign
+  // names do, but with other words, other counts and other suffixes.
+  thread_local std::vector<std::string_view> dwords;
+  size_t dcovered = 0, letters = 0;
+  for (char c : label) letters += c >= 'a' && c <= 'z';
+  dict_segment(label, dwords, dcovered);
+  double dmin = 0, dmax = 0, dsum = 0, rarest = 0;
+  size_t shortest = 0, pairs_benign = 0;
+  for (size_t k = 0; k < dwords.size(); ++k) {
+    const Word* wd = dict_table_.find(word_key(dwords[k]));
+    dmin = k ? std::min<double>(dmin, wd->dga_odds) : wd->dga_odds;
+    dmax = k ? std::max<double>(dmax, wd->dga_odds) : wd->dga_odds;
+    rarest = k ? std::min<double>(rarest, wd->log_p) : wd->log_p;
+    dsum += wd->dga_odds;
+    shortest = k ? std::min(shortest, dwords[k].size()) : dwords[k].size();
+    if (k && std::binary_search(benign_pairs_.begin(), benign_pairs_.end(), pair_key(dwords[k - 1], dwords[k]))) ++pairs_benign;
+    out.push_back(fnv(dwords[k], 55) % buckets);
+  }
+  int dcover = letters ? static_cast<int>(std::lround(double(dcovered) / double(letters) * 10)) : 0;
+  if (!dict_table_.empty()) {
+    std::string nd = std::to_string(std::min<size_t>(dwords.size(), 6));
+    add("dw:" + nd + ":" + std::to_string(dcover));
+    add("dwtld:" + nd + ":" + (dcover >= 9 ? std::string(suffix) : std::string("-")));
+    add("dwhy:" + nd + ":" + std::to_string(std::min<size_t>(hyphens, 2)) + ":" + std::to_string(dcover >= 9));
+  }
+  x[kDictWords] = static_cast<float>(dwords.size());
+  x[kDictCover] = letters ? static_cast<float>(double(dcovered) / double(letters)) : 0.0f;
+  x[kDictShortest] = static_cast<float>(shortest);
+  x[kDictOddsMin] = static_cast<float>(dmin);
+  x[kDictOddsMax] = static_cast<float>(dmax);
+  x[kDictOddsMean] = dwords.empty() ? 0.0f : static_cast<float>(dsum / double(dwords.size()));
+  x[kDictRarest] = static_cast<float>(rarest);
+  x[kDictPairsBenign] = dwords.size() > 1 ? static_cast<float>(double(pairs_benign) / double(dwords.size() - 1)) : 0.0f;
   x[kWords] = static_cast<float>(nwords);
   x[kWordCover] = static_cast<float>(covered / dl);
   x[kUncovered] = static_cast<float>(uncovered);
@@ -531,6 +719,7 @@ double DgaModel::raw(const std::vector<uint32_t>& f) const {
 }
 
 double DgaModel::score_label(std::string_view label, std::string_view suffix) const {
+  if (w_.size() != kBuckets) return 0;  // untrained
   thread_local std::vector<uint32_t> f;
   float x[kDense];
   features(label, suffix, f, x);
@@ -565,45 +754,67 @@ void for_trigrams(std::string_view l, F&& f) {
 }
 }  // namespace
 
-void DgaModel::prepare_families() {
+const std::vector<DgaModel::FamilyModel>& DgaModel::family_models() const {
+  FamilyModels& m = *family_models_;
+  std::call_once(m.once, [&] { m.models = prepare_families(families_); });
+  return m.models;
+}
+
+std::vector<DgaModel::FamilyModel> DgaModel::prepare_families(const std::vector<Family>& families) {
   // Every suffix any family saw, plus one for the unseen.
   std::unordered_set<std::string> all_suffixes;
-  for (const auto& f : families_)
+  for (const auto& f : families)
     for (const auto& [s, c] : f.suffixes) all_suffixes.insert(s);
   double v = double(all_suffixes.size()) + 1;
-  for (auto& f : families_) {
+  std::vector<FamilyModel> out(families.size());
+  for (size_t fk = 0; fk < families.size(); ++fk) {
+    const Family& f = families[fk];
+    FamilyModel& fm = out[fk];
     // Trigram probabilities smoothed towards bigrams, bigrams towards
     // unigrams (Dirichlet priors of 2), so small families stay sensible.
-    std::vector<double> tri(kCharTable, 0), ctx2(size_t(kAlphabet) * kAlphabet, 0), bi(size_t(kAlphabet) * kAlphabet, 0),
-        ctx1(kAlphabet, 0), uni(kAlphabet, 0);
+    // f.trigrams is sorted with each trigram once (training makes it so, the loaders check).
+    std::vector<double> ctx2(size_t(kAlphabet) * kAlphabet, 0), bi(size_t(kAlphabet) * kAlphabet, 0), ctx1(kAlphabet, 0),
+        uni(kAlphabet, 0);
     double total = 0;
     for (auto [i, c] : f.trigrams) {
       size_t a = i / (kAlphabet * kAlphabet), b = (i / kAlphabet) % kAlphabet, ch = i % kAlphabet;
-      tri[i] += c;
       ctx2[a * kAlphabet + b] += c;
       bi[b * kAlphabet + ch] += c;
       ctx1[b] += c;
       uni[ch] += c;
       total += c;
     }
-    f.chars.assign(kCharTable, 0);
+    // A trigram the family never produced gets log(2 pb) - log(ctx2 + 2):
+    // two small log tables instead of a log per cell.
+    std::vector<double> log_pb2(size_t(kAlphabet) * kAlphabet), log_ctx2(size_t(kAlphabet) * kAlphabet);
+    for (size_t b = 0; b < size_t(kAlphabet); ++b)
+      for (size_t ch = 0; ch < size_t(kAlphabet); ++ch) {
+        double pu = (uni[ch] + 1) / (total + kAlphabet);
+        log_pb2[b * kAlphabet + ch] = std::log(2 * (bi[b * kAlphabet + ch] + 2 * pu) / (ctx1[b] + 2));
+        log_ctx2[b * kAlphabet + ch] = std::log(ctx2[b * kAlphabet + ch] + 2);
+      }
+    fm.chars.resize(kCharTable);
     for (size_t a = 0; a < size_t(kAlphabet); ++a)
-      for (size_t b = 0; b < size_t(kAlphabet); ++b)
-        for (size_t ch = 0; ch < size_t(kAlphabet); ++ch) {
-          double pu = (uni[ch] + 1) / (total + kAlphabet);
-          double pb = (bi[b * kAlphabet + ch] + 2 * pu) / (ctx1[b] + 2);
-          size_t i = (a * kAlphabet + b) * kAlphabet + ch;
-          f.chars[i] = static_cast<float>(std::log((tri[i] + 2 * pb) / (ctx2[a * kAlphabet + b] + 2)));
-        }
+      for (size_t b = 0; b < size_t(kAlphabet); ++b) {
+        double base = log_ctx2[a * kAlphabet + b];
+        float* row = &fm.chars[(a * kAlphabet + b) * kAlphabet];
+        const double* pb2 = &log_pb2[b * kAlphabet];
+        for (size_t ch = 0; ch < size_t(kAlphabet); ++ch) row[ch] = static_cast<float>(pb2[ch] - base);
+      }
+    for (auto [i, c] : f.trigrams) {
+      size_t a = i / (kAlphabet * kAlphabet), b = (i / kAlphabet) % kAlphabet, ch = i % kAlphabet;
+      double pu = (uni[ch] + 1) / (total + kAlphabet);
+      double pb = (bi[b * kAlphabet + ch] + 2 * pu) / (ctx1[b] + 2);
+      fm.chars[i] = static_cast<float>(std::log((c + 2 * pb) / (ctx2[a * kAlphabet + b] + 2)));
+    }
     double labels = 0;
     for (uint32_t c : f.lengths) labels += c;
-    f.length_lp.assign(kMaxFamilyLength + 1, 0);
+    fm.length_lp.assign(kMaxFamilyLength + 1, 0);
     for (size_t l = 0; l <= kMaxFamilyLength; ++l)
-      f.length_lp[l] = static_cast<float>(std::log((f.lengths[l] + 0.5) / (labels + 0.5 * (kMaxFamilyLength + 1))));
-    f.suffix_lp.clear();
-    for (const auto& [s, c] : f.suffixes) f.suffix_lp[word_key(s)] = static_cast<float>(std::log((c + 0.5) / (labels + 0.5 * v)));
-    f.other_suffix_lp = static_cast<float>(std::log(0.5 / (labels + 0.5 * v)));
-  }
+      fm.length_lp[l] = static_cast<float>(std::log((f.lengths[l] + 0.5) / (labels + 0.5 * (kMaxFamilyLength + 1))));
+    for (const auto& [s, c] : f.suffixes) fm.suffix_lp[word_key(s)] = static_cast<float>(std::log((c + 0.5) / (labels + 0.5 * v)));
+    fm.other_suffix_lp = static_cast<float>(std::log(0.5 / (labels + 0.5 * v)));
+  }  return out;
 }
 
 void DgaModel::fit_families(const std::vector<Example>& examples, const std::vector<size_t>& rows) {
@@ -641,7 +852,7 @@ void DgaModel::fit_families(const std::vector<Example>& examples, const std::vec
       f.suffixes.assign(suffixes.begin(), suffixes.end());
       families_.push_back(std::move(f));
     }
-    prepare_families();
+    family_models_ = std::make_shared<FamilyModels>();
   };
   build();
   std::vector<std::vector<size_t>> named_members = members;
@@ -651,9 +862,10 @@ void DgaModel::fit_families(const std::vector<Example>& examples, const std::vec
     for (size_t r : unknown) {
       size_t best = 1;
       double best_all = -1e300;
-      for (size_t k = 1; k < families_.size(); ++k) {
+      const auto& models = family_models();
+      for (size_t k = 1; k < models.size(); ++k) {
         double c = 0, a = 0;
-        family_log_likelihood(families_[k], examples[r].label, examples[r].suffix, c, a);
+        family_log_likelihood(models[k], examples[r].label, examples[r].suffix, c, a);
         if (a > best_all) best_all = a, best = k;
       }
       members[best].push_back(r);
@@ -662,7 +874,59 @@ void DgaModel::fit_families(const std::vector<Example>& examples, const std::vec
   }
 }
 
-void DgaModel::family_log_likelihood(const Family& f, std::string_view label, std::string_view suffix, double& chars,
+void DgaModel::fit_dictionary(const std::vector<std::string>& list, const std::vector<Example>& examples,
+                               const std::vector<size_t>& rows) {
+  dict_benign_ = dict_dga_ = 0;
+  benign_pairs_.clear();
+  std::vector<std::tuple<std::string, uint32_t, uint32_t>> words;
+  words.reserve(list.size());
+  for (const auto& w : list) words.emplace_back(w, 0, 0);
+  set_dictionary(std::move(words), false);  // segmentation needs only the words
+  if (dict_.empty()) return;
+  std::unordered_map<uint64_t, size_t> index;
+  index.reserve(dict_.size());
+  for (size_t k = 0; k < dict_.size(); ++k) index[word_key(std::get<0>(dict_[k]))] = k;
+  std::vector<std::string_view> seg;
+  std::vector<size_t> seen;
+  for (size_t r : rows) {
+    const Example& e = examples[r];
+    size_t covered = 0;
+    dict_segment(e.label, seg, covered);
+    (e.y ? dict_dga_ : dict_benign_)++;
+    seen.clear();
+    for (size_t k = 0; k < seg.size(); ++k) {
+      seen.push_back(index.at(word_key(seg[k])));
+      if (!e.y && k) benign_pairs_.push_back(pair_key(seg[k - 1], seg[k]));
+    }
+    std::sort(seen.begin(), seen.end());
+    seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+    for (size_t k : seen) ++(e.y ? std::get<2>(dict_[k]) : std::get<1>(dict_[k]));
+  }
+  std::sort(benign_pairs_.begin(), benign_pairs_.end());
+  benign_pairs_.erase(std::unique(benign_pairs_.begin(), benign_pairs_.end()), benign_pairs_.end());
+  set_dictionary(std::move(dict_), true);
+}
+
+std::vector<std::string> DgaModel::parse_word_list(std::string_view text) {
+  std::vector<std::string> out;
+  for (const auto& full : text::split(text, '\n')) {
+    std::string_view line = full;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+    if (line.size() < kMinDictWord || line.size() > kMaxDictWord) continue;
+    std::string w(line);
+    bool ok = true;
+    for (char& c : w) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      ok &= c >= 'a' && c <= 'z';
+    }
+    if (ok) out.push_back(std::move(w));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+void DgaModel::family_log_likelihood(const FamilyModel& f, std::string_view label, std::string_view suffix, double& chars,
                                      double& all) const {
   chars = 0;
   for_trigrams(label, [&](uint32_t i) { chars += f.chars[i]; });
@@ -736,6 +1000,7 @@ void DgaModel::fit_stage1(const std::vector<Example>& examples, const std::vecto
   std::sort(suffixes_.begin(), suffixes_.end());
   for (auto& [s, v] : suffixes_) suffix_odds_[word_key(s)] = v;
   fit_families(examples, rows);
+  fit_dictionary(o.dictionary, examples, rows);
 
   // The logistic weights: AdaGrad SGD, classes weighted to balance.
   std::vector<std::vector<uint32_t>> feats(rows.size());
@@ -862,20 +1127,36 @@ std::string float_text(double v) {
 
 }  // namespace
 
+namespace {
+std::vector<std::tuple<std::string, uint32_t, uint32_t>> decode_words(std::string_view raw);
+}
+
 std::string DgaModel::to_json() const {
   nlohmann::json j;
-  j["format"] = "opskit-dga-3";
+  j["format"] = "opskit-dga-4";
   j["features"] = "stage 1: logistic model over hashed char 1-5 grams of ^label$, consonant/vowel/digit shape 3-6 grams, "
                   "vocabulary words (>= 4 letters, unigram segmentation) + binned shape and word statistics, fnv32, "
-                  "2^19 buckets; stage 2: gradient-boosted trees over the stage-1 logit and 23 dense statistics";
+                  "dictionary words (segmentation by a word list), 2^19 buckets; stage 2: gradient-boosted trees over the "
+                  "stage-1 logit and 33 dense statistics";
   j["buckets"] = kBuckets;
   std::string vocabulary;  // "word benign_labels dga_labels" lines
-  for (const auto& [w, b, d] : words_) vocabulary += w + " " + std::to_string(b) + " " + std::to_string(d) + "\n";
+  // A loaded binary model keeps its word lists as stored: decoded here.
+  const auto vocab_words = words_.empty() ? decode_words(vocab_words_raw_) : words_;
+  const auto dict_words = dict_.empty() ? decode_words(dict_words_raw_) : dict_;
+  for (const auto& [w, b, d] : vocab_words) vocabulary += w + " " + std::to_string(b) + " " + std::to_string(d) + "\n";
   j["vocabulary"] = vocabulary;
   j["vocabulary_labels"] = {vocab_benign_, vocab_dga_};
   std::string suffixes;  // "suffix log_odds" lines
   for (const auto& [s, v] : suffixes_) suffixes += s + " " + float_text(v) + "\n";
   j["suffix_odds"] = suffixes;
+  std::string dictionary;  // "word benign_labels dga_labels" lines
+  for (const auto& [w, b, d] : dict_words) dictionary += w + " " + std::to_string(b) + " " + std::to_string(d) + "\n";
+  j["dictionary"] = dictionary;
+  j["dictionary_labels"] = {dict_benign_, dict_dga_};
+  std::string pairs;
+  for (uint64_t k : benign_pairs_)
+    for (int b = 0; b < 8; ++b) pairs.push_back(static_cast<char>((k >> (8 * b)) & 0xff));
+  j["benign_pairs_u64le_base64"] = b64_encode(pairs);
   j["chars_scale"] = 1000;
   j["chars_benign_int16le_base64"] = pack_int16(chars_benign_, 1000.0f);
   j["chars_dga_int16le_base64"] = pack_int16(chars_dga_, 1000.0f);
@@ -918,8 +1199,8 @@ DgaModel DgaModel::parse_model(const std::string& text, const std::string& sourc
   auto bad = [&](const std::string& field, const std::string& what) {
     return DataError(SourceLocation{source, 0, 0, field}, what);
   };
-  if (!j.is_object() || j.value("format", "") != "opskit-dga-3" || j.value("buckets", 0u) != kBuckets)
-    throw bad("format", "not an opskit-dga-3 model with 2^19 buckets (retrain with `capture model train`)");
+  if (!j.is_object() || j.value("format", "") != "opskit-dga-4" || j.value("buckets", 0u) != kBuckets)
+    throw bad("format", "not an opskit-dga-4 model with 2^19 buckets (retrain with `capture model train`)");
   DgaModel m;
   try {
     auto counts = j.at("vocabulary_labels");
@@ -941,6 +1222,42 @@ DgaModel DgaModel::parse_model(const std::string& text, const std::string& sourc
     words.emplace_back(cols[0], static_cast<uint32_t>(b), static_cast<uint32_t>(d));
   }
   m.set_vocabulary(std::move(words));
+  try {
+    auto counts = j.at("dictionary_labels");
+    m.dict_benign_ = counts.at(0).get<uint32_t>();
+    m.dict_dga_ = counts.at(1).get<uint32_t>();
+  } catch (const std::exception&) {
+    throw bad("dictionary_labels", "expected [benign labels, DGA labels]");
+  }
+  std::vector<std::tuple<std::string, uint32_t, uint32_t>> dict;
+  line = 0;
+  for (auto row : text::split(j.value("dictionary", ""), '\n')) {
+    ++line;
+    if (row.empty()) continue;
+    auto cols = text::split(row, ' ');
+    long long b = 0, d = 0;
+    if (cols.size() != 3 || cols[0].size() < kMinDictWord || cols[0].size() > kMaxDictWord ||
+        !std::all_of(cols[0].begin(), cols[0].end(), [](char c) { return c >= 'a' && c <= 'z'; }) ||
+        !text::parse_int(cols[1], b) || !text::parse_int(cols[2], d) || b < 0 || d < 0 || b > UINT32_MAX || d > UINT32_MAX)
+      throw bad("dictionary", "bad dictionary line " + std::to_string(line));
+    dict.emplace_back(cols[0], static_cast<uint32_t>(b), static_cast<uint32_t>(d));
+  }
+  std::sort(dict.begin(), dict.end());
+  for (size_t k = 1; k < dict.size(); ++k)
+    if (std::get<0>(dict[k - 1]) == std::get<0>(dict[k])) throw bad("dictionary", "word '" + std::get<0>(dict[k]) + "' twice");
+  m.set_dictionary(std::move(dict), true);
+  {
+    std::string packed;
+    if (!b64_decode(j.value("benign_pairs_u64le_base64", ""), packed) || packed.size() % 8)
+      throw bad("benign_pairs_u64le_base64", "bad word pair data");
+    for (size_t i = 0; i < packed.size(); i += 8) {
+      uint64_t k = 0;
+      for (int b = 0; b < 8; ++b) k |= uint64_t(uint8_t(packed[i + b])) << (8 * b);
+      m.benign_pairs_.push_back(k);
+    }
+    std::sort(m.benign_pairs_.begin(), m.benign_pairs_.end());
+    m.benign_pairs_.erase(std::unique(m.benign_pairs_.begin(), m.benign_pairs_.end()), m.benign_pairs_.end());
+  }
   line = 0;
   for (auto row : text::split(j.value("suffix_odds", ""), '\n')) {
     ++line;
@@ -972,6 +1289,8 @@ DgaModel DgaModel::parse_model(const std::string& text, const std::string& sourc
       if (colon == std::string::npos || !text::parse_int(pair.substr(0, colon), i) ||
           !text::parse_int(pair.substr(colon + 1), c) || i < 0 || size_t(i) >= kCharTable || c <= 0 || c > UINT32_MAX)
         throw bad("families", "family '" + f.name + "': bad trigram count '" + pair + "'");
+      if (!f.trigrams.empty() && f.trigrams.back().first >= static_cast<uint32_t>(i))
+        throw bad("families", "family '" + f.name + "': trigrams out of order at '" + pair + "'");
       f.trigrams.emplace_back(static_cast<uint32_t>(i), static_cast<uint32_t>(c));
     }
     f.lengths = jf.at("lengths").get<std::vector<uint32_t>>();
@@ -986,7 +1305,6 @@ DgaModel DgaModel::parse_model(const std::string& text, const std::string& sourc
     }
     m.families_.push_back(std::move(f));
   }
-  m.prepare_families();
   // Trees: every child after its parent (no cycles), features in range.
   try {
     const auto& t = j.at("trees");
@@ -1008,22 +1326,19 @@ DgaModel DgaModel::parse_model(const std::string& text, const std::string& sourc
       n.threshold = static_cast<float>(thr);
       n.value = static_cast<float>(value);
       if (feature >= 0) {
-        long long self = static_cast<long long>(m.trees_.nodes.size());
-        if (left <= self || right <= self || left > INT32_MAX || right > INT32_MAX)
+        if (left < 0 || right < 0 || left > INT32_MAX || right > INT32_MAX)
           throw bad("trees", "tree node line " + std::to_string(line) + " points backwards");
         n.left = static_cast<int32_t>(left);
         n.right = static_cast<int32_t>(right);
       }
       m.trees_.nodes.push_back(n);
     }
-    for (const auto& n : m.trees_.nodes)
-      if (n.feature >= 0 && (size_t(n.left) >= m.trees_.nodes.size() || size_t(n.right) >= m.trees_.nodes.size()))
-        throw bad("trees", "a tree node points past the last node");
     for (const auto& r : t.at("roots")) {
       auto v = r.get<long long>();
-      if (v < 0 || size_t(v) >= m.trees_.nodes.size()) throw bad("trees", "a tree root points past the last node");
+      if (v < 0 || v > INT32_MAX) throw bad("trees", "a tree root points past the last node");
       m.trees_.roots.push_back(static_cast<int32_t>(v));
     }
+    check_trees(m.trees_, source);
   } catch (const DataError&) {
     throw;
   } catch (const std::exception& e) {
@@ -1033,7 +1348,393 @@ DgaModel DgaModel::parse_model(const std::string& text, const std::string& sourc
   return m;
 }
 
-DgaModel DgaModel::load(const std::string& path) { return from_json(text::read_file(path), path); }
+void DgaModel::check_trees(const DgaTrees& t, const std::string& source) {
+  // Every child after its parent (no cycles), every index and feature in range.
+  auto bad = [&](const std::string& what) { return DataError(SourceLocation{source, 0, 0, "trees"}, what); };
+  for (size_t k = 0; k < t.nodes.size(); ++k) {
+    const auto& n = t.nodes[k];
+    if (n.feature < -1 || n.feature >= kDense) throw bad("tree node " + std::to_string(k) + ": feature out of range");
+    if (!std::isfinite(n.threshold) || !std::isfinite(n.value)) throw bad("tree node " + std::to_string(k) + ": not a number");
+    if (n.feature < 0) continue;
+    if (n.left <= int64_t(k) || n.right <= int64_t(k)) throw bad("tree node " + std::to_string(k) + " points backwards");
+    if (size_t(n.left) >= t.nodes.size() || size_t(n.right) >= t.nodes.size()) throw bad("a tree node points past the last node");
+  }
+  for (int32_t r : t.roots)
+    if (r < 0 || size_t(r) >= t.nodes.size()) throw bad("a tree root points past the last node");
+  if (!std::isfinite(t.base)) throw bad("tree base is not a number");
+}
+
+namespace {
+
+// The binary model file. Layout (little-endian): magic, u32 version, u32
+// dense feature count, u32 buckets, then the sections in to_binary's order.
+// Strings are u16 length + bytes; arrays are u32 count + items.
+constexpr char kBinaryMagic[8] = {'O', 'P', 'S', 'K', 'D', 'G', 'A', '\n'};
+constexpr uint32_t kBinaryVersion = 1;
+
+class BinaryWriter {
+ public:
+  std::string out;
+  template <typename T>
+  void put(T v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    char b[sizeof(T)];
+    std::memcpy(b, &v, sizeof(T));  // little-endian hosts only (x86-64, arm64)
+    out.append(b, sizeof(T));
+  }
+  void str(std::string_view s) {
+    put<uint16_t>(static_cast<uint16_t>(std::min<size_t>(s.size(), 65535)));
+    out.append(s.substr(0, 65535));
+  }
+  void align8() {
+    while (out.size() % 8) out.push_back('\0');
+  }
+  void int16s(const std::vector<float>& v, float scale) {
+    put<uint32_t>(static_cast<uint32_t>(v.size()));
+    put<float>(scale);
+    for (float w : v) put<int16_t>(static_cast<int16_t>(std::clamp<long>(std::lround(w * scale), -32768, 32767)));
+  }
+};
+
+// Every read checks the bytes are there; a failure names the source, the
+// section and the byte offset.
+class BinaryReader {
+ public:
+  BinaryReader(std::string_view data, const std::string& source) : d_(data), source_(source) {}
+  [[noreturn]] void fail(const std::string& what) const {
+    throw DataError(SourceLocation{source_, 0, 0, section_},
+                    "bad binary DGA model: " + what + " (section " + section_ + ", byte " + std::to_string(pos_) + ")");
+  }
+  void section(const char* name) { section_ = name; }
+  void need(size_t n) const {
+    if (n > d_.size() - pos_) fail("truncated: " + std::to_string(n) + " more bytes expected, " + std::to_string(d_.size() - pos_) + " left");
+  }
+  template <typename T>
+  T get() {
+    need(sizeof(T));
+    T v;
+    std::memcpy(&v, d_.data() + pos_, sizeof(T));
+    pos_ += sizeof(T);
+    return v;
+  }
+  float finite() {
+    float v = get<float>();
+    if (!std::isfinite(v)) fail("a number is not finite");
+    return v;
+  }
+  // A count of items of at least `item` bytes each: checked against what is left.
+  uint32_t count(size_t item) {
+    uint32_t n = get<uint32_t>();
+    if (item && n > (d_.size() - pos_) / item) fail("truncated: count " + std::to_string(n) + " runs past the end of the file");
+    return n;
+  }
+  std::string_view str() {
+    uint16_t n = get<uint16_t>();
+    need(n);
+    std::string_view s = d_.substr(pos_, n);
+    pos_ += n;
+    return s;
+  }
+  void int16s(size_t expected, std::vector<float>& out) {
+    uint32_t n = count(2);
+    if (n != expected) fail("expected " + std::to_string(expected) + " values, found " + std::to_string(n));
+    float scale = finite();
+    if (!(scale > 0)) fail("scale must be positive");
+    need(size_t(n) * 2);
+    out.resize(n);
+    const char* p = d_.data() + pos_;
+    for (size_t i = 0; i < n; ++i) {
+      int16_t q;
+      std::memcpy(&q, p + 2 * i, 2);
+      out[i] = static_cast<float>(q / double(scale));
+    }
+    pos_ += size_t(n) * 2;
+  }
+  // Zero bytes up to the next multiple of 8 (tables are read in place).
+  void align8() {
+    while (pos_ % 8) {
+      if (get<uint8_t>() != 0) fail("non-zero padding");
+    }
+  }
+  const char* here() const { return d_.data() + pos_; }
+  void skip(size_t n) {
+    need(n);
+    pos_ += n;
+  }
+  std::string_view since(size_t start) const { return d_.substr(start, pos_ - start); }
+  bool at_end() const { return pos_ == d_.size(); }
+  size_t pos() const { return pos_; }
+
+ private:
+  std::string_view d_;
+  const std::string& source_;
+  size_t pos_ = 0;
+  std::string section_ = "header";
+};
+
+}  // namespace
+
+namespace {
+
+// A word list as stored: u32 count, then (string, u32 benign, u32 DGA) each.
+void put_words(BinaryWriter& w, const std::vector<std::tuple<std::string, uint32_t, uint32_t>>& words) {
+  w.put<uint32_t>(static_cast<uint32_t>(words.size()));
+  for (const auto& [word, b, d] : words) {
+    w.str(word);
+    w.put<uint32_t>(b);
+    w.put<uint32_t>(d);
+  }
+}
+
+// Checks a stored word list (sorted, unique, each word allowed by `ok`)
+// without building it; returns its bytes.
+template <typename Ok>
+std::string_view check_words(BinaryReader& r, Ok&& ok) {
+  size_t start = r.pos();
+  uint32_t n = r.count(10);
+  std::string_view prev;
+  for (uint32_t k = 0; k < n; ++k) {
+    std::string_view word = r.str();
+    uint32_t b = r.get<uint32_t>(), d = r.get<uint32_t>();
+    if (!ok(word, b, d)) r.fail("word " + std::to_string(k) + " is not allowed here");
+    if (k && !(prev < word)) r.fail("words out of order at word " + std::to_string(k));
+    prev = word;
+  }
+  return r.since(start);
+}
+
+std::vector<std::tuple<std::string, uint32_t, uint32_t>> decode_words(std::string_view raw) {
+  std::vector<std::tuple<std::string, uint32_t, uint32_t>> out;
+  if (raw.empty()) return out;
+  std::string source = "model";
+  BinaryReader r(raw, source);
+  uint32_t n = r.count(10);
+  out.reserve(n);
+  for (uint32_t k = 0; k < n; ++k) {
+    std::string_view word = r.str();
+    uint32_t b = r.get<uint32_t>(), d = r.get<uint32_t>();
+    out.emplace_back(std::string(word), b, d);
+  }
+  return out;
+}
+
+}  // namespace
+
+bool DgaModel::is_binary(std::string_view data) {
+  return data.size() >= sizeof kBinaryMagic && std::memcmp(data.data(), kBinaryMagic, sizeof kBinaryMagic) == 0;
+}
+
+std::string DgaModel::to_binary() const {
+  BinaryWriter w;
+  w.out.append(kBinaryMagic, sizeof kBinaryMagic);
+  w.put<uint32_t>(kBinaryVersion);
+  w.put<uint32_t>(kDense);
+  w.put<uint32_t>(kBuckets);
+  w.put<double>(threshold_);
+  w.put<float>(bias_);
+  w.int16s(w_, 2000.0f);
+  // Word lists, each followed by its hash table as it sits in memory, so a
+  // mapped file is used in place.
+  auto put_table = [&](const WordTable& t) {
+    w.put<uint32_t>(static_cast<uint32_t>(t.size));
+    w.align8();
+    for (size_t i = 0; i < t.size; ++i) {
+      w.put<uint64_t>(t.slots[i].key);
+      w.put<float>(t.slots[i].word.log_p);
+      w.put<float>(t.slots[i].word.dga_odds);
+    }
+  };
+  w.put<uint32_t>(vocab_benign_);
+  w.put<uint32_t>(vocab_dga_);
+  if (words_.empty() && !vocab_words_raw_.empty()) w.out.append(vocab_words_raw_);
+  else put_words(w, words_);
+  put_table(vocab_);
+  w.put<uint32_t>(static_cast<uint32_t>(suffixes_.size()));
+  for (const auto& [sfx, v] : suffixes_) {
+    w.str(sfx);
+    w.put<float>(v);
+  }
+  w.put<uint32_t>(dict_benign_);
+  w.put<uint32_t>(dict_dga_);
+  if (dict_.empty() && !dict_words_raw_.empty()) w.out.append(dict_words_raw_);
+  else put_words(w, dict_);
+  put_table(dict_table_);
+  w.put<uint32_t>(static_cast<uint32_t>(benign_pairs_.size()));
+  for (uint64_t k : benign_pairs_) w.put<uint64_t>(k);
+  w.int16s(chars_benign_, 1000.0f);
+  w.int16s(chars_dga_, 1000.0f);
+  w.put<uint32_t>(static_cast<uint32_t>(families_.size()));
+  for (const auto& f : families_) {
+    w.str(f.name);
+    w.put<uint32_t>(static_cast<uint32_t>(f.trigrams.size()));
+    for (auto [i, c] : f.trigrams) {
+      w.put<uint32_t>(i);
+      w.put<uint32_t>(c);
+    }
+    w.put<uint32_t>(static_cast<uint32_t>(f.lengths.size()));
+    for (uint32_t c : f.lengths) w.put<uint32_t>(c);
+    w.put<uint32_t>(static_cast<uint32_t>(f.suffixes.size()));
+    for (const auto& [sfx, c] : f.suffixes) {
+      w.str(sfx);
+      w.put<uint32_t>(c);
+    }
+  }
+  w.put<float>(trees_.base);
+  w.put<uint32_t>(static_cast<uint32_t>(trees_.nodes.size()));
+  for (const auto& n : trees_.nodes) {
+    w.put<int32_t>(n.feature);
+    w.put<float>(n.threshold);
+    w.put<int32_t>(n.left);
+    w.put<int32_t>(n.right);
+    w.put<float>(n.value);
+  }
+  w.put<uint32_t>(static_cast<uint32_t>(trees_.roots.size()));
+  for (int32_t r : trees_.roots) w.put<int32_t>(r);
+  return std::move(w.out);
+}
+
+DgaModel DgaModel::from_binary(std::string_view data, const std::string& source) {
+  // The model's tables are read in place: keep an (aligned) copy of the bytes.
+  auto copy = std::make_shared<const std::string>(data);
+  return from_binary_backed(*copy, source, copy);
+}
+
+DgaModel DgaModel::from_binary_backed(std::string_view data, const std::string& source, std::shared_ptr<const void> backing) {
+  BinaryReader r(data, source);
+  // A table as stored: u32 slots (a power of two), padding, the slots.
+  auto read_table = [&](BinaryReader& rd, WordTable& t) {
+    uint32_t size = rd.get<uint32_t>();
+    rd.align8();
+    if (size == 0) return;
+    if (size < 16 || (size & (size - 1))) rd.fail("table size " + std::to_string(size) + " is not a power of two");
+    rd.need(size_t(size) * sizeof(WordTable::Slot));
+    static_assert(sizeof(WordTable::Slot) == 16 && std::endian::native == std::endian::little);
+    if (reinterpret_cast<uintptr_t>(rd.here()) % alignof(WordTable::Slot)) rd.fail("table not aligned");
+    t.owned.clear();
+    t.slots = reinterpret_cast<const WordTable::Slot*>(rd.here());
+    t.size = size;
+    t.shift = 64 - std::countr_zero(size);
+    // A lookup stops at an empty slot: there must be one.
+    bool empty_slot = false;
+    for (size_t i = 0; i < size && !empty_slot; ++i) empty_slot = t.slots[i].key == 0;
+    if (!empty_slot) rd.fail("a table without an empty slot");
+    rd.skip(size_t(size) * sizeof(WordTable::Slot));
+  };
+  if (!is_binary(data)) r.fail("not a binary DGA model (no OPSKDGA magic)");
+  r.need(sizeof kBinaryMagic);
+  r.get<uint64_t>();
+  uint32_t version = r.get<uint32_t>();
+  if (version != kBinaryVersion)
+    r.fail("format version " + std::to_string(version) + ", this build reads " + std::to_string(kBinaryVersion) +
+           " (retrain with `capture model train`)");
+  uint32_t dense = r.get<uint32_t>(), buckets = r.get<uint32_t>();
+  if (dense != uint32_t(kDense) || buckets != kBuckets)
+    r.fail("a model over " + std::to_string(dense) + " features and " + std::to_string(buckets) + " buckets; this build uses " +
+           std::to_string(kDense) + " and " + std::to_string(kBuckets) + " (retrain with `capture model train`)");
+  DgaModel m;
+  r.section("threshold");
+  m.threshold_ = r.get<double>();
+  m.bias_ = r.finite();
+  if (!(m.threshold_ > 0 && m.threshold_ < 1)) r.fail("threshold out of range");
+  r.section("weights");
+  r.int16s(kBuckets, m.w_);
+  r.section("vocabulary");
+  m.vocab_benign_ = r.get<uint32_t>();
+  m.vocab_dga_ = r.get<uint32_t>();
+  m.vocab_words_raw_ = check_words(r, [](std::string_view w, uint32_t b, uint32_t d) { return !w.empty() && b + uint64_t(d) > 0; });
+  read_table(r, m.vocab_);
+  r.section("suffix_odds");
+  uint32_t nsuffix = r.count(6);
+  for (uint32_t k = 0; k < nsuffix; ++k) {
+    std::string_view sfx = r.str();
+    float v = r.finite();
+    m.suffixes_.emplace_back(std::string(sfx), v);
+    m.suffix_odds_[word_key(sfx)] = v;
+  }
+  r.section("dictionary");
+  m.dict_benign_ = r.get<uint32_t>();
+  m.dict_dga_ = r.get<uint32_t>();
+  m.dict_words_raw_ = check_words(r, [](std::string_view w, uint32_t, uint32_t) {
+    return w.size() >= kMinDictWord && w.size() <= kMaxDictWord &&
+           std::all_of(w.begin(), w.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+  });
+  read_table(r, m.dict_table_);
+  m.benign_pairs_.resize(r.count(8));
+  for (size_t k = 0; k < m.benign_pairs_.size(); ++k) {
+    m.benign_pairs_[k] = r.get<uint64_t>();
+    if (k && m.benign_pairs_[k - 1] >= m.benign_pairs_[k]) r.fail("word pairs out of order");
+  }
+  r.section("chars");
+  r.int16s(kCharTable, m.chars_benign_);
+  r.int16s(kCharTable, m.chars_dga_);
+  r.section("families");
+  uint32_t nfamilies = r.count(14);
+  for (uint32_t k = 0; k < nfamilies; ++k) {
+    Family f;
+    f.name = r.str();
+    uint32_t ntri = r.count(8);
+    f.trigrams.resize(ntri);
+    for (size_t t = 0; t < ntri; ++t) {
+      auto& [i, c] = f.trigrams[t];
+      i = r.get<uint32_t>();
+      c = r.get<uint32_t>();
+      if (i >= kCharTable || c == 0) r.fail("family '" + f.name + "': bad trigram count");
+      if (t && f.trigrams[t - 1].first >= i) r.fail("family '" + f.name + "': trigrams out of order");
+    }
+    if (r.count(4) != kMaxFamilyLength + 1) r.fail("family '" + f.name + "': lengths must have 41 counts");
+    f.lengths.resize(kMaxFamilyLength + 1);
+    for (auto& c : f.lengths) c = r.get<uint32_t>();
+    uint32_t nsfx = r.count(6);
+    for (uint32_t s = 0; s < nsfx; ++s) {
+      std::string_view sfx = r.str();
+      uint32_t c = r.get<uint32_t>();
+      if (c == 0) r.fail("family '" + f.name + "': a suffix counted zero times");
+      f.suffixes.emplace_back(std::string(sfx), c);
+    }
+    m.families_.push_back(std::move(f));
+  }
+  r.section("trees");
+  m.trees_.base = r.finite();
+  m.trees_.nodes.resize(r.count(20));
+  for (auto& n : m.trees_.nodes) {
+    n.feature = r.get<int32_t>();
+    n.threshold = r.get<float>();
+    n.left = r.get<int32_t>();
+    n.right = r.get<int32_t>();
+    n.value = r.get<float>();
+  }
+  m.trees_.roots.resize(r.count(4));
+  for (auto& root : m.trees_.roots) root = r.get<int32_t>();
+  check_trees(m.trees_, source);
+  if (!r.at_end()) r.fail("trailing bytes after the last section");
+  m.backing_ = std::move(backing);
+  m.trained_ = true;
+  return m;
+}
+
+DgaModel DgaModel::parse(std::string_view data, const std::string& source) {
+  return is_binary(data) ? from_binary(data, source) : from_json(std::string(data), source);
+}
+
+DgaModel DgaModel::load(const std::string& path) {
+  // Mapped, not read: no copy of the file and its pages come from the page cache.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw DataError(SourceLocation{path, 0, 0, ""}, std::string("cannot open: ") + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+    ::close(fd);
+    return parse(text::read_file(path), path);  // a pipe or an empty file: read it (and report it) the plain way
+  }
+  size_t size = static_cast<size_t>(st.st_size);
+  void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  ::close(fd);
+  if (p == MAP_FAILED) return parse(text::read_file(path), path);
+  std::shared_ptr<const void> mapping(p, [size](const void* q) { ::munmap(const_cast<void*>(q), size); });
+  std::string_view data(static_cast<const char*>(p), size);
+  // The binary file is used in place (its tables are views of the mapping).
+  if (is_binary(data)) return from_binary_backed(data, path, mapping);
+  return from_json(std::string(data), path);
+}
 
 std::string DgaModel::default_path() {
   if (const char* env = std::getenv("OPSKIT_DGA_MODEL"); env && *env) return env;
@@ -1042,12 +1743,13 @@ std::string DgaModel::default_path() {
   // Installed under any prefix: <prefix>/bin/capture next to <prefix>/share/opskit.
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec && exe.has_parent_path()) candidates.push_back(exe.parent_path().parent_path() / "share/opskit/dga_model.json");
-  candidates.push_back(OPSKIT_NET_DATA_DIR "/dga_model.json");
-  candidates.push_back("/usr/local/share/opskit/dga_model.json");
-  candidates.push_back("/usr/share/opskit/dga_model.json");
-  for (const auto& p : candidates)
-    if (fs::exists(p, ec)) return p.string();
+  if (!ec && exe.has_parent_path()) candidates.push_back(exe.parent_path().parent_path() / "share/opskit");
+  candidates.push_back(OPSKIT_NET_DATA_DIR);
+  candidates.push_back("/usr/local/share/opskit");
+  candidates.push_back("/usr/share/opskit");
+  for (const auto& dir : candidates)
+    for (const char* name : {"dga_model.bin", "dga_model.json"})
+      if (fs::exists(dir / name, ec)) return (dir / name).string();
   return {};
 }
 

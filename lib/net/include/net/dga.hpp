@@ -1,7 +1,8 @@
 #pragma once
 // DGA scoring in two stages, both trained from labelled lists and shipped as
-// a data file (lib/net/data/dga_model.json, retrainable with `capture model
-// train`). Both judge the registrable label (the label left of the public
+// a data file (lib/net/data/dga_model.bin, a compact binary format that loads
+// in a few milliseconds; retrainable with `capture model train`, which can
+// also export the same model as JSON). Both judge the registrable label (the label left of the public
 // suffix, found with libpsl), so "x7fk2q.ddns.net" is judged on "x7fk2q".
 //  1. A logistic model over hashed character n-grams (1-5), n-grams of the
 //     consonant/vowel/digit shape, the words the label splits into (a
@@ -19,6 +20,8 @@
 //     The trees learn from out-of-fold first-stage outputs, so they see the
 //     first stage as it behaves on unseen names.
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -82,7 +85,7 @@ struct DgaTrees {
 class DgaModel {
  public:
   static constexpr uint32_t kBuckets = 1u << 19;
-  static constexpr int kDense = 26;  // stage-2 features
+  static constexpr int kDense = 34;  // stage-2 features
   DgaModel();
   // Probability-like score in [0,1] that the name is algorithmically generated.
   double score(std::string_view domain) const;
@@ -98,20 +101,34 @@ class DgaModel {
     double target_fp = 0.009;  // threshold chosen for this false-positive rate on held-out benign names
     uint64_t seed = 42;
     int folds = 4;             // first-stage models for the trees' out-of-fold inputs
-    int trees = 300;
-    int depth = 5;
+    int trees = 400;
+    int depth = 6;
     double tree_learning_rate = 0.1;
+    // A word list (parse_word_list) for the dictionary segmentation; empty: none.
+    std::vector<std::string> dictionary;
   };
   // Trains from scratch; returns the chosen threshold.
   double train(const std::vector<LabelledDomain>& data, const TrainOptions& options);
 
-  // JSON text with quantised weights (base64), and back. load throws DataError.
+  // JSON text with quantised weights (base64), and back. Loaders throw
+  // DataError naming the source and the field or byte offset at fault.
   std::string to_json() const;
   static DgaModel from_json(const std::string& text, const std::string& source_name);
+  // The binary model file: magic "OPSKDGA" + version, then little-endian
+  // fields, every count and offset bounds-checked when read.
+  std::string to_binary() const;
+  static DgaModel from_binary(std::string_view data, const std::string& source_name);
+  static bool is_binary(std::string_view data);
+  // A word list (one word per line, e.g. /usr/share/dict/words): the
+  // lower-cased a-z words of 3-20 letters, sorted and unique; other lines skipped.
+  static std::vector<std::string> parse_word_list(std::string_view text);
+  // Either format, told apart by the magic.
+  static DgaModel parse(std::string_view data, const std::string& source_name);
   static DgaModel load(const std::string& path);
   // OPSKIT_DGA_MODEL, else the first that exists of: <exe dir>/../share/opskit/
-  // dga_model.json (any install prefix), lib/net/data/dga_model.json in the
-  // source tree, /usr/local/share/opskit, /usr/share/opskit; empty when none.
+  // dga_model.bin (any install prefix), lib/net/data/dga_model.bin in the
+  // source tree, /usr/local/share/opskit, /usr/share/opskit, and in each
+  // place dga_model.json when there is no .bin; empty when none.
   static std::string default_path();
 
  private:
@@ -124,19 +141,31 @@ class DgaModel {
   // lengths and suffixes, stored as counts; log probabilities derived.
   struct Family {
     std::string name;
-    std::vector<std::pair<uint32_t, uint32_t>> trigrams;  // table index, count (sparse)
+    std::vector<std::pair<uint32_t, uint32_t>> trigrams;  // table index, count (sparse, sorted, each once)
     std::vector<uint32_t> lengths;                        // labels per length (last: longer)
     std::vector<std::pair<std::string, uint32_t>> suffixes;
-    std::vector<float> chars, length_lp;                  // derived
+  };
+  // Log probabilities derived from a family's counts: built when the first
+  // name is scored (not at load: a run that scores no name never pays for
+  // them), shared by copies of the model, whose counts are the same.
+  struct FamilyModel {
+    std::vector<float> chars, length_lp;
     std::unordered_map<uint64_t, float> suffix_lp;
     float other_suffix_lp = 0;
   };
-  void prepare_families();
+  struct FamilyModels {
+    std::once_flag once;
+    std::vector<FamilyModel> models;
+  };
+  std::shared_ptr<FamilyModels> family_models_ = std::make_shared<FamilyModels>();
+  const std::vector<FamilyModel>& family_models() const;
+  static std::vector<FamilyModel> prepare_families(const std::vector<Family>& families);
   void fit_families(const std::vector<Example>& examples, const std::vector<size_t>& rows);
   // Log likelihood of the label under family f: characters only, and with length and suffix.
-  void family_log_likelihood(const Family& f, std::string_view label, std::string_view suffix, double& chars,
+  void family_log_likelihood(const FamilyModel& f, std::string_view label, std::string_view suffix, double& chars,
                              double& all) const;
   static DgaModel parse_model(const std::string& text, const std::string& source_name);
+  static DgaModel from_binary_backed(std::string_view data, const std::string& source_name, std::shared_ptr<const void> backing);
   // Hashed first-stage features, and the dense statistics (all but the logit, x[0]).
   void features(std::string_view label, std::string_view suffix, std::vector<uint32_t>& out, float* dense) const;
   double raw(const std::vector<uint32_t>& f) const;
@@ -146,17 +175,62 @@ class DgaModel {
   // Vocabulary, character models and suffix odds from training labels, then the logistic weights.
   void fit_stage1(const std::vector<Example>& examples, const std::vector<size_t>& rows, const TrainOptions& o,
                   uint64_t seed);
-  void set_vocabulary(std::vector<std::tuple<std::string, uint32_t, uint32_t>> words);
+  // `sorted`: the words come in order already (a model file), no sort needed.
+  void set_vocabulary(std::vector<std::tuple<std::string, uint32_t, uint32_t>> words, bool sorted = false);
+  // The dictionary words: each with the benign and DGA training labels whose
+  // dictionary segmentation used it.
+  void set_dictionary(std::vector<std::tuple<std::string, uint32_t, uint32_t>> words, bool sorted = false);
+  // Splits a label into dictionary words, covering as many letters as it can
+  // with as few words as it can; `covered` counts the letters covered.
+  void dict_segment(std::string_view label, std::vector<std::string_view>& words, size_t& covered) const;
+  void fit_dictionary(const std::vector<std::string>& list, const std::vector<Example>& examples,
+                      const std::vector<size_t>& rows);
+  static void check_trees(const DgaTrees& t, const std::string& source);
   double char_log_likelihood(const std::vector<float>& model, std::string_view label) const;
   std::vector<float> w_;
   float bias_ = 0;
   std::vector<std::tuple<std::string, uint32_t, uint32_t>> words_;  // vocabulary: word, benign and DGA labels holding it
-  std::unordered_map<uint64_t, Word> vocab_;                         // hash of a word -> its statistics
+  // Hash of a word -> its statistics: open addressing, linear probing (built
+  // at every load, so cheaper to build than an unordered_map).
+  struct WordTable {
+    struct Slot {
+      uint64_t key = 0;  // 0: empty
+      Word word;
+    };
+    // Built in `owned`, or a view of a loaded model file's table (`backing_`).
+    std::vector<Slot> owned;
+    const Slot* slots = nullptr;
+    size_t size = 0;  // a power of two, with at least one empty slot
+    int shift = 60;
+    WordTable() = default;
+    WordTable(const WordTable& o) { *this = o; }
+    WordTable& operator=(const WordTable& o);
+    WordTable(WordTable&&) = default;
+    WordTable& operator=(WordTable&&) = default;
+    void build(size_t n);
+    Word& insert(uint64_t key);
+    void fill(const std::vector<uint64_t>& keys, const std::vector<Word>& words);
+    const Word* find(uint64_t key) const;
+    bool empty() const { return size == 0; }
+  };
+  // What a loaded binary model's views point into (the mapped file or a copy).
+  std::shared_ptr<const void> backing_;
+  // A loaded binary model's word lists (for export), as stored: checked at
+  // load, decoded only when the model is written out again.
+  std::string_view vocab_words_raw_, dict_words_raw_;
+  WordTable vocab_;
   uint32_t vocab_benign_ = 0, vocab_dga_ = 0;                        // labels the counts come from
   std::vector<float> chars_benign_, chars_dga_;                      // log P(c | two before), 38^3
   std::vector<std::pair<std::string, float>> suffixes_;              // DGA log odds of a public suffix
   std::unordered_map<uint64_t, float> suffix_odds_;                  // the same, by hash of the suffix
   std::vector<Family> families_;  // [0]: benign
+  // Dictionary words (log_p: log share of segmentation words, dga_odds), the
+  // labels their counts come from, and hashes of adjacent word pairs seen in
+  // benign training labels (sorted).
+  std::vector<std::tuple<std::string, uint32_t, uint32_t>> dict_;
+  WordTable dict_table_;
+  uint32_t dict_benign_ = 0, dict_dga_ = 0;
+  std::vector<uint64_t> benign_pairs_;
   DgaTrees trees_;
   double threshold_ = 0.5;
   bool trained_ = false;
