@@ -92,6 +92,10 @@ struct Name {
   std::vector<uint32_t> toks;  // interned; honorifics and legal forms left out
   std::string legal;           // legal-form class
   uint32_t shapes = 0;         // its parts' shapes start here in Impl::name_shapes
+  // Names with the same parts (one name in several lists, or aliases that
+  // differ only in honorifics or legal forms) share this id and their shapes:
+  // the score bound, which depends on the parts alone, is worked out once a query.
+  uint32_t parts_id = 0;
 };
 
 // A query part (not interned: it may be unknown to the lists).
@@ -303,7 +307,8 @@ struct Matcher::Impl {
     float vote = 0, sqrt_norm = 0;
   };
   std::vector<VoteCell> votes;
-  std::vector<uint32_t> touched;
+  std::vector<uint32_t> touched;  // names with a vote: the first touched_n (sized to all names)
+  size_t touched_n = 0;
   std::vector<std::pair<float, uint32_t>> ranked_scratch;
   std::vector<uint32_t> cand_scratch;
 
@@ -366,7 +371,16 @@ struct Matcher::Impl {
       shapes[k >> 32].mined = true;
       shapes[k & 0xffffffffu].mined = true;
     }
-    for (auto& n : names) {
+    std::unordered_map<std::string, uint32_t> parts_ids;  // the parts' ids as bytes -> name
+    for (uint32_t ni = 0; ni < names.size(); ++ni) {
+      Name& n = names[ni];
+      std::string k(reinterpret_cast<const char*>(n.toks.data()), n.toks.size() * sizeof(uint32_t));
+      auto [it, fresh] = parts_ids.emplace(std::move(k), ni);
+      n.parts_id = it->second;
+      if (!fresh) {
+        n.shapes = names[it->second].shapes;
+        continue;
+      }
       n.shapes = static_cast<uint32_t>(name_shapes.size());
       for (uint32_t t : n.toks) {
         name_shapes.push_back(shapes[t]);
@@ -410,6 +424,7 @@ struct Matcher::Impl {
     for (const auto& sl : keys.slots)
       if (sl.count) key_bits[key_bit(sl.key) >> 6] |= uint64_t(1) << (key_bit(sl.key) & 63);
     votes.assign(names.size(), VoteCell{});
+    touched.assign(names.size(), 0);
     for (size_t ni = 0; ni < names.size(); ++ni) {
       float norm = 0.f;
       for (uint32_t t : names[ni].toks) norm += tok_weight(t);
@@ -616,6 +631,7 @@ struct Matcher::Impl {
     uint32_t name;
   };
   std::vector<Best> best;
+  std::vector<std::pair<uint32_t, double>> bounds_seen;
   std::vector<std::vector<uint32_t>> qidx;
   std::vector<QParts> qtoks;
   std::vector<Joined> qjoined;
@@ -642,12 +658,17 @@ struct Matcher::Impl {
     if (const auto* slot = voting_slot(key, false)) vote_slot(*slot, w);
   }
   void vote_slot(const KeyTable::Slot& slot, float w) {
-    const uint32_t off = slot.offset, count = slot.count;
-    for (uint32_t k = 0; k < count; ++k) {
-      uint32_t n = postings[off + k];
-      if (votes[n].vote == 0.f) touched.push_back(n);
-      votes[n].vote += w;
+    const uint32_t* p = postings.data() + slot.offset;
+    const uint32_t* const end = p + slot.count;
+    VoteCell* const v = votes.data();
+    uint32_t* const t = touched.data();
+    size_t tn = touched_n;
+    for (; p != end; ++p) {
+      const uint32_t n = *p;
+      if (v[n].vote == 0.f) t[tn++] = n;  // weights are positive: a name is added once
+      v[n].vote += w;
     }
+    touched_n = tn;
   }
 
   // A query part's voting keys (see candidates()): its exact key, then for a
@@ -694,7 +715,7 @@ struct Matcher::Impl {
 
   // Names worth scoring in full, best vote first.
   const std::vector<uint32_t>& candidates(const QParts& q, size_t limit) {
-    touched.clear();
+    touched_n = 0;
     float total = 0;
     for (size_t i = 0; i < q.size(); ++i) {
       const QTok& t = *q[i];
@@ -711,7 +732,8 @@ struct Matcher::Impl {
     auto& ranked = ranked_scratch;
     ranked.clear();
     const float floor = total * 0.3f;
-    for (uint32_t n : touched) {
+    for (size_t k = 0; k < touched_n; ++k) {
+      const uint32_t n = touched[k];
       if (votes[n].vote >= floor) ranked.emplace_back(votes[n].vote / votes[n].sqrt_norm, n);
       votes[n].vote = 0.f;
     }
@@ -779,8 +801,19 @@ struct Matcher::Impl {
   // difference, and at least 1 for different texts).
   double similarity_bound(const QTok& q, const Shape& l) const {
     const uint32_t lid = l.id;
-    if (q.id == static_cast<int64_t>(lid)) return 1.0;  // a listed part's text is always interned
     const Shape& s = q.shape;
+    if (s.first != l.first && s.last != l.last) {
+      // Most pairs (nine in ten) differ at both ends: then the texts, their
+      // doubled-letter forms and a mined pair (which shares its first letter)
+      // differ, and an initial or edits need a common end; only a family or
+      // a phonetic key (whose folding can change the first letter) remains.
+      if (s.number || l.number) return 0;
+      if (s.family && s.family == l.family) return 0.95;
+      if (l.phon_len >= 3 && s.phon_hash == l.phon_hash && s.len >= 4 && l.len >= 4 && std::abs(s.len - l.len) <= 1)
+        return 0.85;
+      return 0;
+    }
+    if (q.id == static_cast<int64_t>(lid)) return 1.0;  // a listed part's text is always interned
     if (s.number || l.number) return 0;
     double b = 0;
     if ((s.family && s.family == l.family) || s.collapsed_hash == l.collapsed_hash) b = 0.95;
@@ -804,6 +837,7 @@ struct Matcher::Impl {
   // letter and their letter set; otherwise edits within the allowance.
   static bool joined_possible(size_t alen, char afirst, char alast, uint32_t aletters, size_t blen, char bfirst,
                               char blast, uint32_t bletters) {
+    if (afirst != bfirst && alast != blast) return false;  // both ways below need a common end
     if (afirst == bfirst && aletters == bletters) return true;
     const int allow = std::min(edit_allowance(std::min(alen, blen)), 3);
     const int diff = std::max(static_cast<int>(alen > blen ? alen - blen : blen - alen), 1);
@@ -817,35 +851,52 @@ struct Matcher::Impl {
   // allowed 1.001 wherever their length test lets score_name try them.
   std::vector<double> lbound;
   std::vector<char> qpossible;
-  double score_bound(const QParts& q, double max_bonus,
-                     const Name& n) {
+  double score_bound(const QParts& q, double max_bonus, const Name& n) {
     const size_t nq = q.size(), nl = n.toks.size();
     const Shape* ls = name_shapes.data() + n.shapes;
-    lbound.assign(nl, 0.0);
-    qpossible.assign(nq, 0);
+    // Small names (nearly all) on the stack: no fill of a heap vector per candidate.
+    double lb_small[16];
+    char qp_small[16];
+    double* lb = lb_small;
+    char* qp = qp_small;
+    if (nl > 16) {
+      lbound.assign(nl, 0.0);
+      lb = lbound.data();
+    } else {
+      std::fill(lb, lb + nl, 0.0);
+    }
+    if (nq > 16) {
+      qpossible.assign(nq, 0);
+      qp = qpossible.data();
+    } else {
+      std::fill(qp, qp + nq, 0);
+    }
     for (size_t i = 0; i < nq; ++i) {
+      const QTok& qi = *q[i];
+      const Shape& s = qi.shape;
       for (size_t j = 0; j < nl; ++j) {
-        const double b = similarity_bound(*q[i], ls[j]);
+        const double b = similarity_bound(qi, ls[j]);
         if (b >= 0.5) {
-          qpossible[i] = 1;
-          lbound[j] = std::max(lbound[j], b);
+          qp[i] = 1;
+          lb[j] = std::max(lb[j], b);
         }
         if (j + 1 < nl) {
           const Shape &a = ls[j], &c = ls[j + 1];
-          const Shape& s = q[i]->shape;
           if (joined_possible(s.len, s.first, s.last, s.letters, a.len + c.len, a.first, c.last, a.letters | c.letters)) {
-            qpossible[i] = 1;
-            lbound[j] = lbound[j + 1] = 1.001;
+            qp[i] = 1;
+            lb[j] = lb[j + 1] = 1.001;
           }
         }
       }
       if (i + 1 < nq) {
-        const Shape &a = q[i]->shape, &c = q[i + 1]->shape;
+        const Shape& c = q[i + 1]->shape;
+        const size_t alen = s.len + c.len;
+        const uint32_t aletters = s.letters | c.letters;
         for (size_t j = 0; j < nl; ++j) {
           const Shape& l = ls[j];
-          if (joined_possible(a.len + c.len, a.first, c.last, a.letters | c.letters, l.len, l.first, l.last, l.letters)) {
-            qpossible[i] = qpossible[i + 1] = 1;
-            lbound[j] = 1.001;
+          if (joined_possible(alen, s.first, c.last, aletters, l.len, l.first, l.last, l.letters)) {
+            qp[i] = qp[i + 1] = 1;
+            lb[j] = 1.001;
           }
         }
       }
@@ -854,10 +905,10 @@ struct Matcher::Impl {
     for (size_t j = 0; j < nl; ++j) {
       const double w = ls[j].weight;
       lt += w;
-      lm += w * lbound[j];
+      lm += w * lb[j];
     }
     for (size_t i = 0; i < nq; ++i)
-      if (!qpossible[i]) u += q[i]->weight;
+      if (!qp[i]) u += q[i]->weight;
     if (lm <= 0 || lt <= 0) return 0;
     return 100.0 * (kListedShare * lm / lt + (1 - kListedShare) * lm / (lm / 1.001 + u)) + max_bonus;
   }
@@ -921,10 +972,11 @@ struct Matcher::Impl {
   // Explanations are always worked out in full.
   Scored score_name(const QParts& q, Joined& jp, const NormalizedName& qn,
                     const QueryFacts& facts, const Name& n, const Query& query, bool explain,
-                    double floor = -1) {
+                    double floor = -1, bool bounded = false) {
     Scored out;
     const size_t nq = q.size(), nl = n.toks.size();
-    if (!explain && floor > 0 && score_bound(q, facts.max_bonus, n) + 1e-6 < floor) {
+    // (bounded: the caller has checked the bound already.)
+    if (!explain && !bounded && floor > 0 && score_bound(q, facts.max_bonus, n) + 1e-6 < floor) {
       out.score = -1;  // cannot reach floor: the caller drops it
       return out;
     }
@@ -1132,8 +1184,19 @@ std::vector<Match> Matcher::match(const Query& q, const MatchOptions& options) {
       if (m.names[ni].toks.size() > 2) __builtin_prefetch(s + 2);  // 3 or more parts: a second cache line
       __builtin_prefetch(m.names[ni].toks.data());
     }
+    auto& bounds = m.bounds_seen;  // (parts_id, bound) of this romanisation's candidates so far
+    bounds.clear();
     for (uint32_t ni : cands) {
-      auto s = m.score_name(qtoks[v], qjoined[v], variants[v], facts[v], m.names[ni], q, false, floor);
+      const Name& n = m.names[ni];
+      if (floor > 0) {  // a name that cannot reach floor is dropped before full scoring
+        auto seen = std::find_if(bounds.begin(), bounds.end(), [&](const auto& b) { return b.first == n.parts_id; });
+        if (seen == bounds.end()) {
+          bounds.emplace_back(n.parts_id, m.score_bound(qtoks[v], facts[v].max_bonus, n));
+          seen = bounds.end() - 1;
+        }
+        if (seen->second + 1e-6 < floor) continue;
+      }
+      auto s = m.score_name(qtoks[v], qjoined[v], variants[v], facts[v], n, q, false, floor, true);
       if (s.score < options.min_score) continue;
       const uint32_t entity = m.names[ni].entity;
       auto it = std::find_if(best.begin(), best.end(), [&](const Best& b) { return b.entity == entity; });

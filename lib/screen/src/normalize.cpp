@@ -78,47 +78,66 @@ const std::vector<std::pair<std::vector<std::string_view>, std::string_view>>& l
   return t;
 }
 
-// Which of the tables above a word is in, from one lookup: an open-addressing
-// table over the three word lists (the three node sets cost three hashes, a
-// division and a miss each, for every part of every name).
-enum WordClass : uint8_t { kLegalFirst = 1, kParticle = 2, kHonorific = 4 };
-class WordTable {
+// A fixed set of words with a value each, open addressing on an FNV hash:
+// one hash and a probe or two in a small table (the node sets and maps cost
+// a longer hash, a division and a miss or two, for every part of every name).
+template <size_t kSize>
+class WordMap {
  public:
-  WordTable() {
-    for (const auto& f : legal_forms()) add(f.first.front(), kLegalFirst);
-    for (auto w : particles()) add(w, kParticle);
-    for (auto w : honorifics()) add(w, kHonorific);
-  }
-  uint8_t classes(std::string_view w) const {
+  // value 0 = absent
+  int get(std::string_view w) const {
     for (size_t i = hash(w) & (kSize - 1);; i = (i + 1) & (kSize - 1)) {
-      if (slots_[i].classes == 0) return 0;
-      if (slots_[i].word == w) return slots_[i].classes;
+      if (slots_[i].value == 0) return 0;
+      if (slots_[i].word == w) return slots_[i].value;
     }
+  }
+  int& at(std::string_view w) {  // inserted as 0 when absent
+    size_t i = hash(w) & (kSize - 1);
+    while (slots_[i].value != 0 && slots_[i].word != w) i = (i + 1) & (kSize - 1);
+    slots_[i].word = w;
+    return slots_[i].value;
   }
 
  private:
-  static constexpr size_t kSize = 512;  // about 140 words
   struct Slot {
     std::string_view word;
-    uint8_t classes = 0;
+    int value = 0;
   };
   static uint32_t hash(std::string_view s) {
     uint32_t h = 2166136261u;
     for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
     return h ^ (h >> 15);
   }
-  void add(std::string_view w, uint8_t c) {
-    size_t i = hash(w) & (kSize - 1);
-    while (slots_[i].classes != 0 && slots_[i].word != w) i = (i + 1) & (kSize - 1);
-    slots_[i].word = w;
-    slots_[i].classes |= c;
-  }
   std::array<Slot, kSize> slots_{};
+};
+
+// Which of the word tables above a word is in, from one lookup.
+enum WordClass : int { kLegalFirst = 1, kParticle = 2, kHonorific = 4 };
+struct WordTable : WordMap<512> {  // about 140 words
+  WordTable() {
+    for (const auto& f : legal_forms()) at(f.first.front()) |= kLegalFirst;
+    for (auto w : particles()) at(w) |= kParticle;
+    for (auto w : honorifics()) at(w) |= kHonorific;
+  }
+  int classes(std::string_view w) const { return get(w); }
 };
 
 const WordTable& word_table() {
   static const WordTable t;
   return t;
+}
+
+// edit_distance(a, b, 1) == 1 in one pass: one substitution, adjacent
+// transposition, insertion or deletion turns a into b.
+bool one_edit_apart(std::string_view a, std::string_view b) {
+  if (a.size() < b.size()) std::swap(a, b);
+  if (a.size() - b.size() > 1) return false;
+  size_t i = 0;
+  while (i < b.size() && a[i] == b[i]) ++i;
+  if (a.size() != b.size()) return a.substr(i + 1) == b.substr(i);  // delete a[i]
+  if (i == a.size()) return false;                                   // equal: 0 edits
+  if (a.substr(i + 1) == b.substr(i + 1)) return true;               // substitute a[i]
+  return i + 1 < a.size() && a[i] == b[i + 1] && a[i + 1] == b[i] && a.substr(i + 2) == b.substr(i + 2);
 }
 
 bool has_digit(std::string_view s) {
@@ -191,7 +210,7 @@ NormalizedName tokenize_ascii(std::string_view s) {
   n.tokens.reserve(raw.size());
   for (size_t i = 0; i < raw.size();) {
     bool matched = false;
-    const uint8_t classes = words.classes(raw[i]);
+    const int classes = words.classes(raw[i]);
     if (classes & kLegalFirst)
     for (const auto& [seq, cls] : forms) {
       if (i + seq.size() > raw.size()) continue;
@@ -232,7 +251,7 @@ NormalizedName tokenize_ascii(std::string_view s) {
   for (auto& t : n.tokens) {
     if (t.tag != TokenTag::core || t.text.size() < 6) continue;
     for (const auto& [word, cls] : long_forms)
-      if (edit_distance(t.text, word, 1) == 1) {
+      if (one_edit_apart(t.text, word)) {
         t.tag = TokenTag::legal;
         t.legal = std::string(cls);
         break;
@@ -387,7 +406,7 @@ int edit_distance(std::string_view a, std::string_view b, int limit) {
 }
 
 int variant_family(std::string_view token) {
-  static const std::unordered_map<std::string_view, int> table = [] {
+  static const WordMap<1024> table = [] {
     const std::vector<std::vector<std::string_view>> families = {
         {"mohammed", "muhammad", "mohammad", "mohamed", "muhammed", "mohamad", "mehmet", "mohd", "muhamad", "mukhammad", "magomed", "mahomed"},
         {"ahmed", "ahmad", "akhmed", "ahmet", "achmed"},
@@ -448,16 +467,16 @@ int variant_family(std::string_view token) {
         {"walid", "waleed", "oualid"},
         {"khalil", "halil", "khaleel"},
     };
-    std::unordered_map<std::string_view, int> m;
+    WordMap<1024> m;  // a name in two families keeps the first
     int id = 1;
     for (const auto& f : families) {
-      for (auto n : f) m.emplace(n, id);
+      for (auto n : f)
+        if (m.get(n) == 0) m.at(n) = id;
       ++id;
     }
     return m;
   }();
-  auto it = table.find(token);
-  return it == table.end() ? 0 : it->second;
+  return table.get(token);
 }
 
 }  // namespace opskit::screen
