@@ -235,6 +235,38 @@ TEST_CASE("batch: new ids are inserted and stored or repeated ids upserted in or
     CHECK(last->dob.empty());
     CHECK(last->entity_type.empty());
     CHECK(last->counterparty == "John Smith");
+
+    // A rerun of stored ids goes by lookup first after its first chunk; new
+    // ids and changed statuses in later chunks are still told apart.
+    auto file_of = [&](const std::string& name, int rows, auto&& line) {
+      std::string text = "id,date,amount,currency,counterparty,country\n";
+      for (int i = 0; i < rows; ++i) text += line(i);
+      o.path = dir + "/" + name;
+      testing::write_text(o.path, text);
+    };
+    file_of("rerun1.csv", 9000, [](int i) { return "r" + std::to_string(i) + ",2026-01-04,1,USD,Jane Doe,France\n"; });
+    CHECK(screen_batch(screener, repo, *s, o, on_hit, on_bad).screened == 9000);
+    const int64_t audits_before = count(*s, "SELECT COUNT(*) FROM audit_log WHERE tenant_id = $1");
+    // r5000 and r8500 turn BLOCKED; n0 (chunk 2) and n1 (chunk 3) are new, n1 BLOCKED.
+    file_of("rerun2.csv", 9002, [](int i) {
+      if (i == 5000) return std::string("n0,2026-01-04,1,USD,Jane Doe,France\n");
+      if (i == 9001) return std::string("n1,2026-01-04,1,USD,Karim Yusuf Al-Zarqawi,Jordan\n");
+      const int id = i > 5000 ? i - 1 : i;
+      const bool hit = id == 5000 || id == 8500;
+      return "r" + std::to_string(id) + ",2026-01-04,2,USD," + (hit ? "Karim Yusuf Al-Zarqawi,Jordan" : "Jane Doe,France") + "\n";
+    });
+    auto rerun = screen_batch(screener, repo, *s, o, on_hit, on_bad);
+    CHECK(rerun.screened == 9002);
+    CHECK(rerun.changed == 2);
+    CHECK(count(*s, "SELECT COUNT(*) FROM transactions WHERE tenant_id = $1 AND id LIKE 'r%'") == 9000);
+    CHECK(count(*s, "SELECT COUNT(*) FROM transactions WHERE tenant_id = $1 AND id LIKE 'n%'") == 2);
+    CHECK(repo.subject("r5000")->status == "BLOCKED");
+    CHECK(repo.subject("r8500")->status == "BLOCKED");
+    CHECK(*repo.subject("r8999")->amount == Approx(2));
+    CHECK(repo.subject("n0")->status == "CLEAR");
+    CHECK(repo.subject("n1")->status == "BLOCKED");
+    // Audited: the two changes and the new BLOCKED id.
+    CHECK(count(*s, "SELECT COUNT(*) FROM audit_log WHERE tenant_id = $1") == audits_before + 3);
     CHECK(store::verify_audit(*s).ok);
   }
 }

@@ -419,3 +419,62 @@ TEST_CASE("a batch killed with SIGKILL mid-write leaves the database as it was")
     CHECK(std::get<int64_t>(*s2->scalar("SELECT count(*) FROM job_runs WHERE tenant_id = $1")) == 1);
   }
 }
+
+TEST_CASE("bulk inserts unless stored report the rows skipped, batch by batch") {
+  for (const auto& url : test::backend_urls(true)) {
+    INFO(backend_name(url));
+    auto db = open_with_tenants(url);
+    auto s = db->session("acme");
+    const std::vector<std::string> columns = {"id", "kind", "counterparty", "source", "sanctions_status", "compliance_score",
+                                              "screened_at", "lists_hash"};
+    auto row = [](const std::string& id, const char* status) {
+      return Params{id, std::string("transaction"), std::string("Name"), std::string("f.csv"), std::string(status), 0.0,
+                    std::string("2026-01-01T00:00:00Z"), std::string("h")};
+    };
+    // Stored before: S0..S63 (one whole SQLite statement) and every third E;
+    // globex holds E1, which acme must not see as stored.
+    s->transaction([&] {
+      auto w = s->bulk({"transactions", columns, {}, {}});
+      for (int i = 0; i < 64; ++i) w->add(row("S" + std::to_string(i), "OLD"));
+      for (int i = 0; i < 300; i += 3) w->add(row("E" + std::to_string(i), "OLD"));
+      w->flush();
+    });
+    auto g = db->session("globex");
+    g->transaction([&] {
+      auto w = g->bulk({"transactions", columns, {}, {}});
+      w->add(row("E1", "OLD"));
+      w->flush();
+    });
+    CHECK_THROWS_AS(s->bulk({"transactions", columns, {"id"}, {"kind"}, true}), InternalError);
+    s->transaction([&] {
+      auto w = s->bulk({"transactions", columns, {"id"}, {}, true});
+      // All stored, then mixed, then all new: 64 + 300 + 128 rows.
+      std::vector<uint64_t> expected;
+      uint64_t n = 0;
+      for (int i = 0; i < 64; ++i, ++n) {
+        w->add(row("S" + std::to_string(i), "NEW"));
+        expected.push_back(n);
+      }
+      for (int i = 0; i < 300; ++i, ++n) {
+        w->add(row("E" + std::to_string(i), "NEW"));
+        if (i % 3 == 0) expected.push_back(n);
+      }
+      for (int i = 0; i < 128; ++i, ++n) w->add(row("F" + std::to_string(i), "NEW"));
+      w->flush();
+      CHECK(w->existing() == expected);
+      // The next batch counts from its own first row.
+      w->add(row("N0", "NEW"));
+      w->add(row("E3", "NEW"));
+      w->add(row("N1", "NEW"));
+      w->add(row("F5", "NEW"));
+      w->flush();
+      CHECK(w->existing() == std::vector<uint64_t>{1, 3});
+    });
+    auto count = [&](const char* where) {
+      return std::get<int64_t>(*s->scalar(std::string("SELECT count(*) FROM transactions WHERE tenant_id = $1 AND ") + where));
+    };
+    CHECK(count("sanctions_status = 'OLD'") == 164);  // stored rows left as they were
+    CHECK(count("sanctions_status = 'NEW'") == 200 + 128 + 2);
+    CHECK(count("id = 'E1'") == 1);
+  }
+}

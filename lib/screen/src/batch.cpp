@@ -203,9 +203,17 @@ BatchCounts screen_batch(Screener& screener, Repository& repo, store::Session& s
 
   BatchCounts counts;
   const std::string lists_hash = screener.lists_hash();
-  // Rows are screened and written in chunks: one query for the chunk's
-  // earlier statuses (so a rerun audits nothing new), then bulk writes. The
-  // chunk's rows are kept and refilled in place (no strings made per row).
+  // Rows are screened and written in chunks. The chunk's rows are kept and
+  // refilled in place (no strings made per row). Each row needs its stored
+  // status, if any (a rerun audits nothing new), found one of two ways:
+  //  - insert first: every id not repeated in the chunk is inserted unless
+  //    stored (the insert's key check is the lookup); only the ids found
+  //    stored, and repeated ones, are then looked up and upserted;
+  //  - look up first: one query for all the chunk's ids, then new ids
+  //    inserted and stored ones upserted.
+  // A new file is mostly new ids (insert first saves a lookup per row), a
+  // rerun all stored ones (look up first saves an insert attempt per row):
+  // each chunk goes the way that suited the previous one.
   struct Row {
     Subject s;
     Decision d;
@@ -213,31 +221,49 @@ BatchCounts screen_batch(Screener& screener, Repository& repo, store::Session& s
   constexpr size_t kChunk = 4096;
   std::vector<Row> chunk(kChunk);
   size_t filled = 0;
+  bool insert_first = true;
   std::vector<std::string> ids;
   std::vector<std::string_view> sorted;
+  std::vector<size_t> inserted;  // insert first: chunk positions of the rows tried
+  std::vector<char> stored;      // insert first: the row's id was stored
   std::unordered_map<std::string_view, std::string> repeated;  // ids seen twice in the chunk -> latest status
   std::unique_ptr<Repository::Writer> writer;
   auto write_chunk = [&] {
     if (filled == 0) return;
-    ids.clear();
-    sorted.clear();
-    for (size_t i = 0; i < filled; ++i) {
-      ids.push_back(chunk[i].s.id);
-      sorted.push_back(chunk[i].s.id);
-    }
-    auto previous = repo.statuses(ids);
     // An id repeated within the chunk: its later rows see the earlier row's
     // status, and none of its rows is a plain insert.
+    sorted.clear();
+    for (size_t i = 0; i < filled; ++i) sorted.push_back(chunk[i].s.id);
     repeated.clear();
     std::sort(sorted.begin(), sorted.end());
     for (size_t i = 1; i < sorted.size(); ++i)
       if (sorted[i] == sorted[i - 1]) repeated.emplace(sorted[i], std::string());
+    auto is_repeated = [&](const std::string& id) { return !repeated.empty() && repeated.count(id) > 0; };
     if (!writer) writer = std::make_unique<Repository::Writer>(session);
+    ids.clear();
+    inserted.clear();
+    stored.assign(filled, 0);
+    if (insert_first) {
+      for (size_t i = 0; i < filled; ++i)
+        if (!is_repeated(chunk[i].s.id)) {
+          writer->new_subject(chunk[i].s);
+          inserted.push_back(i);
+        }
+      for (uint64_t p : writer->flush_new()) stored[inserted[p]] = 1;
+      for (size_t i = 0; i < filled; ++i)
+        if (stored[i] || is_repeated(chunk[i].s.id)) ids.push_back(chunk[i].s.id);
+    } else {
+      for (size_t i = 0; i < filled; ++i) ids.push_back(chunk[i].s.id);
+    }
+    std::unordered_map<std::string, std::string> previous;
+    if (!ids.empty()) previous = repo.statuses(ids);
+    size_t found = 0;
     for (size_t i = 0; i < filled; ++i) {
       const Subject& s = chunk[i].s;
       const Decision& d = chunk[i].d;
       auto it = previous.find(s.id);
       bool existed = it != previous.end();
+      found += existed;
       std::string before = existed ? it->second : "";
       auto rep = repeated.empty() ? repeated.end() : repeated.find(s.id);
       if (rep != repeated.end() && !rep->second.empty()) {
@@ -246,12 +272,13 @@ BatchCounts screen_batch(Screener& screener, Repository& repo, store::Session& s
       }
       if (existed && before != s.status) ++counts.changed;
       if (existed || rep != repeated.end()) writer->subject(s);
-      else writer->new_subject(s);
+      else if (!insert_first) writer->new_subject(s);  // (insert first: written above)
       for (const auto& m : d.matches) writer->match(match_record(screener, s, m, options.now));
       if (before != s.status && (existed || d.status != Status::clear)) audit_decision(session, options.actor, s, d, before);
       if (rep != repeated.end()) rep->second = s.status;
     }
     writer->flush();
+    insert_first = found * 2 < filled;
     filled = 0;
   };
   Query query;

@@ -185,7 +185,7 @@ Repository::Writer::Writer(store::Session& s)
     : subjects_(s.bulk({"transactions", kSubjectColumns, {"id"},
                         {"kind", "date", "amount", "currency", "counterparty", "country", "dob", "entity_type", "source",
                          "sanctions_status", "compliance_score", "screened_at", "lists_hash"}})),
-      new_subjects_(s.bulk({"transactions", kSubjectColumns, {}, {}})),
+      new_subjects_(s.bulk({"transactions", kSubjectColumns, {"id"}, {}, true})),
       matches_(s.bulk({"screening_matches",
                        {"subject_id", "subject_name", "list", "entity_uid", "entity_name", "matched_name", "score",
                         "status", "explanation", "list_version", "config_hash", "created_at", "updated_at",
@@ -230,6 +230,11 @@ const store::Params& Repository::Writer::row_of(const Subject& s) {
 void Repository::Writer::subject(const Subject& s) { subjects_->add(row_of(s)); }
 
 void Repository::Writer::new_subject(const Subject& s) { new_subjects_->add(row_of(s)); }
+
+const std::vector<uint64_t>& Repository::Writer::flush_new() {
+  new_subjects_->flush();
+  return new_subjects_->existing();
+}
 
 void Repository::Writer::match(const MatchRecord& m) {
   matches_->add({m.subject_id, m.subject_name, m.list, m.entity_uid, m.entity_name, m.matched_name, m.score, m.status,

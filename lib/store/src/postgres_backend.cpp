@@ -288,6 +288,8 @@ class PgConnection : public Connection {
 class PgBulk : public BulkWriter {
  public:
   PgBulk(PgConnection& c, const BulkSpec& spec, const std::string& tenant) : c_(c), spec_(spec), tenant_(tenant) {
+    if (spec_.report_existing && (spec_.conflict.empty() || !spec_.update.empty()))
+      throw InternalError("bulk existing-row report on " + spec_.table + " needs conflict keys and no update");
     cols_ = "tenant_id";
     for (auto& col : spec.columns) cols_ += ", " + col;
     // One staging table per table and column list: writers with other columns get their own.
@@ -332,6 +334,11 @@ class PgBulk : public BulkWriter {
           insert_sql_ += (i ? ", " : "") + spec_.update[i] + " = excluded." + spec_.update[i];
       }
     }
+    if (spec_.report_existing) {
+      // The keys of the rows written come back; the chunk's other rows were stored already.
+      insert_sql_ += " RETURNING ";
+      for (size_t i = 0; i < spec_.conflict.size(); ++i) insert_sql_ += (i ? ", " : "") + spec_.conflict[i];
+    }
   }
   ~PgBulk() override {
     c_.settle_quietly(this);
@@ -354,6 +361,11 @@ class PgBulk : public BulkWriter {
     if (row.size() != spec_.columns.size())
       throw InternalError("bulk row has " + std::to_string(row.size()) + " values, expected " + std::to_string(spec_.columns.size()));
     // A chunk is all binary or all text: a row of the other kind starts a new one.
+    if (flushed_) {  // a new batch: existing() counts from here
+      flushed_ = false;
+      base_ = count_;
+      existing_.clear();
+    }
     const bool binary = binary_encodable(row);
     if (binary != chunk_binary_ && !buf_.empty()) send_chunk();
     chunk_binary_ = binary;
@@ -368,8 +380,9 @@ class PgBulk : public BulkWriter {
       }
       if (!chunk_keys_.insert(key).second) {
         send_chunk();
-        chunk_keys_.insert(std::move(key));
+        chunk_keys_.insert(key);
       }
+      if (spec_.report_existing) chunk_rows_.emplace_back(std::move(key), count_ - base_);
     }
     if (binary) add_binary(row);
     else add_text(row);
@@ -479,15 +492,35 @@ class PgBulk : public BulkWriter {
       throw DatabaseError("PostgreSQL COPY into " + spec_.table + " failed: " + std::string(text::trim(error)));
     }
     if (!PQsendQuery(c_.raw(), (insert_sql_ + "; TRUNCATE " + tmp_).c_str())) c_.fail("bulk insert failed");
+    sent_rows_ = std::move(chunk_rows_);
+    chunk_rows_.clear();
     c_.launch(this, [this] { finish_insert(); });
   }
 
   void finish_insert() {
     std::string error;
+    std::unordered_set<std::string> written;  // report_existing: keys RETURNING gave back
     while (PGresult* r = PQgetResult(c_.raw())) {
-      if (PQresultStatus(r) != PGRES_COMMAND_OK && error.empty()) error = PQresultErrorMessage(r);
+      const auto st = PQresultStatus(r);
+      if (st == PGRES_TUPLES_OK) {
+        for (int i = 0; i < PQntuples(r); ++i) {
+          std::string key;
+          for (int k = 0; k < PQnfields(r); ++k) {
+            if (PQgetisnull(r, i, k)) key += "\\N";
+            else key.append(PQgetvalue(r, i, k), static_cast<size_t>(PQgetlength(r, i, k)));
+            key.push_back('\x1f');
+          }
+          written.insert(std::move(key));
+        }
+      } else if (st != PGRES_COMMAND_OK && error.empty()) {
+        error = PQresultErrorMessage(r);
+      }
       PQclear(r);
     }
+    if (error.empty())
+      for (const auto& [key, position] : sent_rows_)
+        if (!written.count(key)) existing_.push_back(position);
+    sent_rows_.clear();
     if (!error.empty()) {
       c_.tx_failed = true;
       throw DatabaseError("PostgreSQL insert into " + spec_.table + " failed: " + std::string(text::trim(error)));
@@ -497,12 +530,14 @@ class PgBulk : public BulkWriter {
   void flush() override {
     send_chunk();
     c_.settle();
+    flushed_ = true;
     if (own_tx_) {
       c_.commit();
       own_tx_ = false;
     }
   }
   uint64_t count() const override { return count_; }
+  const std::vector<uint64_t>& existing() const override { return existing_; }
 
  private:
   PgConnection& c_;
@@ -515,6 +550,12 @@ class PgBulk : public BulkWriter {
   std::unordered_set<std::string> chunk_keys_;  // keys sent in the current chunk
   bool own_tx_ = false;
   uint64_t count_ = 0;
+  // report_existing: (key, batch position) of the rows in the chunk being
+  // built and in the one whose INSERT is in flight; rows of this batch skipped.
+  std::vector<std::pair<std::string, uint64_t>> chunk_rows_, sent_rows_;
+  std::vector<uint64_t> existing_;
+  uint64_t base_ = 0;  // count_ when the current batch began
+  bool flushed_ = false;
 };
 
 std::unique_ptr<BulkWriter> PgConnection::bulk(const BulkSpec& spec, const std::string& tenant) {

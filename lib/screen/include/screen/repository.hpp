@@ -89,9 +89,14 @@ class Repository {
    public:
     explicit Writer(store::Session& s);
     void subject(const Subject& s);
-    // A subject whose id is not stored yet and not written again before
-    // flush(): a plain INSERT, cheaper than the upsert (no conflict clause).
+    // A subject whose id is not written again before flush_new() or
+    // flush(): inserted unless its id is stored (then left as it is), which
+    // is cheaper than the upsert and needs no lookup first.
     void new_subject(const Subject& s);
+    // Writes the new_subject() rows given since the last flush; returns the
+    // positions among them (0-based, in order) of those not written because
+    // their id was stored.
+    const std::vector<uint64_t>& flush_new();
     void match(const MatchRecord& m);
     // New subjects first, then the upserts, then matches.
     void flush();

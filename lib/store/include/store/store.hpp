@@ -81,6 +81,10 @@ class BulkWriter {
   virtual void add(const Params& row) = 0;  // tenant_id is added automatically as the first column
   virtual void flush() = 0;
   virtual uint64_t count() const = 0;
+  // With BulkSpec::report_existing: after flush(), the rows of the flushed
+  // batch (0-based, in add() order since the previous flush) that were not
+  // written because their key was already stored.
+  virtual const std::vector<uint64_t>& existing() const = 0;
 };
 
 struct BulkSpec {
@@ -88,6 +92,10 @@ struct BulkSpec {
   std::vector<std::string> columns;        // without tenant_id
   std::vector<std::string> conflict;       // natural key columns without tenant_id; empty = plain insert
   std::vector<std::string> update;         // columns to overwrite on conflict; empty = DO NOTHING
+  // DO NOTHING only (conflict set, update empty, keys unique within a flush,
+  // the table's rowid not among the columns): existing() tells which rows
+  // were skipped, so "insert unless stored" needs no lookup first.
+  bool report_existing = false;
 };
 
 class Connection;
