@@ -215,7 +215,7 @@ void Detectors::dns(const DnsPacketInfo& info, const DnsMessage& m) {
           report_indicator(rr.data, *hit, client_ip.str(), server_ip.str(), info.ts_ns, "dns.cname");
   }
   if (info.service != DnsService::dns) return;  // mDNS / LLMNR names are local
-  const NameInfo* n = name_info(m.qname, info);
+  NameInfo* n = name_info(m.qname, info);
   if (!n || !n->domain) return;
   DomainStats& s = *n->domain;
   s.last_ns = std::max(s.last_ns, info.ts_ns);
@@ -230,7 +230,10 @@ void Detectors::dns(const DnsPacketInfo& info, const DnsMessage& m) {
   if (m.qtype == 16 || m.qtype == 10 || m.qtype == 5 || m.qtype == 15 || m.qtype == 255 || m.qtype == 99)
     ++s.odd_types;
   bool new_name = false;
-  if (n->sub_len && s.names.size() < options_.max_names_per_domain) s.names.upsert(n->set_hash, new_name);
+  if (n->sub_len && !n->counted && s.names.size() < options_.max_names_per_domain) {
+    s.names.upsert(n->set_hash, new_name);
+    n->counted = true;
+  }
   if (new_name) {
     s.sub_bytes += n->sub_len;
     s.max_sub = std::max<size_t>(s.max_sub, n->sub_len);
@@ -265,10 +268,10 @@ constexpr size_t kMaxNames = 1 << 16;           // distinct names remembered
 constexpr size_t kMaxNameBytes = size_t(8) << 20;  // and their bytes
 }  // namespace
 
-const Detectors::NameInfo* Detectors::name_info(std::string_view name, const DnsPacketInfo& info) {
+Detectors::NameInfo* Detectors::name_info(std::string_view name, const DnsPacketInfo& info) {
   uint64_t h = quick_hash(name);
   if (const uint32_t* at = name_index_.find(h)) {
-    const NameInfo& n = names_[*at];
+    NameInfo& n = names_[*at];
     if (n.len == name.size() && std::memcmp(names_text_.data() + n.offset, name.data(), name.size()) == 0) return &n;
   }
   NameInfo n;

@@ -195,9 +195,12 @@ class Detectors {
     DomainStats* domain = nullptr;  // null: not tracked (no registrable domain, arpa, table full)
     uint64_t set_hash = 0;          // the name's identity in DomainStats::names
     uint32_t sub_len = 0;           // subdomain length (normalised), 0 for none
+    // Already in its domain's set of names: a later query of it need not
+    // probe the set (names never leave it), which is a cache miss per query.
+    bool counted = false;
     double sub_entropy = 0;
   };
-  const NameInfo* name_info(std::string_view name, const DnsPacketInfo& info);
+  NameInfo* name_info(std::string_view name, const DnsPacketInfo& info);
   void report_indicator(const std::string& what, const std::string& matched, const std::string& src,
                         const std::string& dst, int64_t ts, const std::string& via);
   static std::vector<std::string> client_strings(const DomainStats& s);
