@@ -473,6 +473,21 @@ TEST_CASE("bulk inserts unless stored report the rows skipped, batch by batch") 
     auto count = [&](const char* where) {
       return std::get<int64_t>(*s->scalar(std::string("SELECT count(*) FROM transactions WHERE tenant_id = $1 AND ") + where));
     };
+    // A NULL for a NOT NULL column still fails the batch, naming the column.
+    try {
+      s->transaction([&] {
+        auto w = s->bulk({"transactions", columns, {"id"}, {}, true});
+        auto bad = row("X1", "NEW");
+        bad[1] = nullptr;
+        w->add(row("X0", "NEW"));
+        w->add(bad);
+        w->flush();
+      });
+      FAIL("a NULL kind was accepted");
+    } catch (const DatabaseError& e) {
+      CHECK(std::string(e.what()).find("kind") != std::string::npos);
+    }
+    CHECK(count("id IN ('X0', 'X1')") == 0);
     CHECK(count("sanctions_status = 'OLD'") == 164);  // stored rows left as they were
     CHECK(count("sanctions_status = 'NEW'") == 200 + 128 + 2);
     CHECK(count("id = 'E1'") == 1);

@@ -219,6 +219,7 @@ class SqliteBulk : public BulkWriter {
     // SQLite allows 32766 parameters per statement; stay well inside it.
     rows_per_statement_ = std::max<size_t>(1, std::min<size_t>(kRowsPerStatement, 30000 / (columns_ + 1)));
     pending_.resize(rows_per_statement_ * columns_);
+    if (!spec_.conflict.empty() && spec_.update.empty()) plan_or_ignore();
     full_ = c_.prepare(insert_sql(rows_per_statement_));
     if (spec_.report_existing) prepare_existing();
     if (c_.tx_depth == 0) {
@@ -236,6 +237,9 @@ class SqliteBulk : public BulkWriter {
       base_ = count_;
       existing_.clear();
     }
+    for (size_t i : not_null_)
+      if (std::holds_alternative<std::nullptr_t>(row[i]))
+        throw DatabaseError("SQLite bulk insert failed: NOT NULL constraint failed: " + spec_.table + "." + spec_.columns[i]);
     // Assigning into the kept slots reuses their string buffers: no
     // allocation per row once the buffer is warm.
     std::copy(row.begin(), row.end(), pending_.begin() + static_cast<std::ptrdiff_t>(buffered_ * columns_));
@@ -256,6 +260,44 @@ class SqliteBulk : public BulkWriter {
  private:
   static constexpr size_t kRowsPerStatement = 64;
 
+  // The rowid column when the table has one by name (INTEGER PRIMARY KEY).
+  std::string rowid_column() {
+    for (const auto& r : c_.query("SELECT name FROM pragma_table_info($1) WHERE pk = 1 AND upper(type) = 'INTEGER' "
+                                  "AND (SELECT count(*) FROM pragma_table_info($1) WHERE pk > 0) = 1",
+                                  {spec_.table}, false))
+      return r.text(0);
+    return {};
+  }
+
+  // A DO NOTHING insert is written INSERT OR IGNORE when nothing but a
+  // stored key can make SQLite skip a row: then no statement can fail half
+  // way, and SQLite keeps no statement journal (a copy of every page each
+  // statement touches, to undo that statement alone; our callers roll back
+  // the whole transaction on any error anyway). NOT NULL is checked in add()
+  // instead. Not for tables with a CHECK, another unique key, a written
+  // rowid column or a NOT NULL column without a default left unwritten.
+  void plan_or_ignore() {
+    auto table = c_.query("SELECT upper(sql) FROM sqlite_master WHERE type = 'table' AND name = $1", {spec_.table}, false);
+    if (table.empty() || table[0].text(0).find("CHECK") != std::string::npos) return;
+    const std::string rowid = rowid_column();
+    if (!rowid.empty() && std::find(spec_.columns.begin(), spec_.columns.end(), rowid) != spec_.columns.end()) return;
+    auto uniques = c_.query("SELECT name FROM pragma_index_list($1) WHERE \"unique\" = 1", {spec_.table}, false);
+    if (uniques.size() != 1) return;
+    std::vector<std::string> key;
+    for (const auto& r : c_.query("SELECT name FROM pragma_index_info($1) ORDER BY seqno", {uniques[0].text(0)}, false))
+      key.push_back(r.text(0));
+    std::vector<std::string> wanted = {"tenant_id"};
+    wanted.insert(wanted.end(), spec_.conflict.begin(), spec_.conflict.end());
+    if (key != wanted) return;
+    for (const auto& r : c_.query("SELECT name, \"notnull\", dflt_value IS NULL FROM pragma_table_info($1)", {spec_.table}, false)) {
+      if (r.integer(1) == 0 || r.text(0) == "tenant_id" || r.text(0) == rowid) continue;
+      auto at = std::find(spec_.columns.begin(), spec_.columns.end(), r.text(0));
+      if (at != spec_.columns.end()) not_null_.push_back(static_cast<size_t>(at - spec_.columns.begin()));
+      else if (r.integer(2) != 0) return;  // SQLite would refuse every row
+    }
+    or_ignore_ = true;
+  }
+
   // Which rows a DO NOTHING statement skipped, from its change count: none
   // or all in the common cases; otherwise the rows it inserted are the ones
   // with the newest rowids (SQLite gives each new row the largest rowid + 1),
@@ -263,11 +305,9 @@ class SqliteBulk : public BulkWriter {
   void prepare_existing() {
     if (spec_.conflict.empty() || !spec_.update.empty())
       throw InternalError("bulk existing-row report on " + spec_.table + " needs conflict keys and no update");
-    for (const auto& r : c_.query("SELECT name FROM pragma_table_info($1) WHERE pk = 1 AND upper(type) = 'INTEGER' "
-                                  "AND (SELECT count(*) FROM pragma_table_info($1) WHERE pk > 0) = 1",
-                                  {spec_.table}, false))
-      if (std::find(spec_.columns.begin(), spec_.columns.end(), r.text(0)) != spec_.columns.end())
-        throw InternalError("bulk existing-row report on " + spec_.table + " cannot take its rowid column " + r.text(0));
+    const std::string rowid = rowid_column();
+    if (!rowid.empty() && std::find(spec_.columns.begin(), spec_.columns.end(), rowid) != spec_.columns.end())
+      throw InternalError("bulk existing-row report on " + spec_.table + " cannot take its rowid column " + rowid);
     for (const auto& k : spec_.conflict) {
       auto at = std::find(spec_.columns.begin(), spec_.columns.end(), k);
       if (at == spec_.columns.end()) throw InternalError("bulk conflict key " + k + " is not among the columns of " + spec_.table);
@@ -311,7 +351,7 @@ class SqliteBulk : public BulkWriter {
   }
 
   std::string insert_sql(size_t rows) const {
-    std::string sql = "INSERT INTO " + spec_.table + " (tenant_id";
+    std::string sql = (or_ignore_ ? "INSERT OR IGNORE INTO " : "INSERT INTO ") + spec_.table + " (tenant_id";
     for (auto& col : spec_.columns) sql += ", " + col;
     sql += ") VALUES ";
     int param = 2;  // $1 is the tenant, shared by every row
@@ -320,7 +360,7 @@ class SqliteBulk : public BulkWriter {
       for (size_t i = 0; i < columns_; ++i) sql += ", $" + std::to_string(param++);
       sql += ")";
     }
-    if (!spec_.conflict.empty()) {
+    if (!spec_.conflict.empty() && !or_ignore_) {
       sql += " ON CONFLICT (tenant_id";
       for (auto& k : spec_.conflict) sql += ", " + k;
       sql += ") DO ";
@@ -354,6 +394,8 @@ class SqliteBulk : public BulkWriter {
   size_t buffered_ = 0;  // rows waiting in pending_
   bool own_tx_ = false;
   uint64_t count_ = 0;
+  bool or_ignore_ = false;          // see plan_or_ignore
+  std::vector<size_t> not_null_;     // with or_ignore_: columns checked in add()
   // report_existing
   std::vector<size_t> key_columns_;  // positions of the conflict keys in a row
   std::string inserted_sql_;         // keys of the rows with rowids in ($1, $2]
