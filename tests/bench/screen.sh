@@ -47,14 +47,24 @@ measure() {  # label file rows extra-args...
   echo "\$ $pin screen $* batch $(basename "$file") ($n rows)"
   /usr/bin/time -o "$work/time" -f "%U %S %M %e" $pin "$bin/screen" --db "$db" --tenant bench -q "$@" batch "$file" >/dev/null
   read -r user sys rss wall < "$work/time"
+  awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f\n", u + s }' > "$work/cpu_$label"
   awk -v l="$label" -v u="$user" -v s="$sys" -v r="$rss" -v w="$wall" -v n="$n" 'BEGIN {
     printf "%s_cpu_seconds %.2f names_per_cpu_second %d max_rss_mb %d wall_seconds %s\n", l, u + s, n / (u + s), r / 1024, w }'
+}
+# What writing costs beyond screening: CPU per name of a written run minus
+# that of a dry run of the same file (goal: about 3 us).
+write_cost() {  # label dry-label write-label rows
+  awk -v l="$1" -v d="$(cat "$work/cpu_$2")" -v w="$(cat "$work/cpu_$3")" -v n="$4" 'BEGIN {
+    printf "%s_write_us_per_name %.2f\n", l, (w - d) / n * 1e6 }'
 }
 measure batch_dry_run "$work/batch.csv" "$rows" --dry-run
 measure batch_write "$work/batch.csv" "$rows"
 measure batch_rerun "$work/batch.csv" "$rows"
+write_cost batch batch_dry_run batch_write "$rows"
+write_cost batch_rerun batch_dry_run batch_rerun "$rows"
 measure distinct_dry_run "$work/distinct.csv" "$distinct_rows" --dry-run
 measure distinct_write "$work/distinct.csv" "$distinct_rows"
+write_cost distinct distinct_dry_run distinct_write "$distinct_rows"
 
 if [ "${SCREEN_BENCH_PG:-0}" = 1 ]; then
   src=$(cd "$(dirname "$0")/../.." && pwd)

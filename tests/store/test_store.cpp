@@ -462,13 +462,15 @@ TEST_CASE("bulk inserts unless stored report the rows skipped, batch by batch") 
       for (int i = 0; i < 128; ++i, ++n) w->add(row("F" + std::to_string(i), "NEW"));
       w->flush();
       CHECK(w->existing() == expected);
-      // The next batch counts from its own first row.
+      // The next batch counts from its own first row; a key given twice is
+      // written by its first row.
       w->add(row("N0", "NEW"));
       w->add(row("E3", "NEW"));
       w->add(row("N1", "NEW"));
+      w->add(row("N0", "AGAIN"));
       w->add(row("F5", "NEW"));
       w->flush();
-      CHECK(w->existing() == std::vector<uint64_t>{1, 3});
+      CHECK(w->existing() == std::vector<uint64_t>{1, 3, 4});
     });
     auto count = [&](const char* where) {
       return std::get<int64_t>(*s->scalar(std::string("SELECT count(*) FROM transactions WHERE tenant_id = $1 AND ") + where));

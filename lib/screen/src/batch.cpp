@@ -206,11 +206,12 @@ BatchCounts screen_batch(Screener& screener, Repository& repo, store::Session& s
   // Rows are screened and written in chunks. The chunk's rows are kept and
   // refilled in place (no strings made per row). Each row needs its stored
   // status, if any (a rerun audits nothing new), found one of two ways:
-  //  - insert first: every id not repeated in the chunk is inserted unless
-  //    stored (the insert's key check is the lookup); only the ids found
-  //    stored, and repeated ones, are then looked up and upserted;
-  //  - look up first: one query for all the chunk's ids, then new ids
-  //    inserted and stored ones upserted.
+  //  - insert first: each row is inserted unless its id is stored as soon as
+  //    it is screened (while its fields are in cache; the insert's key check
+  //    is the lookup); at the chunk's end only the rows found stored are
+  //    looked up and upserted;
+  //  - look up first: one query for all the chunk's ids at its end, then new
+  //    ids inserted and stored ones upserted.
   // A new file is mostly new ids (insert first saves a lookup per row), a
   // rerun all stored ones (look up first saves an insert attempt per row):
   // each chunk goes the way that suited the previous one.
@@ -224,35 +225,31 @@ BatchCounts screen_batch(Screener& screener, Repository& repo, store::Session& s
   bool insert_first = true;
   std::vector<std::string> ids;
   std::vector<std::string_view> sorted;
-  std::vector<size_t> inserted;  // insert first: chunk positions of the rows tried
-  std::vector<char> stored;      // insert first: the row's id was stored
-  std::unordered_map<std::string_view, std::string> repeated;  // ids seen twice in the chunk -> latest status
+  std::vector<char> stored;  // insert first: the row's id was stored when it came
+  // The latest status of ids met again in the chunk (look up first: ids
+  // repeated in the chunk; insert first: stored ids).
+  std::unordered_map<std::string_view, std::string> repeated;
   std::unique_ptr<Repository::Writer> writer;
   auto write_chunk = [&] {
     if (filled == 0) return;
-    // An id repeated within the chunk: its later rows see the earlier row's
-    // status, and none of its rows is a plain insert.
-    sorted.clear();
-    for (size_t i = 0; i < filled; ++i) sorted.push_back(chunk[i].s.id);
-    repeated.clear();
-    std::sort(sorted.begin(), sorted.end());
-    for (size_t i = 1; i < sorted.size(); ++i)
-      if (sorted[i] == sorted[i - 1]) repeated.emplace(sorted[i], std::string());
-    auto is_repeated = [&](const std::string& id) { return !repeated.empty() && repeated.count(id) > 0; };
-    if (!writer) writer = std::make_unique<Repository::Writer>(session);
     ids.clear();
-    inserted.clear();
-    stored.assign(filled, 0);
+    repeated.clear();
     if (insert_first) {
-      for (size_t i = 0; i < filled; ++i)
-        if (!is_repeated(chunk[i].s.id)) {
-          writer->new_subject(chunk[i].s);
-          inserted.push_back(i);
-        }
-      for (uint64_t p : writer->flush_new()) stored[inserted[p]] = 1;
-      for (size_t i = 0; i < filled; ++i)
-        if (stored[i] || is_repeated(chunk[i].s.id)) ids.push_back(chunk[i].s.id);
+      // An id repeated within the chunk was stored by its first row by the
+      // time its later rows came, and is looked up with the stored ones.
+      stored.assign(filled, 0);
+      for (uint64_t p : writer->flush_new()) {
+        stored[p] = 1;
+        ids.push_back(chunk[p].s.id);
+      }
     } else {
+      // An id repeated within the chunk: its later rows see the earlier
+      // row's status, and none of its rows is a plain insert.
+      sorted.clear();
+      for (size_t i = 0; i < filled; ++i) sorted.push_back(chunk[i].s.id);
+      std::sort(sorted.begin(), sorted.end());
+      for (size_t i = 1; i < sorted.size(); ++i)
+        if (sorted[i] == sorted[i - 1]) repeated.emplace(sorted[i], std::string());
       for (size_t i = 0; i < filled; ++i) ids.push_back(chunk[i].s.id);
     }
     std::unordered_map<std::string, std::string> previous;
@@ -265,17 +262,29 @@ BatchCounts screen_batch(Screener& screener, Repository& repo, store::Session& s
       bool existed = it != previous.end();
       found += existed;
       std::string before = existed ? it->second : "";
-      auto rep = repeated.empty() ? repeated.end() : repeated.find(s.id);
-      if (rep != repeated.end() && !rep->second.empty()) {
-        existed = true;  // written by an earlier row of this chunk
-        before = rep->second;
+      if (insert_first) {
+        if (stored[i]) {  // (the rows not stored were inserted as they came)
+          if (!existed) throw InternalError("batch: id " + s.id + " was reported stored but is not");
+          auto [latest, first] = repeated.try_emplace(s.id, s.status);
+          if (!first) {
+            before = latest->second;
+            latest->second = s.status;
+          }
+          writer->subject(s);
+        }
+      } else {
+        auto rep = repeated.empty() ? repeated.end() : repeated.find(s.id);
+        if (rep != repeated.end() && !rep->second.empty()) {
+          existed = true;  // written by an earlier row of this chunk
+          before = rep->second;
+        }
+        if (existed || rep != repeated.end()) writer->subject(s);
+        else writer->new_subject(s);
+        if (rep != repeated.end()) rep->second = s.status;
       }
       if (existed && before != s.status) ++counts.changed;
-      if (existed || rep != repeated.end()) writer->subject(s);
-      else if (!insert_first) writer->new_subject(s);  // (insert first: written above)
       for (const auto& m : d.matches) writer->match(match_record(screener, s, m, options.now));
       if (before != s.status && (existed || d.status != Status::clear)) audit_decision(session, options.actor, s, d, before);
-      if (rep != repeated.end()) rep->second = s.status;
     }
     writer->flush();
     insert_first = found * 2 < filled;
@@ -316,6 +325,8 @@ BatchCounts screen_batch(Screener& screener, Repository& repo, store::Session& s
       }
       if (d.status != Status::clear) on_hit(s, d);
       if (options.dry_run) continue;
+      if (!writer) writer = std::make_unique<Repository::Writer>(session);
+      if (insert_first) writer->new_subject(s);
       if (++filled == kChunk) write_chunk();
     }
     write_chunk();

@@ -343,10 +343,11 @@ class SqliteBulk : public BulkWriter {
     }
     if (static_cast<int64_t>(written.size()) != inserted)
       throw InternalError("bulk insert into " + spec_.table + ": the rows it wrote could not be told apart");
+    // A key the statement holds twice was written by its first row only.
     for (size_t r = 0; r < rows; ++r) {
       std::string key;
       for (size_t i : key_columns_) append_key(key, pending_[r * columns_ + i]);
-      if (!written.count(key)) existing_.push_back(first + r);
+      if (!written.erase(key)) existing_.push_back(first + r);
     }
   }
 

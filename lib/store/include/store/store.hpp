@@ -92,9 +92,10 @@ struct BulkSpec {
   std::vector<std::string> columns;        // without tenant_id
   std::vector<std::string> conflict;       // natural key columns without tenant_id; empty = plain insert
   std::vector<std::string> update;         // columns to overwrite on conflict; empty = DO NOTHING
-  // DO NOTHING only (conflict set, update empty, keys unique within a flush,
-  // the table's rowid not among the columns): existing() tells which rows
-  // were skipped, so "insert unless stored" needs no lookup first.
+  // DO NOTHING only (conflict set, update empty, the table's rowid not among
+  // the columns): existing() tells which rows were skipped, so "insert unless
+  // stored" needs no lookup first. A key given twice is written by its first
+  // row (unless stored) and the later one is reported.
   bool report_existing = false;
 };
 
