@@ -16,7 +16,7 @@ DEPS := build-essential cmake pkg-config git ca-certificates \
   libcli11-dev libsqlite3-dev sqlite3 libpq-dev postgresql postgresql-client \
   nlohmann-json3-dev libyaml-cpp-dev libcurl4-openssl-dev libssl-dev libpcap-dev zlib1g-dev \
   libeigen3-dev catch2 libkainjow-mustache-dev libicu-dev libutf8proc-dev libpsl-dev publicsuffix \
-  libpugixml-dev libglpk-dev ieee-data clang libclang-rt-14-dev shellcheck nginx tshark wireshark-common \
+  libpugixml-dev libglpk-dev ieee-data clang libclang-rt-14-dev shellcheck nginx tshark wireshark-common wamerican \
   ccache man-db groff-base systemd chromium python3 python3-yaml openssl procps util-linux \
   debootstrap
 

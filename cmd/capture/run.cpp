@@ -55,7 +55,7 @@ void add_common(CLI::App& c, CommonOptions& o) {
       ->check(CLI::Range(0, 100));
   c.add_option("--fail-on", o.fail_on, "Exit 1 when an alert has at least this severity (low, medium, high, critical)")
       ->check(CLI::IsMember({"low", "medium", "high", "critical"}));
-  c.add_option("--model", o.model, "DGA model file (default: the shipped lib/net/data/dga_model.json, or OPSKIT_DGA_MODEL)");
+  c.add_option("--model", o.model, "DGA model file (default: the shipped lib/net/data/dga_model.bin, or OPSKIT_DGA_MODEL)");
   c.add_option("--flow-cap", o.flow_cap, "Most flows held in memory at once; older ones are reported and evicted (default 200000)")
       ->check(CLI::Range(size_t(16), size_t(100000000)));
 }
@@ -159,7 +159,7 @@ net::DgaModel load_model(const std::string& explicit_path, app::Context& ctx) {
   std::string path = explicit_path.empty() ? ctx.config.get("capture.model", "") : explicit_path;
   if (path.empty()) path = net::DgaModel::default_path();
   if (path.empty()) {
-    ctx.log.warn("no DGA model found (lib/net/data/dga_model.json); DGA scoring is off. Train one with `capture model train`.");
+    ctx.log.warn("no DGA model found (lib/net/data/dga_model.bin); DGA scoring is off. Train one with `capture model train`.");
     return net::DgaModel();
   }
   return net::DgaModel::load(path);

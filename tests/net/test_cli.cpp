@@ -81,16 +81,16 @@ TEST_CASE("cli: bad input and usage errors map to their exit codes", "[net][cli]
 
 TEST_CASE("cli: the DGA model is found relative to the executable (any install prefix)", "[net][cli]") {
   std::string dir = opskit::test::temp_dir("net_prefix");
-  // A copy of the binary under PREFIX/bin finds PREFIX/share/opskit/dga_model.json:
+  // A copy of the binary under PREFIX/bin finds PREFIX/share/opskit/dga_model.bin:
   // a damaged model there is reported by its path, so the lookup is observable.
   REQUIRE(run_command("mkdir -p " + dir + "/p/bin " + dir + "/p/share/opskit && cp " + cap() + " " + dir +
-                      "/p/bin/capture && printf '{}' > " + dir + "/p/share/opskit/dga_model.json").exit_code == 0);
+                      "/p/bin/capture && printf 'junk' > " + dir + "/p/share/opskit/dga_model.bin").exit_code == 0);
   auto r = run_command("env -u OPSKIT_DGA_MODEL " + dir + "/p/bin/capture model score example.com -q");
   CHECK(r.exit_code == 3);
-  CHECK(r.err.find(dir + "/p/share/opskit/dga_model.json") != std::string::npos);
+  CHECK(r.err.find(dir + "/p/share/opskit/dga_model.bin") != std::string::npos);
   // With a good model there, scoring works from the copied binary.
-  REQUIRE(run_command("cp " + opskit::test::source_dir() + "/lib/net/data/dga_model.json " + dir +
-                      "/p/share/opskit/dga_model.json").exit_code == 0);
+  REQUIRE(run_command("cp " + opskit::test::source_dir() + "/lib/net/data/dga_model.bin " + dir +
+                      "/p/share/opskit/dga_model.bin").exit_code == 0);
   auto ok = run_command("env -u OPSKIT_DGA_MODEL " + dir + "/p/bin/capture model score example.com --format json -q");
   INFO(ok.err);
   CHECK(ok.exit_code == 0);
