@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/error.hpp"
 #include "store/store.hpp"
 
 namespace opskit::store {
@@ -48,5 +49,12 @@ class Connection {
 
 std::shared_ptr<Connection> open_sqlite(const std::string& path);
 std::shared_ptr<Connection> open_postgres(const std::string& conninfo, const std::string& redacted);
+
+// BulkSpec::report_existing asks which rows a DO NOTHING insert skipped:
+// it needs conflict keys and no update list, on either backend.
+inline void require_report_existing_shape(const BulkSpec& spec) {
+  if (spec.report_existing && (spec.conflict.empty() || !spec.update.empty()))
+    throw InternalError("bulk existing-row report on " + spec.table + " needs conflict keys and no update");
+}
 
 }  // namespace opskit::store

@@ -288,8 +288,7 @@ class PgConnection : public Connection {
 class PgBulk : public BulkWriter {
  public:
   PgBulk(PgConnection& c, const BulkSpec& spec, const std::string& tenant) : c_(c), spec_(spec), tenant_(tenant) {
-    if (spec_.report_existing && (spec_.conflict.empty() || !spec_.update.empty()))
-      throw InternalError("bulk existing-row report on " + spec_.table + " needs conflict keys and no update");
+    require_report_existing_shape(spec_);
     cols_ = "tenant_id";
     for (auto& col : spec.columns) cols_ += ", " + col;
     // One staging table per table and column list: writers with other columns get their own.
@@ -500,9 +499,14 @@ class PgBulk : public BulkWriter {
   void finish_insert() {
     std::string error;
     std::unordered_set<std::string> written;  // report_existing: keys RETURNING gave back
+    bool all_written = false;
     while (PGresult* r = PQgetResult(c_.raw())) {
       const auto st = PQresultStatus(r);
-      if (st == PGRES_TUPLES_OK) {
+      // A chunk's keys are distinct, so as many keys back as rows sent means
+      // every row was written (a new file's usual case: no set to build).
+      if (st == PGRES_TUPLES_OK && static_cast<size_t>(PQntuples(r)) == sent_rows_.size()) {
+        all_written = true;
+      } else if (st == PGRES_TUPLES_OK) {
         for (int i = 0; i < PQntuples(r); ++i) {
           std::string key;
           for (int k = 0; k < PQnfields(r); ++k) {
@@ -517,7 +521,7 @@ class PgBulk : public BulkWriter {
       }
       PQclear(r);
     }
-    if (error.empty())
+    if (error.empty() && !all_written)
       for (const auto& [key, position] : sent_rows_)
         if (!written.count(key)) existing_.push_back(position);
     sent_rows_.clear();

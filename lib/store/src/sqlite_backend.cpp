@@ -303,8 +303,7 @@ class SqliteBulk : public BulkWriter {
   // with the newest rowids (SQLite gives each new row the largest rowid + 1),
   // read back by key.
   void prepare_existing() {
-    if (spec_.conflict.empty() || !spec_.update.empty())
-      throw InternalError("bulk existing-row report on " + spec_.table + " needs conflict keys and no update");
+    require_report_existing_shape(spec_);
     const std::string rowid = rowid_column();
     if (!rowid.empty() && std::find(spec_.columns.begin(), spec_.columns.end(), rowid) != spec_.columns.end())
       throw InternalError("bulk existing-row report on " + spec_.table + " cannot take its rowid column " + rowid);
