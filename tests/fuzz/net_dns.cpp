@@ -12,9 +12,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   lite.render = false;
   bool ok = opskit::net::parse_dns(data, size, m, w);
   bool lite_ok = opskit::net::parse_dns(data, size, lite_m, lite_w, lite);
-  // The same anomalies and the same header either way.
-  if (ok != lite_ok || w.by_name() != lite_w.by_name() || m.qname != lite_m.qname ||
-      m.answers.size() != lite_m.answers.size())
+  // The same anomalies, header and question either way; the question's text
+  // is its wire form rendered.
+  if (ok != lite_ok || w.by_name() != lite_w.by_name() || !lite_m.qname.empty() ||
+      m.qname != opskit::net::dns_name_text(lite_m.qname_wire) || m.qname_wire.view() != lite_m.qname_wire.view() ||
+      m.qname_wire.hash != lite_m.qname_wire.hash || m.answers.size() != lite_m.answers.size())
     __builtin_trap();
   return 0;
 }

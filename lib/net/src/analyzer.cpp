@@ -177,31 +177,67 @@ void Analyzer::process(const Decoded& d, bool ok, const FlowTable::Key* key, siz
   }
 }
 
-DnsEvent* Analyzer::find_pending(const PendingKey& key, size_t hash) {
-  uint32_t* at = pending_.find(key, hash);
-  return at ? &pending_events_[*at] : nullptr;
-}
-
-void Analyzer::add_pending(const PendingKey& key, size_t hash, DnsEvent&& e) {
-  uint32_t at;
-  if (!free_events_.empty()) {
-    at = free_events_.back();
-    free_events_.pop_back();
-    pending_events_[at] = std::move(e);
-  } else {
-    at = static_cast<uint32_t>(pending_events_.size());
-    pending_events_.push_back(std::move(e));
+uint32_t Analyzer::new_pending_event() {
+  if (free_events_.empty()) {
+    pending_events_.emplace_back();
+    return static_cast<uint32_t>(pending_events_.size() - 1);
   }
-  pending_oldest_ = std::min(pending_oldest_, pending_events_[at].ts_ns);
-  bool inserted;
-  pending_.upsert(key, hash, inserted) = at;
+  uint32_t at = free_events_.back();
+  free_events_.pop_back();
+  return at;
 }
 
-DnsEvent Analyzer::take_pending(const PendingKey& key, size_t hash) {
-  uint32_t at = *pending_.find(key, hash);
-  pending_.erase(key, hash);
-  free_events_.push_back(at);
-  return std::move(pending_events_[at]);
+void Analyzer::release_pending_event(uint32_t at) { free_events_.push_back(at); }
+
+namespace {
+// An event back to its defaults, keeping its strings' and vectors' capacity.
+void clear_event(DnsEvent& e) {
+  std::string query = std::move(e.query), subnet = std::move(e.client_subnet);
+  std::vector<std::string> answers = std::move(e.answers);
+  std::vector<uint32_t> ttls = std::move(e.ttls);
+  e = DnsEvent{};
+  query.clear();
+  subnet.clear();
+  answers.clear();
+  ttls.clear();
+  e.query = std::move(query);
+  e.client_subnet = std::move(subnet);
+  e.answers = std::move(answers);
+  e.ttls = std::move(ttls);
+}
+}  // namespace
+
+void Analyzer::start_event(DnsEvent& e, const DnsPacketInfo& info, const DnsMessage& m, const PendingKey& key) const {
+  clear_event(e);
+  e.ts_ns = info.ts_ns;
+  e.client = key.client;
+  e.server = key.server;
+  e.client_port = key.cport;
+  e.server_port = key.sport;
+  e.proto = info.proto;
+  e.service = info.service;
+  e.trans_id = m.id;
+  if (want_events_) e.query = m.qname;
+  e.qtype = m.qtype;
+  e.qclass = m.qclass;
+  e.rd = m.rd;
+}
+
+void Analyzer::fill_response(DnsEvent& e, const DnsPacketInfo& info, const DnsMessage& m) const {
+  e.has_response = true;
+  e.rcode = m.rcode;
+  e.aa = m.aa;
+  e.tc = m.tc;
+  e.ra = m.ra;
+  e.z = m.z;
+  e.response_bytes = info.size;
+  if (!want_events_) return;
+  for (const auto& rr : m.answers) {
+    e.answers.push_back(rr.type == 1 || rr.type == 28 || rr.type == 5 || rr.type == 12 || rr.type == 2
+                            ? rr.data
+                            : dns_type_name(rr.type) + " " + rr.data);
+    e.ttls.push_back(rr.ttl);
+  }
 }
 
 void Analyzer::on_dns(const DnsPacketInfo& info, const DnsMessage& m) {
@@ -213,70 +249,49 @@ void Analyzer::on_dns(const DnsPacketInfo& info, const DnsMessage& m) {
   PendingKey key = is_response ? PendingKey{info.dst, info.src, info.dport, info.sport, m.id, info.proto}
                                : PendingKey{info.src, info.dst, info.sport, info.dport, m.id, info.proto};
   const size_t key_hash = PendingHash{}(key);
-  auto fill_response = [&](DnsEvent& e) {
-    e.has_response = true;
-    e.rcode = m.rcode;
-    e.aa = m.aa;
-    e.tc = m.tc;
-    e.ra = m.ra;
-    e.z = m.z;
-    e.response_bytes = info.size;
-    if (!want_events_) return;
-    for (const auto& rr : m.answers) {
-      e.answers.push_back(rr.type == 1 || rr.type == 28 || rr.type == 5 || rr.type == 12 || rr.type == 2
-                              ? rr.data
-                              : dns_type_name(rr.type) + " " + rr.data);
-      e.ttls.push_back(rr.ttl);
-    }
-  };
-  // The event as this message starts it (the query side's fields).
-  auto start = [&](DnsEvent& e) {
-    e.ts_ns = info.ts_ns;
-    e.client = key.client;
-    e.server = key.server;
-    e.client_port = key.cport;
-    e.server_port = key.sport;
-    e.proto = info.proto;
-    e.service = info.service;
-    e.trans_id = m.id;
-    if (want_events_) e.query = m.qname;
-    e.qtype = m.qtype;
-    e.qclass = m.qclass;
-    e.rd = m.rd;
-  };
   if (is_response) {
-    if (info.service != DnsService::mdns && find_pending(key, key_hash)) {
-      DnsEvent e = take_pending(key, key_hash);
-      fill_response(e);
-      e.rtt_ns = info.ts_ns - e.ts_ns;
-      emit_dns(e);
-      return;
-    }
+    if (info.service != DnsService::mdns)
+      if (const uint32_t* found = pending_.find(key, key_hash)) {
+        uint32_t at = *found;
+        pending_.erase(key, key_hash);
+        DnsEvent& e = pending_events_[at];
+        fill_response(e, info, m);
+        e.rtt_ns = info.ts_ns - e.ts_ns;
+        emit_dns(e);
+        release_pending_event(at);
+        return;
+      }
     if (info.service == DnsService::dns) weirds_.add(Weird::dns_unmatched_response);
-    DnsEvent e;
-    start(e);
-    fill_response(e);
-    emit_dns(e);
+    start_event(lone_event_, info, m, key);
+    fill_response(lone_event_, info, m);
+    emit_dns(lone_event_);
     return;
   }
-  DnsEvent e;
-  start(e);
-  e.has_query = true;
-  e.query_bytes = info.size;
-  if (want_events_) e.client_subnet = m.client_subnet;
+  auto start_query = [&](DnsEvent& e) {
+    start_event(e, info, m, key);
+    e.has_query = true;
+    e.query_bytes = info.size;
+    if (want_events_) e.client_subnet = m.client_subnet;
+  };
   if (info.service == DnsService::mdns) {
-    emit_dns(e);
+    start_query(lone_event_);
+    emit_dns(lone_event_);
     return;
   }
-  if (DnsEvent* old = find_pending(key, key_hash)) {  // a retransmission with the same id: report the older one
-    DnsEvent older = std::move(*old);
-    *old = std::move(e);
-    pending_oldest_ = std::min(pending_oldest_, old->ts_ns);
-    emit_dns(older);
-  } else {
-    add_pending(key, key_hash, std::move(e));
-    if (pending_.size() > options_.max_pending_dns) flush_dns(info.ts_ns);
+  bool inserted;
+  uint32_t& slot = pending_.upsert(key, key_hash, inserted);
+  if (!inserted) {  // a retransmission with the same id: report the older one, keep the new
+    DnsEvent& e = pending_events_[slot];
+    emit_dns(e);
+    start_query(e);
+    pending_oldest_ = std::min(pending_oldest_, e.ts_ns);
+    return;
   }
+  uint32_t at = new_pending_event();
+  slot = at;
+  start_query(pending_events_[at]);
+  pending_oldest_ = std::min(pending_oldest_, info.ts_ns);
+  if (pending_.size() > options_.max_pending_dns) flush_dns(info.ts_ns);
 }
 
 void Analyzer::emit_dns(const DnsEvent& e) {
@@ -307,8 +322,11 @@ void Analyzer::flush_dns(int64_t older_than) {
     return x.proto < y.proto;
   });
   for (auto& [ts, k] : due) {
-    DnsEvent e = take_pending(k, PendingHash{}(k));
-    emit_dns(e);
+    size_t hash = PendingHash{}(k);
+    uint32_t at = *pending_.find(k, hash);
+    pending_.erase(k, hash);
+    emit_dns(pending_events_[at]);
+    release_pending_event(at);
   }
 }
 

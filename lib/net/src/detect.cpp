@@ -85,11 +85,6 @@ void regularity(std::vector<double> v, double madm_scale, double& skew_score, do
   mid = q2;
 }
 
-uint64_t fnv64(std::string_view s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
 
 }  // namespace
 
@@ -203,20 +198,22 @@ void Detectors::report_indicator(const std::string& what, const std::string& mat
 void Detectors::dns(const DnsPacketInfo& info, const DnsMessage& m) {
   if (!first_ns_ || info.ts_ns < first_ns_) first_ns_ = info.ts_ns;
   if (info.ts_ns > last_ns_) last_ns_ = info.ts_ns;
-  if (m.qname.empty()) return;
+  if (m.qname_wire.len == 0) return;  // no question, or the root
   const IpAddr& client_ip = m.response ? info.dst : info.src;
   const IpAddr& server_ip = m.response ? info.src : info.dst;
   if (indicators_ && !indicators_->domains.empty()) {
-    if (auto hit = indicators_->domains.match(m.qname))
-      report_indicator(m.qname, *hit, client_ip.str(), server_ip.str(), info.ts_ns, "dns.query");
+    // The analyzer parses with text when there are domain indicators (CNAME targets need it).
+    std::string qname = m.qname.empty() ? dns_name_text(m.qname_wire) : m.qname;
+    if (auto hit = indicators_->domains.match(qname))
+      report_indicator(qname, *hit, client_ip.str(), server_ip.str(), info.ts_ns, "dns.query");
     for (const auto& rr : m.answers)
       if (rr.type == 5)
         if (auto hit = indicators_->domains.match(rr.data))
           report_indicator(rr.data, *hit, client_ip.str(), server_ip.str(), info.ts_ns, "dns.cname");
   }
   if (info.service != DnsService::dns) return;  // mDNS / LLMNR names are local
-  NameInfo* n = name_info(m.qname, info);
-  if (!n || !n->domain) return;
+  NameInfo* n = name_info(m.qname_wire, info.ts_ns);
+  if (!n->domain) return;
   DomainStats& s = *n->domain;
   s.last_ns = std::max(s.last_ns, info.ts_ns);
   if (m.response) {
@@ -231,84 +228,69 @@ void Detectors::dns(const DnsPacketInfo& info, const DnsMessage& m) {
     ++s.odd_types;
   bool new_name = false;
   if (n->sub_len && !n->counted && s.names.size() < options_.max_names_per_domain) {
-    s.names.upsert(n->set_hash, new_name);
+    s.names.upsert(m.qname_wire.hash, new_name);
     n->counted = true;
   }
   if (new_name) {
     s.sub_bytes += n->sub_len;
     s.max_sub = std::max<size_t>(s.max_sub, n->sub_len);
     s.entropy_sum += n->sub_entropy;
-    if (n->sub_len > s.example.size()) s.example = m.qname;
+    if (n->sub_len > s.example.size()) {  // the name as asked (not normalised)
+      s.example.resize(kDnsMaxNameText);
+      s.example.resize(render_dns_name(m.qname_wire, s.example.data()));
+    }
   }
 }
 
 namespace {
-// A quick hash of a name's bytes, 16 at a time in two independent lanes:
-// it only finds the table slot (the stored name is compared), so it need
-// not be the names' identity hash.
-inline uint64_t quick_hash(std::string_view s) {
-  uint64_t a = 0x9E3779B97F4A7C15ull ^ s.size(), b = 0xC2B2AE3D27D4EB4Full;
-  size_t i = 0;
-  for (; i + 16 <= s.size(); i += 16) {
-    uint64_t w0, w1;
-    std::memcpy(&w0, s.data() + i, 8);
-    std::memcpy(&w1, s.data() + i + 8, 8);
-    a = (a ^ w0) * 0xff51afd7ed558ccdull;
-    b = (b ^ w1) * 0xc4ceb9fe1a85ec53ull;
-    a ^= a >> 29;
-    b ^= b >> 31;
-  }
-  uint64_t w0 = 0, w1 = 0;
-  size_t rest = s.size() - i;
-  std::memcpy(&w0, s.data() + i, rest < 8 ? rest : 8);
-  if (rest > 8) std::memcpy(&w1, s.data() + i + 8, rest - 8);
-  return mix64(a ^ w0) ^ mix64(b ^ w1);
-}
 constexpr size_t kMaxNames = 1 << 16;           // distinct names remembered
 constexpr size_t kMaxNameBytes = size_t(8) << 20;  // and their bytes
 }  // namespace
 
-Detectors::NameInfo* Detectors::name_info(std::string_view name, const DnsPacketInfo& info) {
-  uint64_t h = quick_hash(name);
-  if (const uint32_t* at = name_index_.find(h)) {
-    NameInfo& n = names_[*at];
-    if (n.len == name.size() && std::memcmp(names_text_.data() + n.offset, name.data(), name.size()) == 0) return &n;
-  }
+Detectors::NameInfo* Detectors::name_info(const DnsWireName& name, int64_t ts_ns) {
+  if (NameInfo* n = names_.find(name.hash, name.hash))
+    if (n->len == name.len && std::memcmp(names_wire_.data() + n->offset, name.bytes, name.len) == 0) return n;
+  // A name not seen before: its text, normalised (the rendered text has no
+  // white space or trailing dot to trim, so normalising is lower-casing).
+  char text[kDnsMaxNameText];
+  size_t len = render_dns_name(name, text);
+  for (size_t i = 0; i < len; ++i)
+    if (text[i] >= 'A' && text[i] <= 'Z') text[i] = static_cast<char>(text[i] - 'A' + 'a');
+  std::string_view normalized(text, len);
   NameInfo n;
-  const DomainParts& parts = split_cache_.split(name);
-  if (!parts.registrable.empty() && !parts.suffix.empty() && parts.suffix != "arpa" &&
-      parts.registrable.find(".arpa") == std::string::npos) {
-    auto it = domains_.find(parts.registrable);
+  DomainSplit split = split_cache_.locate(normalized);
+  std::string_view registrable = split.registrable(normalized), suffix = split.suffix(normalized);
+  if (!registrable.empty() && !suffix.empty() && suffix != "arpa" && registrable.find(".arpa") == std::string_view::npos) {
+    domain_key_.assign(registrable);
+    auto it = domains_.find(domain_key_);
     if (it == domains_.end() && domains_.size() < options_.max_domains) {
-      it = domains_.emplace(parts.registrable, DomainStats{}).first;
-      it->second.first_ns = info.ts_ns;
-      if (model_ && model_->trained()) it->second.dga = model_->score_label(parts.label, parts.suffix);
+      it = domains_.emplace(domain_key_, DomainStats{}).first;
+      it->second.first_ns = ts_ns;
+      if (model_ && model_->trained()) it->second.dga = model_->score_label(split.label(normalized), suffix);
     }
     if (it != domains_.end()) {
       n.domain = &it->second;
-      n.set_hash = fnv64(name);
-      n.sub_len = static_cast<uint32_t>(parts.subdomain.size());
-      if (n.sub_len) n.sub_entropy = entropy(parts.subdomain);
+      std::string_view sub = split.subdomain(normalized);
+      n.sub_len = static_cast<uint32_t>(sub.size());
+      if (n.sub_len) n.sub_entropy = entropy(sub);
     }
   }
   // Remember it, unless another name holds the slot (a hash collision: that one stays).
-  if (names_.size() >= kMaxNames || names_text_.size() + name.size() > kMaxNameBytes) {
-    name_index_.clear();
+  if (names_.size() >= kMaxNames || names_wire_.size() + name.len > kMaxNameBytes) {
     names_.clear();
-    names_text_.clear();
+    names_wire_.clear();
   }
   bool inserted;
-  uint32_t& slot = name_index_.upsert(h, inserted);
+  NameInfo& slot = names_.upsert(name.hash, name.hash, inserted);
   if (!inserted) {
     unremembered_ = n;
     return &unremembered_;
   }
-  n.offset = static_cast<uint32_t>(names_text_.size());
-  n.len = static_cast<uint32_t>(name.size());
-  names_text_.append(name);
-  slot = static_cast<uint32_t>(names_.size());
-  names_.push_back(n);
-  return &names_.back();
+  n.offset = static_cast<uint32_t>(names_wire_.size());
+  n.len = name.len;
+  names_wire_.append(name.view());
+  slot = n;
+  return &slot;
 }
 
 std::vector<std::string> Detectors::client_strings(const DomainStats& s) {

@@ -105,57 +105,106 @@ std::string normalize_domain(std::string_view name) {
   return s;
 }
 
-const DomainParts& DomainSplitCache::split(std::string_view name) {
-  uint64_t h = std::hash<std::string_view>{}(name) | 1;  // 0 marks an empty entry
-  Entry& e = entries_[(h >> 7) & (entries_.size() - 1)];
-  if (e.hash == h && e.name == name) return e.parts;
-  DomainParts parts;
-  size_t dot = name.find('.');
-  bool through_parent = false;
-  bool plain = true;  // no white space: the parent's normalised form is the tail of the name's
-  for (char c : name) plain &= c != ' ' && c != '\t' && c != '\r' && c != '\n';
-  if (dot != std::string_view::npos && dot > 0 && plain) {
-    const DomainParts& up = split(name.substr(dot + 1));  // may reuse e's slot: copy before writing e
-    if (up.listed && !up.registrable.empty()) {
-      std::string n = normalize_domain(name);
-      size_t rl = up.registrable.size();
-      if (n.size() > rl + 1 && n[n.size() - rl - 1] == '.' && n.compare(n.size() - rl, rl, up.registrable) == 0 &&
-          !psl_is_public_suffix(psl(), n.c_str())) {
-        parts = up;
-        parts.subdomain = n.substr(0, n.size() - rl - 1);
-        through_parent = true;
-      }
-    }
-  }
-  if (!through_parent) parts = split_domain(name);
-  Entry& slot = entries_[(h >> 7) & (entries_.size() - 1)];
-  slot.hash = h;
-  slot.name.assign(name);
-  slot.parts = std::move(parts);
-  return slot.parts;
+namespace {
+
+// The libpsl walk of a normalised name (NUL-terminated: libpsl takes C strings).
+DomainSplit walk_public_suffixes(const std::string& n) {
+  DomainSplit split;
+  if (n.empty()) return split;
+  const char* reg = psl_registrable_domain(psl(), n.c_str());
+  if (!reg) return split;  // the name is itself a public suffix or has a single label: judge the first label
+  split.registrable_at = static_cast<size_t>(reg - n.c_str());
+  split.listed = true;
+  return split;
 }
 
-DomainParts split_domain(std::string_view name) {
+DomainParts parts_of(std::string_view n, DomainSplit split) {
   DomainParts parts;
-  std::string n = normalize_domain(name);
   if (n.empty()) return parts;
-  const char* reg = psl_registrable_domain(psl(), n.c_str());
-  if (!reg) {
-    // The name is itself a public suffix or has a single label: judge the first label.
-    size_t dot = n.find('.');
-    parts.registrable = n;
-    parts.label = n.substr(0, dot);
-    parts.suffix = dot == std::string::npos ? "" : n.substr(dot + 1);
-    return parts;
-  }
-  parts.registrable = reg;
-  parts.listed = true;
-  size_t off = static_cast<size_t>(reg - n.c_str());
-  parts.subdomain = off ? n.substr(0, off - 1) : "";
-  size_t dot = parts.registrable.find('.');
-  parts.label = parts.registrable.substr(0, dot);
-  parts.suffix = dot == std::string::npos ? "" : parts.registrable.substr(dot + 1);
+  parts.registrable = split.registrable(n);
+  parts.label = split.label(n);
+  parts.suffix = split.suffix(n);
+  parts.subdomain = split.subdomain(n);
+  parts.listed = split.listed;
   return parts;
+}
+
+// Bytes no public-suffix rule holds (rules are a-z, 0-9, '-', the '*' and
+// '!' markers, and UTF-8 above 0x7f); upper case is folded before a lookup.
+struct UnlistableTable {
+  bool byte[256] = {};
+  constexpr UnlistableTable() {
+    for (int c = 0; c < 0x80; ++c)
+      byte[c] = !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                  c == '*' || c == '!' || c == '.');
+  }
+};
+constexpr UnlistableTable kUnlistable;
+
+// A suffix's hash, built from its last byte backwards, so every suffix of a
+// name is hashed in one pass from the right.
+inline uint64_t suffix_step(uint64_t h, unsigned char c) { return (h ^ c) * 0x100000001b3ull; }
+constexpr uint64_t kSuffixSeed = 0xcbf29ce484222325ull;
+
+}  // namespace
+
+DomainParts split_domain(std::string_view name) {
+  std::string n = normalize_domain(name);
+  return parts_of(n, walk_public_suffixes(n));
+}
+
+const DomainParts& DomainSplitCache::split(std::string_view name) {
+  std::string n = normalize_domain(name);
+  parts_ = parts_of(n, locate(n));
+  return parts_;
+}
+
+DomainSplit DomainSplitCache::locate(std::string_view n) {
+  if (n.empty()) return {};
+  if (!anchors_.empty()) {
+    auto anchor_at = [&](uint64_t h, std::string_view tail) {
+      const Anchor& a = anchors_[(h | 1) & (kAnchors - 1)];
+      return a.hash == (h | 1) && !a.wildcard_below && a.name == tail;
+    };
+    // From the right: at each dot the suffix after it is complete. An
+    // anchor found there waits for the label above it to be read.
+    uint64_t h = kSuffixSeed;
+    size_t candidate = std::string_view::npos;
+    bool unlistable = false;  // the label being read holds a byte no rule holds
+    int dots = 0;
+    for (size_t i = n.size(); i-- > 0;) {
+      unsigned char c = static_cast<unsigned char>(n[i]);
+      if (c == '.') {
+        if (candidate != std::string_view::npos) {
+          if (unlistable) return {candidate, true};
+          candidate = std::string_view::npos;
+        }
+        if (dots++ >= 1 && anchor_at(h, n.substr(i + 1))) candidate = i + 1;
+        unlistable = false;
+      } else {
+        unlistable |= kUnlistable.byte[c];
+      }
+      h = suffix_step(h, c);
+    }
+    if (candidate != std::string_view::npos && unlistable) return {candidate, true};
+    if (dots >= 1 && anchor_at(h, n)) return {0, true};
+  }
+  std::string text(n);
+  DomainSplit split = walk_public_suffixes(text);
+  if (split.listed) {
+    std::string_view reg = split.registrable(text);
+    uint64_t h = kSuffixSeed;
+    for (size_t i = reg.size(); i-- > 0;) h = suffix_step(h, static_cast<unsigned char>(reg[i]));
+    if (anchors_.empty()) anchors_.resize(kAnchors);
+    Anchor& a = anchors_[(h | 1) & (kAnchors - 1)];
+    if (a.hash != (h | 1) || a.name != reg) {
+      a.hash = h | 1;
+      a.name.assign(reg);
+      // '_' is in no rule: "_.name" is a public suffix only through a wildcard rule "*.name".
+      a.wildcard_below = psl_is_public_suffix(psl(), ("_." + a.name).c_str());
+    }
+  }
+  return split;
 }
 
 DgaModel::DgaModel() = default;  // weights come with training or loading

@@ -30,7 +30,7 @@ struct PlainTable {
 constexpr PlainTable kPlain;
 
 // Longest rendered name: 255 wire bytes, each escaped as \DDD, plus dots.
-constexpr size_t kMaxRendered = 1280;
+constexpr size_t kMaxRendered = kDnsMaxNameText;
 
 // A name rendered into a fixed buffer: no allocation per name; callers copy
 // it into a string only when they keep it.
@@ -60,8 +60,9 @@ inline int plain_mask(const uint8_t* p) {
 }
 #endif
 
-void append_label(NameBuf& out, const uint8_t* p, size_t n) {
-  char* o = out.text + out.len;
+// Writes one label's text at text + len (escaping what is not plain) and advances len.
+void append_label(char* text, size_t& len, const uint8_t* p, size_t n) {
+  char* o = text + len;
   size_t i = 0;
 #if defined(__SSE2__)
   // Labels are mostly plain: copy 16 bytes at a time while they are.
@@ -79,7 +80,7 @@ void append_label(NameBuf& out, const uint8_t* p, size_t n) {
     o[3] = static_cast<char>('0' + c % 10);
     o += 4;
   }
-  out.len = static_cast<size_t>(o - out.text);
+  len = static_cast<size_t>(o - text);
 }
 
 std::string hex(const uint8_t* p, size_t n) {
@@ -120,9 +121,12 @@ std::string char_strings(const uint8_t* p, size_t n) {
 }  // namespace
 
 namespace {
-// The wire length limit (255) bounds the rendered text to kMaxRendered.
-bool read_name(const uint8_t* data, size_t size, size_t offset, NameBuf& name, size_t& next, Weirds& weirds) {
-  name.len = 0;
+// Walks a (possibly compressed) name starting at `offset`, handing each
+// label to `on_label(bytes, length)`; on success sets `next` to the offset
+// after the name in its original position. Every check lives here, so the
+// rendering and the non-rendering readers count the same anomalies.
+template <class OnLabel>
+bool walk_name(const uint8_t* data, size_t size, size_t offset, size_t& next, Weirds& weirds, OnLabel&& on_label) {
   size_t pos = offset;
   bool jumped = false;
   int hops = 0, labels = 0;
@@ -169,13 +173,83 @@ bool read_name(const uint8_t* data, size_t size, size_t offset, NameBuf& name, s
       weirds.add(Weird::dns_name_too_long);
       return false;
     }
-    if (name.len) name.text[name.len++] = '.';
-    append_label(name, data + pos + 1, len);
+    on_label(data + pos + 1, len);
     pos += 1 + len;
   }
 }
 
+// The wire length limit (255) bounds the rendered text to kMaxRendered.
+bool read_name(const uint8_t* data, size_t size, size_t offset, NameBuf& name, size_t& next, Weirds& weirds) {
+  name.len = 0;
+  return walk_name(data, size, offset, next, weirds, [&](const uint8_t* p, size_t n) {
+    if (name.len) name.text[name.len++] = '.';
+    append_label(name.text, name.len, p, n);
+  });
+}
+
+// Checks a name without making its text.
+bool skip_name(const uint8_t* data, size_t size, size_t offset, size_t& next, Weirds& weirds) {
+  return walk_name(data, size, offset, next, weirds, [](const uint8_t*, size_t) {});
+}
+
+// Reads a name in wire form (labels copied one after another, then hashed
+// while they are in the first-level cache). The limit of 255 wire bytes
+// bounds the copy to DnsWireName::kMax.
+bool read_wire_name(const uint8_t* data, size_t size, size_t offset, DnsWireName& name, size_t& next, Weirds& weirds) {
+  size_t len = 0;
+  bool ok = walk_name(data, size, offset, next, weirds, [&](const uint8_t* p, size_t n) {
+    name.bytes[len] = static_cast<uint8_t>(n);
+    std::memcpy(name.bytes + len + 1, p, n);
+    len += 1 + n;
+  });
+  name.len = static_cast<uint8_t>(len);
+  name.hash = dns_wire_hash(name.bytes, len);
+  return ok;
+}
+
 }  // namespace
+
+uint64_t dns_wire_hash(const uint8_t* p, size_t n) {
+  // 16 bytes a step in two independent lanes; names are long (tunnels) and
+  // this runs once per message.
+  auto mix = [](uint64_t h) {
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 33);
+  };
+  uint64_t a = 0x9E3779B97F4A7C15ull ^ n, b = 0xC2B2AE3D27D4EB4Full;
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    uint64_t w0, w1;
+    std::memcpy(&w0, p + i, 8);
+    std::memcpy(&w1, p + i + 8, 8);
+    a = (a ^ w0) * 0xff51afd7ed558ccdull;
+    b = (b ^ w1) * 0xc4ceb9fe1a85ec53ull;
+    a ^= a >> 29;
+    b ^= b >> 31;
+  }
+  uint64_t w0 = 0, w1 = 0;
+  size_t rest = n - i;
+  std::memcpy(&w0, p + i, rest < 8 ? rest : 8);
+  if (rest > 8) std::memcpy(&w1, p + i + 8, rest - 8);
+  return mix(a ^ w0) ^ mix(b ^ w1 ^ 0x5851F42D4C957F2Dull);
+}
+
+size_t render_dns_name(const DnsWireName& name, char* out) {
+  size_t len = 0;
+  for (size_t at = 0; at < name.len; at += 1 + name.bytes[at]) {
+    if (len) out[len++] = '.';
+    append_label(out, len, name.bytes + at + 1, name.bytes[at]);
+  }
+  return len;
+}
+
+std::string dns_name_text(const DnsWireName& name) {
+  NameBuf buf;
+  return std::string(buf.text, render_dns_name(name, buf.text));
+}
 
 bool read_dns_name(const uint8_t* data, size_t size, size_t offset, std::string& name, size_t& next, Weirds& weirds) {
   NameBuf buf;
@@ -236,15 +310,17 @@ std::string dns_rcode_name(uint8_t rcode) {
 namespace {
 
 // Checks the RDATA of one record (false when it is malformed) and renders it
-// into `out` when given: without it only the checks run, with the same
-// anomalies counted, and nothing is allocated.
-bool render_rdata(const uint8_t* data, size_t size, size_t at, uint16_t type, uint16_t rdlen, std::string* out,
-                  Weirds& weirds) {
+// into `out` when given: without it only the checks run (names are walked,
+// not rendered), with the same anomalies counted, and nothing is allocated.
+bool render_rdata(const uint8_t* data, size_t at, uint16_t type, uint16_t rdlen, std::string* out, Weirds& weirds) {
   const uint8_t* r = data + at;
   size_t end = at + rdlen;
-  (void)size;
   NameBuf name;
   size_t next = 0;
+  // A name inside the RDATA (compression may point back into the message).
+  auto name_at = [&](size_t offset, NameBuf& buf) {
+    return out ? read_name(data, end, offset, buf, next, weirds) : skip_name(data, end, offset, next, weirds);
+  };
   switch (type) {
     case 1: {
       if (rdlen != 4) return false;
@@ -263,19 +339,19 @@ bool render_rdata(const uint8_t* data, size_t size, size_t at, uint16_t type, ui
       return true;
     }
     case 2: case 5: case 12: case 39: case 3: case 4: case 7: case 8: case 9:
-      if (!read_name(data, end, at, name, next, weirds)) return false;
+      if (!name_at(at, name)) return false;
       if (out) out->assign(name.text, name.len);
       return true;
     case 15: case 18: case 21: case 36: {
       if (rdlen < 3) return false;
-      if (!read_name(data, end, at + 2, name, next, weirds)) return false;
+      if (!name_at(at + 2, name)) return false;
       if (out) *out = std::to_string(be16(r)) + " " + std::string(name.view());
       return true;
     }
     case 6: {
       NameBuf rname;
-      if (!read_name(data, end, at, name, next, weirds)) return false;
-      if (!read_name(data, end, next, rname, next, weirds)) return false;
+      if (!name_at(at, name)) return false;
+      if (!name_at(next, rname)) return false;
       if (end - next < 20) return false;
       const uint8_t* q = data + next;
       if (out)
@@ -286,7 +362,7 @@ bool render_rdata(const uint8_t* data, size_t size, size_t at, uint16_t type, ui
     }
     case 33: {
       if (rdlen < 7) return false;
-      if (!read_name(data, end, at + 6, name, next, weirds)) return false;
+      if (!name_at(at + 6, name)) return false;
       if (out)
         *out = std::to_string(be16(r)) + " " + std::to_string(be16(r + 2)) + " " + std::to_string(be16(r + 4)) + " " +
                std::string(name.view());
@@ -297,7 +373,7 @@ bool render_rdata(const uint8_t* data, size_t size, size_t at, uint16_t type, ui
       return true;
     case 64: case 65: {
       if (rdlen < 3) return false;
-      if (!read_name(data, end, at + 2, name, next, weirds)) return false;
+      if (!name_at(at + 2, name)) return false;
       if (out) *out = std::to_string(be16(r)) + " " + (name.len ? std::string(name.view()) : std::string("."));
       return true;
     }
@@ -307,29 +383,75 @@ bool render_rdata(const uint8_t* data, size_t size, size_t at, uint16_t type, ui
   }
 }
 
+// EDNS0 (an OPT record): the extended rcode, version and flags, and the
+// client subnet option.
+void read_opt(const uint8_t* data, size_t at, uint16_t udp_size, uint32_t ttl, uint16_t rdlength, DnsMessage& m,
+              Weirds& weirds) {
+  m.edns = true;
+  m.edns_udp_size = udp_size;
+  m.rcode = static_cast<uint8_t>(m.rcode | ((ttl >> 24) & 0xff) << 4);
+  m.edns_version = (ttl >> 16) & 0xff;
+  m.edns_do = ttl & 0x8000;
+  size_t o = at, oend = at + rdlength;
+  while (o + 4 <= oend) {
+    uint16_t code = be16(data + o), olen = be16(data + o + 2);
+    o += 4;
+    if (olen > oend - o) {
+      weirds.add(Weird::dns_bad_rdata);
+      break;
+    }
+    if (code == 8 && olen >= 4) {  // client subnet
+      uint16_t family = be16(data + o);
+      uint8_t prefix = data[o + 2];
+      uint8_t addr[16] = {0};
+      size_t alen = olen - 4;
+      if (family == 1 && alen <= 4) {
+        std::memcpy(addr, data + o + 4, alen);
+        char buf[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, addr, buf, sizeof buf);
+        m.client_subnet = std::string(buf) + "/" + std::to_string(prefix);
+      } else if (family == 2 && alen <= 16) {
+        std::memcpy(addr, data + o + 4, alen);
+        char buf[INET6_ADDRSTRLEN];
+        inet_ntop(AF_INET6, addr, buf, sizeof buf);
+        m.client_subnet = std::string(buf) + "/" + std::to_string(prefix);
+      }
+    }
+    o += olen;
+  }
+}
+
+// Back to an empty message, keeping the capacity of its strings and
+// vectors (and without clearing the wire name's bytes: its length says
+// how many count).
+void reset(DnsMessage& m) {
+  m.id = 0;
+  m.response = false;
+  m.opcode = 0;
+  m.aa = m.tc = m.rd = m.ra = m.ad = m.cd = m.z = false;
+  m.rcode = 0;
+  m.qdcount = m.ancount = m.nscount = m.arcount = 0;
+  m.qname.clear();
+  m.qname_wire.len = 0;
+  m.qname_wire.hash = 0;
+  m.qtype = m.qclass = 0;
+  m.questions.clear();
+  m.unicast_response = false;
+  m.answers.clear();
+  m.authority.clear();
+  m.additional.clear();
+  m.edns = false;
+  m.edns_udp_size = 0;
+  m.edns_version = 0;
+  m.edns_do = false;
+  m.client_subnet.clear();
+  m.complete = true;
+}
+
 }  // namespace
 
 bool parse_dns(const uint8_t* data, size_t size, DnsMessage& m, Weirds& weirds, const DnsLimits& limits) {
-  {
-    // Reset field by field so the vectors and strings keep their capacity across messages.
-    std::vector<std::pair<std::string, uint16_t>> questions = std::move(m.questions);
-    std::vector<DnsRecord> answers = std::move(m.answers), authority = std::move(m.authority),
-                           additional = std::move(m.additional);
-    std::string qname = std::move(m.qname), subnet = std::move(m.client_subnet);
-    questions.clear();
-    answers.clear();
-    authority.clear();
-    additional.clear();
-    qname.clear();
-    subnet.clear();
-    m = DnsMessage{};
-    m.questions = std::move(questions);
-    m.answers = std::move(answers);
-    m.authority = std::move(authority);
-    m.additional = std::move(additional);
-    m.qname = std::move(qname);
-    m.client_subnet = std::move(subnet);
-  }
+  reset(m);
   if (size < 12) {
     weirds.add(Weird::dns_truncated);
     return false;
@@ -360,14 +482,26 @@ bool parse_dns(const uint8_t* data, size_t size, DnsMessage& m, Weirds& weirds, 
   NameBuf name;
   for (uint16_t i = 0; i < m.qdcount; ++i) {
     size_t next = 0;
-    if (!read_name(data, size, pos, name, next, weirds) || next + 4 > size) {
+    // The first question is kept in wire form (the analyzer's key for it);
+    // the others are only checked unless their text is wanted.
+    bool ok;
+    if (i == 0) {
+      DnsWireName& wire = m.qname_wire;
+      ok = read_wire_name(data, size, pos, wire, next, weirds);
+      if (ok && limits.render) name.len = render_dns_name(wire, name.text);
+    } else {
+      ok = limits.render && m.questions.size() < 16 ? read_name(data, size, pos, name, next, weirds)
+                                                     : skip_name(data, size, pos, next, weirds);
+    }
+    if (!ok || next + 4 > size) {
       if (next + 4 > size && next) weirds.add(Weird::dns_truncated);
+      if (i == 0) m.qname_wire.len = 0, m.qname_wire.hash = 0;
       m.complete = false;
       return true;
     }
     if (limits.render && m.questions.size() < 16) m.questions.emplace_back(std::string(name.view()), be16(data + next));
     if (i == 0) {
-      m.qname.assign(name.text, name.len);
+      if (limits.render) m.qname.assign(name.text, name.len);
       m.qtype = be16(data + next);
       m.qclass = be16(data + next + 2) & 0x7fff;
       m.unicast_response = be16(data + next + 2) & 0x8000;
@@ -384,68 +518,39 @@ bool parse_dns(const uint8_t* data, size_t size, DnsMessage& m, Weirds& weirds, 
         m.complete = false;
         return true;
       }
-      DnsRecord rr;
       size_t next = 0;
-      if (!read_name(data, size, pos, name, next, weirds)) {
+      bool named = limits.render ? read_name(data, size, pos, name, next, weirds) : skip_name(data, size, pos, next, weirds);
+      if (!named) {
         m.complete = false;
         return true;
       }
-      if (limits.render) rr.name.assign(name.text, name.len);
       if (next + 10 > size) {
         weirds.add(Weird::dns_truncated);
         m.complete = false;
         return true;
       }
       const uint8_t* h = data + next;
-      rr.type = be16(h);
-      rr.rclass = be16(h + 2);
-      rr.ttl = be32(h + 4);
-      rr.rdlength = be16(h + 8);
+      uint16_t rdlength = be16(h + 8);
       size_t at = next + 10;
-      if (rr.rdlength > size - at) {
+      if (rdlength > size - at) {
         weirds.add(Weird::dns_truncated);
         m.complete = false;
         return true;
       }
-      if (rr.type == 41) {  // OPT: EDNS0
-        m.edns = true;
-        m.edns_udp_size = rr.rclass;
-        m.rcode = static_cast<uint8_t>(m.rcode | ((rr.ttl >> 24) & 0xff) << 4);
-        m.edns_version = (rr.ttl >> 16) & 0xff;
-        m.edns_do = rr.ttl & 0x8000;
-        size_t o = at, oend = at + rr.rdlength;
-        while (o + 4 <= oend) {
-          uint16_t code = be16(data + o), olen = be16(data + o + 2);
-          o += 4;
-          if (olen > oend - o) {
-            weirds.add(Weird::dns_bad_rdata);
-            break;
-          }
-          if (code == 8 && olen >= 4) {  // client subnet
-            uint16_t family = be16(data + o);
-            uint8_t prefix = data[o + 2];
-            uint8_t addr[16] = {0};
-            size_t alen = olen - 4;
-            if (family == 1 && alen <= 4) {
-              std::memcpy(addr, data + o + 4, alen);
-              char buf[INET_ADDRSTRLEN];
-              inet_ntop(AF_INET, addr, buf, sizeof buf);
-              m.client_subnet = std::string(buf) + "/" + std::to_string(prefix);
-            } else if (family == 2 && alen <= 16) {
-              std::memcpy(addr, data + o + 4, alen);
-              char buf[INET6_ADDRSTRLEN];
-              inet_ntop(AF_INET6, addr, buf, sizeof buf);
-              m.client_subnet = std::string(buf) + "/" + std::to_string(prefix);
-            }
-          }
-          o += olen;
-        }
-      } else if (!render_rdata(data, size, at, rr.type, rr.rdlength, limits.render ? &rr.data : nullptr, weirds)) {
+      // Filled where it stays: no record is built and moved per RR.
+      DnsRecord& rr = sections[s]->emplace_back();
+      if (limits.render) rr.name.assign(name.text, name.len);
+      rr.type = be16(h);
+      rr.rclass = be16(h + 2);
+      rr.ttl = be32(h + 4);
+      rr.rdlength = rdlength;
+      if (rr.type == 41) {
+        read_opt(data, at, rr.rclass, rr.ttl, rdlength, m, weirds);
+      } else if (!render_rdata(data, at, rr.type, rdlength, limits.render ? &rr.data : nullptr, weirds)) {
         weirds.add(Weird::dns_bad_rdata);
-        if (limits.render) rr.data = hex(data + at, rr.rdlength);
+        if (limits.render) rr.data = hex(data + at, rdlength);
       }
-      pos = at + rr.rdlength;
-      sections[s]->push_back(std::move(rr));
+      pos = at + rdlength;
     }
   }
   if (pos < size) weirds.add(Weird::dns_trailing_bytes);

@@ -100,14 +100,17 @@ class Analyzer {
     size_t operator()(const PendingKey& k) const;
   };
   // Pending queries: the table holds slab indices, so a probe touches a
-  // small slot; events are recycled through a free list.
-  // `hash` is PendingHash{}(key), worked out once per message.
-  DnsEvent* find_pending(const PendingKey& key, size_t hash);
-  void add_pending(const PendingKey& key, size_t hash, DnsEvent&& e);
-  DnsEvent take_pending(const PendingKey& key, size_t hash);
+  // small slot. Events are filled and reported where they lie in the slab,
+  // never moved, and their slots recycled through a free list (their
+  // strings and vectors keep their capacity).
+  uint32_t new_pending_event();
+  void release_pending_event(uint32_t at);
   void process(const Decoded& d, bool ok, const FlowTable::Key* key, size_t key_hash);
   void drain();  // processes every packet decoded ahead
   void on_dns(const DnsPacketInfo& info, const DnsMessage& m);
+  // The event as a message starts it (the query side's fields), and what a response adds.
+  void start_event(DnsEvent& e, const DnsPacketInfo& info, const DnsMessage& m, const PendingKey& key) const;
+  void fill_response(DnsEvent& e, const DnsPacketInfo& info, const DnsMessage& m) const;
   void emit_dns(const DnsEvent& e);
   void flush_dns(int64_t older_than_ns);
   void emit_alerts(const std::vector<Alert>& alerts);
@@ -130,6 +133,7 @@ class Analyzer {
   FlatMap<PendingKey, uint32_t, PendingHash> pending_;
   std::vector<DnsEvent> pending_events_;
   std::vector<uint32_t> free_events_;
+  DnsEvent lone_event_;  // a response without its query, or an mDNS message: reported at once
   int64_t pending_oldest_ = INT64_MAX;  // no pending query is older (a bound, exact after a sweep)
   // Without a DNS sink, events are counted but their text is never made.
   bool want_events_ = false;

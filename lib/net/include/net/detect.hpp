@@ -187,20 +187,21 @@ class Detectors {
   // What a DNS name means to the detectors, worked out once per distinct
   // name: names recur (a query and its response, retries, resolvers asking
   // again), and the public-suffix split and the domain lookup cost more
-  // than the rest of a message. Later messages find the name by a hash of
-  // its bytes (checked against the stored name) and go straight to their
-  // domain. Bounded: the table starts over when full.
+  // than the rest of a message. Later messages find the name by the hash of
+  // its wire form that the parser made (the stored wire bytes are compared)
+  // and go straight to their domain, with no text made. Bounded: the table
+  // starts over when full.
   struct NameInfo {
-    uint32_t offset = 0, len = 0;  // the name's bytes in names_text_
-    DomainStats* domain = nullptr;  // null: not tracked (no registrable domain, arpa, table full)
-    uint64_t set_hash = 0;          // the name's identity in DomainStats::names
-    uint32_t sub_len = 0;           // subdomain length (normalised), 0 for none
+    uint32_t offset = 0;  // the name's wire bytes in names_wire_
+    uint8_t len = 0;
     // Already in its domain's set of names: a later query of it need not
     // probe the set (names never leave it), which is a cache miss per query.
     bool counted = false;
+    uint32_t sub_len = 0;           // subdomain length (normalised), 0 for none
+    DomainStats* domain = nullptr;  // null: not tracked (no registrable domain, arpa, table full)
     double sub_entropy = 0;
   };
-  NameInfo* name_info(std::string_view name, const DnsPacketInfo& info);
+  NameInfo* name_info(const DnsWireName& name, int64_t ts_ns);
   void report_indicator(const std::string& what, const std::string& matched, const std::string& src,
                         const std::string& dst, int64_t ts, const std::string& via);
   static std::vector<std::string> client_strings(const DomainStats& s);
@@ -212,10 +213,10 @@ class Detectors {
   Sink immediate_;
   std::unordered_map<std::string, DomainStats> domains_;  // nodes: pointers to them stay valid
   DomainSplitCache split_cache_;
-  FlatMap<uint64_t, uint32_t, NameHash> name_index_;  // hash of the name -> names_[i]
-  std::vector<NameInfo> names_;
-  std::string names_text_;
+  FlatMap<uint64_t, NameInfo, NameHash> names_;  // by DnsWireName::hash, which is also the name's identity in DomainStats::names
+  std::string names_wire_;
   NameInfo unremembered_;  // a name whose hash another name already holds
+  std::string domain_key_;  // the registrable domain being looked up (its capacity kept)
   FlatMap<IpPair, PairStats, IpPairHash> pairs_;
   FlatMap<IpAddr, ScanSource, IpHash> scans_;
   FlatMap<Attempt, char, AttemptHash> attempts_;

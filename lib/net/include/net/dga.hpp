@@ -41,25 +41,53 @@ DomainParts split_domain(std::string_view name);
 // Lower-cases, trims spaces and a trailing dot.
 std::string normalize_domain(std::string_view name);
 
-// split_domain memoised per name in a small direct-mapped table: resolvers
-// see the same names over and over, and the public-suffix walk is the
-// dearest step of a DNS message. A name not in the table is split through
-// its parent (the name less its first label): libpsl walks a name from the
-// left, so when the parent has a listed registrable domain and the name
-// itself is not a public suffix, the name has the same registrable domain;
-// one public-suffix check replaces the walk for the unique names of a
-// tunnel. Bounded (8192 entries), exact.
+// The same split as positions in the normalised name: every part is a
+// piece of it, so a split needs no strings. Without a listed registrable
+// domain the whole name is the registrable one (its first label judged).
+struct DomainSplit {
+  size_t registrable_at = 0;  // the registrable domain is the name from here on
+  bool listed = false;
+  std::string_view registrable(std::string_view name) const { return name.substr(registrable_at); }
+  std::string_view subdomain(std::string_view name) const {
+    return registrable_at ? name.substr(0, registrable_at - 1) : std::string_view();
+  }
+  std::string_view label(std::string_view name) const {
+    std::string_view r = registrable(name);
+    return r.substr(0, r.find('.'));
+  }
+  std::string_view suffix(std::string_view name) const {
+    std::string_view r = registrable(name);
+    size_t dot = r.find('.');
+    return dot == std::string_view::npos ? std::string_view() : r.substr(dot + 1);
+  }
+};
+
+// split_domain without the public-suffix walk for most names seen in
+// traffic. The libpsl walk costs about a microsecond a name (several for
+// the long names of a tunnel), so registrable domains it has found are
+// remembered as anchors, and a name ending in an anchor A whose label just
+// above A holds a byte no public-suffix rule can hold (not a-z, 0-9, '-',
+// '*', '!' or above 0x7f: '_', '+', '/', '=', '\\', ...) has A as its
+// registrable domain, unless the list has a wildcard rule under A (checked
+// once per anchor): no rule can name that label, so no longer suffix of the
+// name is public. Tunnel names (base64, escapes) take this path; other
+// names take the full walk. Exact; bounded (4096 anchors).
 class DomainSplitCache {
  public:
+  // The split of a name already in normalize_domain's form.
+  DomainSplit locate(std::string_view normalized);
+  // split_domain(name) through the cache; valid until the next call.
   const DomainParts& split(std::string_view name);
 
  private:
-  struct Entry {
-    uint64_t hash = 0;
+  struct Anchor {
+    uint64_t hash = 0;  // 0: empty
     std::string name;
-    DomainParts parts;
+    bool wildcard_below = false;  // "*.name" is a rule: the shortcut does not hold
   };
-  std::vector<Entry> entries_ = std::vector<Entry>(8192);
+  static constexpr size_t kAnchors = 4096;
+  std::vector<Anchor> anchors_;  // direct-mapped by hash, made at the first walk
+  DomainParts parts_;
 };
 
 struct LabelledDomain {

@@ -23,6 +23,20 @@ struct DnsRecord {
   std::string data;  // presentation form: address, name, quoted text, or hex for unknown types
 };
 
+// A name as it travels, compression followed: each label's length byte and
+// bytes, without the final root byte (so the root is empty), and a hash of
+// those bytes. Two names are the same text exactly when they are the same
+// wire bytes (the text escapes every byte that could blur a label
+// boundary), so per-name state can be keyed by this form and reached
+// without making any text.
+struct DnsWireName {
+  static constexpr size_t kMax = 254;  // 255 with the root byte
+  uint8_t len = 0;
+  uint8_t bytes[kMax];
+  uint64_t hash = 0;
+  std::string_view view() const { return {reinterpret_cast<const char*>(bytes), len}; }
+};
+
 struct DnsMessage {
   uint16_t id = 0;
   bool response = false;
@@ -30,7 +44,8 @@ struct DnsMessage {
   bool aa = false, tc = false, rd = false, ra = false, ad = false, cd = false, z = false;
   uint8_t rcode = 0;  // with the EDNS extended bits when an OPT record is present
   uint16_t qdcount = 0, ancount = 0, nscount = 0, arcount = 0;
-  std::string qname;  // first question (presentation form, no trailing dot; "<Root>" as "")
+  std::string qname;  // first question (presentation form, no trailing dot; "<Root>" as ""); empty without render
+  DnsWireName qname_wire;  // the same name in wire form, always (empty when there is no readable question)
   uint16_t qtype = 0, qclass = 0;
   std::vector<std::pair<std::string, uint16_t>> questions;  // every readable question: name, type
   bool unicast_response = false;  // mDNS QU bit
@@ -46,10 +61,10 @@ struct DnsMessage {
 
 struct DnsLimits {
   size_t max_records = 512;  // per message, across sections
-  // false: the text nobody reads is not made (the question list, record
-  // names and RDATA text stay empty; qname and every record's type, class,
-  // TTL and length are still there). RDATA is checked all the same, so the
-  // anomalies counted are the same.
+  // false: the text nobody reads is not made (qname, the question list,
+  // record names and RDATA text stay empty; qname_wire and every record's
+  // type, class, TTL and length are still there). Names and RDATA are
+  // checked all the same, so the anomalies counted are the same.
   bool render = true;
 };
 
@@ -64,6 +79,14 @@ bool parse_dns(const uint8_t* data, size_t size, DnsMessage& out, Weirds& weirds
 // rendered with '.' separators; bytes outside [A-Za-z0-9-_*] and '.' inside
 // a label are written as \DDD (RFC 1035 escaping).
 bool read_dns_name(const uint8_t* data, size_t size, size_t offset, std::string& name, size_t& next, Weirds& weirds);
+
+// The presentation text of a wire-form name (what qname holds for qname_wire).
+std::string dns_name_text(const DnsWireName& name);
+// The same into a caller's buffer of at least kDnsMaxNameText bytes; returns the length.
+constexpr size_t kDnsMaxNameText = 1280;  // 254 wire bytes, each escaped as \DDD, plus dots
+size_t render_dns_name(const DnsWireName& name, char* out);
+// The hash kept in DnsWireName::hash.
+uint64_t dns_wire_hash(const uint8_t* p, size_t n);
 
 // "A", "AAAA", "TXT", ... or "TYPE65280" for unknown numbers.
 std::string dns_type_name(uint16_t type);
