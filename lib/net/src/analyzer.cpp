@@ -190,20 +190,36 @@ uint32_t Analyzer::new_pending_event() {
 void Analyzer::release_pending_event(uint32_t at) { free_events_.push_back(at); }
 
 namespace {
-// An event back to its defaults, keeping its strings' and vectors' capacity.
+// An event back to its defaults. Its strings and lists are emptied in place,
+// keeping their capacity; the rest is set from a default event, which
+// copies only those of its own members that hold no memory.
 void clear_event(DnsEvent& e) {
-  std::string query = std::move(e.query), subnet = std::move(e.client_subnet);
-  std::vector<std::string> answers = std::move(e.answers);
-  std::vector<uint32_t> ttls = std::move(e.ttls);
-  e = DnsEvent{};
-  query.clear();
-  subnet.clear();
-  answers.clear();
-  ttls.clear();
-  e.query = std::move(query);
-  e.client_subnet = std::move(subnet);
-  e.answers = std::move(answers);
-  e.ttls = std::move(ttls);
+  static const DnsEvent defaults;
+  e.query.clear();
+  e.client_subnet.clear();
+  e.answers.clear();
+  e.ttls.clear();
+  e.ts_ns = defaults.ts_ns;
+  e.client = defaults.client;
+  e.server = defaults.server;
+  e.client_port = defaults.client_port;
+  e.server_port = defaults.server_port;
+  e.proto = defaults.proto;
+  e.service = defaults.service;
+  e.trans_id = defaults.trans_id;
+  e.qclass = defaults.qclass;
+  e.qtype = defaults.qtype;
+  e.rcode = defaults.rcode;
+  e.aa = defaults.aa;
+  e.tc = defaults.tc;
+  e.rd = defaults.rd;
+  e.ra = defaults.ra;
+  e.z = defaults.z;
+  e.has_query = defaults.has_query;
+  e.has_response = defaults.has_response;
+  e.rtt_ns = defaults.rtt_ns;
+  e.query_bytes = defaults.query_bytes;
+  e.response_bytes = defaults.response_bytes;
 }
 }  // namespace
 
@@ -242,13 +258,15 @@ void Analyzer::fill_response(DnsEvent& e, const DnsPacketInfo& info, const DnsMe
 
 void Analyzer::on_dns(const DnsPacketInfo& info, const DnsMessage& m) {
   ++summary_.dns_messages;
-  detectors_.dns(info, m);
-  if (info.service == DnsService::mdns && info.has_mac) devices_.mdns(info.mac_src, info.ts_ns, m);
-  // mDNS answers are multicast announcements, not replies: report each on its own.
+  detectors_.prefetch_name(m.qname_wire);  // loads while the pending key is hashed
   bool is_response = m.response;
   PendingKey key = is_response ? PendingKey{info.dst, info.src, info.dport, info.sport, m.id, info.proto}
                                : PendingKey{info.src, info.dst, info.sport, info.dport, m.id, info.proto};
   const size_t key_hash = PendingHash{}(key);
+  pending_.prefetch_hash(key_hash);
+  detectors_.dns(info, m);
+  if (info.service == DnsService::mdns && info.has_mac) devices_.mdns(info.mac_src, info.ts_ns, m);
+  // mDNS answers are multicast announcements, not replies: report each on its own.
   if (is_response) {
     if (info.service != DnsService::mdns)
       if (const uint32_t* found = pending_.find(key, key_hash)) {

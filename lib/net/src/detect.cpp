@@ -247,17 +247,32 @@ constexpr size_t kMaxNames = 1 << 16;           // distinct names remembered
 constexpr size_t kMaxNameBytes = size_t(8) << 20;  // and their bytes
 }  // namespace
 
+void Detectors::prefetch_name(const DnsWireName& name) const {
+  if (!name_slots_.empty()) prefetch_line(&name_slots_[name.hash & (name_slots_.size() - 1)]);
+}
+
 Detectors::NameInfo* Detectors::name_info(const DnsWireName& name, int64_t ts_ns) {
-  if (NameInfo* n = names_.find(name.hash, name.hash))
-    if (n->len == name.len && std::memcmp(names_wire_.data() + n->offset, name.bytes, name.len) == 0) return n;
+  const uint64_t tag = name.hash >> 32 << 32;
+  size_t mask = name_slots_.size() - 1, i = name.hash & mask;
+  if (!name_slots_.empty())
+    for (;; i = (i + 1) & mask) {
+      uint64_t slot = name_slots_[i];
+      if (!slot) break;
+      if ((slot & ~uint64_t(0xffffffff)) != tag) continue;
+      NameInfo& n = names_[(slot & 0xffffffff) - 1];
+      if (n.hash == name.hash && n.len == name.len &&
+          std::memcmp(names_wire_.data() + n.offset, name.bytes, name.len) == 0)
+        return &n;
+    }
   // A name not seen before: its text, normalised (the rendered text has no
   // white space or trailing dot to trim, so normalising is lower-casing).
   char text[kDnsMaxNameText];
   size_t len = render_dns_name(name, text);
-  for (size_t i = 0; i < len; ++i)
-    if (text[i] >= 'A' && text[i] <= 'Z') text[i] = static_cast<char>(text[i] - 'A' + 'a');
+  for (size_t k = 0; k < len; ++k)
+    if (text[k] >= 'A' && text[k] <= 'Z') text[k] = static_cast<char>(text[k] - 'A' + 'a');
   std::string_view normalized(text, len);
   NameInfo n;
+  n.hash = name.hash;
   DomainSplit split = split_cache_.locate(normalized);
   std::string_view registrable = split.registrable(normalized), suffix = split.suffix(normalized);
   if (!registrable.empty() && !suffix.empty() && suffix != "arpa" && registrable.find(".arpa") == std::string_view::npos) {
@@ -271,26 +286,35 @@ Detectors::NameInfo* Detectors::name_info(const DnsWireName& name, int64_t ts_ns
     if (it != domains_.end()) {
       n.domain = &it->second;
       std::string_view sub = split.subdomain(normalized);
-      n.sub_len = static_cast<uint32_t>(sub.size());
+      n.sub_len = static_cast<uint16_t>(sub.size());
       if (n.sub_len) n.sub_entropy = entropy(sub);
     }
   }
-  // Remember it, unless another name holds the slot (a hash collision: that one stays).
+  // Remember it: start over when full; grow the index at half full (the
+  // slot found empty above is where the name goes otherwise).
   if (names_.size() >= kMaxNames || names_wire_.size() + name.len > kMaxNameBytes) {
     names_.clear();
     names_wire_.clear();
+    std::fill(name_slots_.begin(), name_slots_.end(), 0);
   }
-  bool inserted;
-  NameInfo& slot = names_.upsert(name.hash, name.hash, inserted);
-  if (!inserted) {
-    unremembered_ = n;
-    return &unremembered_;
+  if ((names_.size() + 1) * 2 > name_slots_.size()) {
+    name_slots_.assign(name_slots_.empty() ? 1024 : name_slots_.size() * 2, 0);
+    mask = name_slots_.size() - 1;
+    for (size_t k = 0; k < names_.size(); ++k) {
+      size_t at = names_[k].hash & mask;
+      while (name_slots_[at]) at = (at + 1) & mask;
+      name_slots_[at] = (names_[k].hash >> 32 << 32) | (k + 1);
+    }
   }
+  mask = name_slots_.size() - 1;
+  for (i = name.hash & mask; name_slots_[i]; i = (i + 1) & mask) {
+  }
+  name_slots_[i] = tag | (names_.size() + 1);
   n.offset = static_cast<uint32_t>(names_wire_.size());
   n.len = name.len;
   names_wire_.append(name.view());
-  slot = n;
-  return &slot;
+  names_.push_back(n);
+  return &names_.back();
 }
 
 std::vector<std::string> Detectors::client_strings(const DomainStats& s) {

@@ -23,7 +23,8 @@
 namespace opskit::net {
 
 // One DNS transaction (query and its response matched by id and endpoints),
-// or a lone query / response.
+// or a lone query / response. (The analyzer reuses events: clear_event in
+// analyzer.cpp resets every member, so a new member goes there too.)
 struct DnsEvent {
   int64_t ts_ns = 0;
   IpAddr client, server;

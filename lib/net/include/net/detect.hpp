@@ -121,6 +121,8 @@ class Detectors {
   Detectors(const DgaModel* model, const Indicators* indicators, const AllowList* allow, DetectorOptions options,
             Sink immediate);
   void dns(const DnsPacketInfo& info, const DnsMessage& m);
+  // Starts loading the index slot of a message's question name, ahead of dns().
+  void prefetch_name(const DnsWireName& name) const;
   void packet(const Decoded& d);
   void flow(const Flow& f);
   // Every alert the window detectors see now, sorted by key.
@@ -192,14 +194,15 @@ class Detectors {
   // and go straight to their domain, with no text made. Bounded: the table
   // starts over when full.
   struct NameInfo {
+    uint64_t hash = 0;              // DnsWireName::hash, also the name's identity in DomainStats::names
+    DomainStats* domain = nullptr;  // null: not tracked (no registrable domain, arpa, table full)
+    double sub_entropy = 0;
     uint32_t offset = 0;  // the name's wire bytes in names_wire_
+    uint16_t sub_len = 0;  // subdomain length (normalised), 0 for none
     uint8_t len = 0;
     // Already in its domain's set of names: a later query of it need not
     // probe the set (names never leave it), which is a cache miss per query.
     bool counted = false;
-    uint32_t sub_len = 0;           // subdomain length (normalised), 0 for none
-    DomainStats* domain = nullptr;  // null: not tracked (no registrable domain, arpa, table full)
-    double sub_entropy = 0;
   };
   NameInfo* name_info(const DnsWireName& name, int64_t ts_ns);
   void report_indicator(const std::string& what, const std::string& matched, const std::string& src,
@@ -213,9 +216,13 @@ class Detectors {
   Sink immediate_;
   std::unordered_map<std::string, DomainStats> domains_;  // nodes: pointers to them stay valid
   DomainSplitCache split_cache_;
-  FlatMap<uint64_t, NameInfo, NameHash> names_;  // by DnsWireName::hash, which is also the name's identity in DomainStats::names
+  // The names' index: open addressing over 8-byte slots (the hash's top
+  // half, and the position in names_ + 1; 0 is empty), insert-only, so the
+  // slot a name is looked up at stays in the second-level cache and the
+  // probe of a name met again is one line.
+  std::vector<uint64_t> name_slots_;
+  std::vector<NameInfo> names_;
   std::string names_wire_;
-  NameInfo unremembered_;  // a name whose hash another name already holds
   std::string domain_key_;  // the registrable domain being looked up (its capacity kept)
   FlatMap<IpPair, PairStats, IpPairHash> pairs_;
   FlatMap<IpAddr, ScanSource, IpHash> scans_;
