@@ -268,8 +268,8 @@ Detectors::NameInfo* Detectors::name_info(const DnsWireName& name, int64_t ts_ns
   // white space or trailing dot to trim, so normalising is lower-casing).
   char text[kDnsMaxNameText];
   size_t len = render_dns_name(name, text);
-  for (size_t k = 0; k < len; ++k)
-    if (text[k] >= 'A' && text[k] <= 'Z') text[k] = static_cast<char>(text[k] - 'A' + 'a');
+  for (size_t k = 0; k < len; ++k)  // branch-free, so it vectorises
+    text[k] = static_cast<char>(text[k] | (static_cast<unsigned char>(text[k] - 'A') < 26 ? 0x20 : 0));
   std::string_view normalized(text, len);
   NameInfo n;
   n.hash = name.hash;
