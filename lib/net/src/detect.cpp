@@ -51,12 +51,27 @@ double entropy(std::string_view s) {
     }
     ++counts[c];
   }
+  // Bytes share counts (a long random label has a few dozen distinct bytes
+  // but only a handful of distinct counts): each count's term is worked out
+  // once, the same expression, so the sum is bit for bit the same.
+  double term[64];
+  uint64_t have = 0;  // bit k: term[k] is set
   double e = 0;
   for (int w = 0; w < 4; ++w)
     for (uint64_t m = seen[w]; m; m &= m - 1) {
-      int c = w * 64 + __builtin_ctzll(m);
-      double p = double(counts[c]) / double(s.size());
-      e -= p * std::log2(p);
+      uint32_t n = counts[w * 64 + __builtin_ctzll(m)];
+      double t;
+      if (n < 64 && (have >> n & 1)) {
+        t = term[n];
+      } else {
+        double p = double(n) / double(s.size());
+        t = p * std::log2(p);
+        if (n < 64) {
+          term[n] = t;
+          have |= uint64_t(1) << n;
+        }
+      }
+      e -= t;
     }
   return e;
 }
@@ -308,6 +323,10 @@ Detectors::NameInfo* Detectors::name_info(const DnsWireName& name, int64_t ts_ns
   }
   mask = name_slots_.size() - 1;
   for (i = name.hash & mask; name_slots_[i]; i = (i + 1) & mask) {
+  }
+  if (names_.empty()) {  // room for the whole table at once: it fills without copies (pages are touched as used)
+    names_.reserve(kMaxNames);
+    names_wire_.reserve(kMaxNameBytes);
   }
   name_slots_[i] = tag | (names_.size() + 1);
   n.offset = static_cast<uint32_t>(names_wire_.size());
