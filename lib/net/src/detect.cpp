@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <new>
 
 #include "core/text.hpp"
 
@@ -258,8 +259,8 @@ void Detectors::dns(const DnsPacketInfo& info, const DnsMessage& m) {
 }
 
 namespace {
-constexpr size_t kMaxNames = 1 << 16;           // distinct names remembered
-constexpr size_t kMaxNameBytes = size_t(8) << 20;  // and their bytes
+constexpr size_t kMaxNames = 1 << 16;             // distinct names remembered
+constexpr size_t kMaxNameBytes = size_t(10) << 20;  // and their records' bytes
 }  // namespace
 
 void Detectors::prefetch_name(const DnsWireName& name) const {
@@ -267,6 +268,8 @@ void Detectors::prefetch_name(const DnsWireName& name) const {
 }
 
 Detectors::NameInfo* Detectors::name_info(const DnsWireName& name, int64_t ts_ns) {
+  static_assert(alignof(NameInfo) <= 8 && sizeof(NameInfo) % 8 == 0, "records are laid out in 8-byte units");
+  auto record_size = [](size_t wire_len) { return (sizeof(NameInfo) + wire_len + 7) & ~size_t(7); };
   const uint64_t tag = name.hash >> 32 << 32;
   size_t mask = name_slots_.size() - 1, i = name.hash & mask;
   if (!name_slots_.empty())
@@ -274,10 +277,8 @@ Detectors::NameInfo* Detectors::name_info(const DnsWireName& name, int64_t ts_ns
       uint64_t slot = name_slots_[i];
       if (!slot) break;
       if ((slot & ~uint64_t(0xffffffff)) != tag) continue;
-      NameInfo& n = names_[(slot & 0xffffffff) - 1];
-      if (n.hash == name.hash && n.len == name.len &&
-          std::memcmp(names_wire_.data() + n.offset, name.bytes, name.len) == 0)
-        return &n;
+      auto* n = reinterpret_cast<NameInfo*>(names_.get() + ((slot & 0xffffffff) - 1) * 8);
+      if (n->hash == name.hash && n->len == name.len && std::memcmp(n->wire(), name.bytes, name.len) == 0) return n;
     }
   // A name not seen before: its text, normalised (the rendered text has no
   // white space or trailing dot to trim, so normalising is lower-casing).
@@ -288,6 +289,7 @@ Detectors::NameInfo* Detectors::name_info(const DnsWireName& name, int64_t ts_ns
   std::string_view normalized(text, len);
   NameInfo n;
   n.hash = name.hash;
+  n.len = name.len;
   DomainSplit split = split_cache_.locate(normalized);
   std::string_view registrable = split.registrable(normalized), suffix = split.suffix(normalized);
   if (!registrable.empty() && !suffix.empty() && suffix != "arpa" && registrable.find(".arpa") == std::string_view::npos) {
@@ -307,33 +309,32 @@ Detectors::NameInfo* Detectors::name_info(const DnsWireName& name, int64_t ts_ns
   }
   // Remember it: start over when full; grow the index at half full (the
   // slot found empty above is where the name goes otherwise).
-  if (names_.size() >= kMaxNames || names_wire_.size() + name.len > kMaxNameBytes) {
-    names_.clear();
-    names_wire_.clear();
+  size_t size = record_size(name.len);
+  if (!names_) names_.reset(new unsigned char[kMaxNameBytes]);  // pages are touched as records fill them
+  if (name_count_ >= kMaxNames || names_used_ + size > kMaxNameBytes) {
+    names_used_ = name_count_ = 0;
     std::fill(name_slots_.begin(), name_slots_.end(), 0);
   }
-  if ((names_.size() + 1) * 2 > name_slots_.size()) {
+  if ((name_count_ + 1) * 2 > name_slots_.size()) {
     name_slots_.assign(name_slots_.empty() ? 1024 : name_slots_.size() * 2, 0);
     mask = name_slots_.size() - 1;
-    for (size_t k = 0; k < names_.size(); ++k) {
-      size_t at = names_[k].hash & mask;
-      while (name_slots_[at]) at = (at + 1) & mask;
-      name_slots_[at] = (names_[k].hash >> 32 << 32) | (k + 1);
+    for (size_t at = 0; at < names_used_;) {
+      const auto* r = reinterpret_cast<const NameInfo*>(names_.get() + at);
+      size_t k = r->hash & mask;
+      while (name_slots_[k]) k = (k + 1) & mask;
+      name_slots_[k] = (r->hash >> 32 << 32) | (at / 8 + 1);
+      at += record_size(r->len);
     }
   }
   mask = name_slots_.size() - 1;
   for (i = name.hash & mask; name_slots_[i]; i = (i + 1) & mask) {
   }
-  if (names_.empty()) {  // room for the whole table at once: it fills without copies (pages are touched as used)
-    names_.reserve(kMaxNames);
-    names_wire_.reserve(kMaxNameBytes);
-  }
-  name_slots_[i] = tag | (names_.size() + 1);
-  n.offset = static_cast<uint32_t>(names_wire_.size());
-  n.len = name.len;
-  names_wire_.append(name.view());
-  names_.push_back(n);
-  return &names_.back();
+  name_slots_[i] = tag | (names_used_ / 8 + 1);
+  auto* record = new (names_.get() + names_used_) NameInfo(n);
+  std::memcpy(names_.get() + names_used_ + sizeof(NameInfo), name.bytes, name.len);
+  names_used_ += size;
+  ++name_count_;
+  return record;
 }
 
 std::vector<std::string> Detectors::client_strings(const DomainStats& s) {

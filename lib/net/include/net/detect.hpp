@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -197,12 +198,12 @@ class Detectors {
     uint64_t hash = 0;              // DnsWireName::hash, also the name's identity in DomainStats::names
     DomainStats* domain = nullptr;  // null: not tracked (no registrable domain, arpa, table full)
     double sub_entropy = 0;
-    uint32_t offset = 0;  // the name's wire bytes in names_wire_
     uint16_t sub_len = 0;  // subdomain length (normalised), 0 for none
-    uint8_t len = 0;
+    uint8_t len = 0;       // the name's wire bytes, which follow this header in names_
     // Already in its domain's set of names: a later query of it need not
     // probe the set (names never leave it), which is a cache miss per query.
     bool counted = false;
+    const uint8_t* wire() const { return reinterpret_cast<const uint8_t*>(this + 1); }
   };
   NameInfo* name_info(const DnsWireName& name, int64_t ts_ns);
   void report_indicator(const std::string& what, const std::string& matched, const std::string& src,
@@ -216,13 +217,14 @@ class Detectors {
   Sink immediate_;
   std::unordered_map<std::string, DomainStats> domains_;  // nodes: pointers to them stay valid
   DomainSplitCache split_cache_;
-  // The names' index: open addressing over 8-byte slots (the hash's top
-  // half, and the position in names_ + 1; 0 is empty), insert-only, so the
-  // slot a name is looked up at stays in the second-level cache and the
-  // probe of a name met again is one line.
+  // The names: each a NameInfo with its wire bytes right after it, in one
+  // arena (reserved whole, so records never move), so a name met again costs
+  // the index slot and one record. The index is open addressing over 8-byte
+  // slots (the hash's top half, and the record's offset in 8-byte units + 1;
+  // 0 is empty), insert-only, small enough to stay near the core.
   std::vector<uint64_t> name_slots_;
-  std::vector<NameInfo> names_;
-  std::string names_wire_;
+  std::unique_ptr<unsigned char[]> names_;
+  size_t names_used_ = 0, name_count_ = 0;
   std::string domain_key_;  // the registrable domain being looked up (its capacity kept)
   FlatMap<IpPair, PairStats, IpPairHash> pairs_;
   FlatMap<IpAddr, ScanSource, IpHash> scans_;
