@@ -27,7 +27,11 @@ bool Flow::failed() const {
 
 
 FlowTable::FlowTable(FlowOptions options, Callback on_done)
-    : options_(options), on_done_(std::move(on_done)), flows_(1024) {}
+    : options_(options), on_done_(std::move(on_done)) {
+  // The cap bounds the table: reserving it up front means the records are
+  // never copied to a bigger array as the table fills.
+  flows_.reserve(std::min<size_t>(options_.max_flows, size_t(1) << 20));
+}
 
 Flow& FlowTable::add(const Decoded& d, bool& from_orig) { return add(d, key_of(d), from_orig); }
 
