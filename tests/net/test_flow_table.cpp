@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <random>
 #include <set>
@@ -179,4 +180,22 @@ TEST_CASE("flow table: at the cap the least recently seen quarter goes, in first
   REQUIRE(reported.size() == 17);
   for (size_t i = 0; i < reported.size(); ++i) REQUIRE(reported[i].orig == v4(10, 0, 0, static_cast<uint8_t>(16 + i)));
   REQUIRE(table.size() == 64 - 17 + 1);
+}
+
+TEST_CASE("addresses order as their bytes do (memcmp), IPv4 before IPv6", "[net][flows]") {
+  std::mt19937_64 rng(5);
+  std::vector<IpAddr> ips;
+  for (int i = 0; i < 400; ++i) {
+    IpAddr ip;
+    ip.version = i % 3 == 0 ? 6 : 4;
+    int n = ip.version == 4 ? 4 : 16;
+    for (int j = 0; j < n; ++j) ip.bytes[j] = static_cast<uint8_t>(rng() % 4 * 60);  // few values: many shared prefixes
+    ips.push_back(ip);
+  }
+  for (const IpAddr& a : ips)
+    for (const IpAddr& b : ips) {
+      bool expect = a.version != b.version ? a.version < b.version
+                                           : std::memcmp(a.bytes, b.bytes, a.version == 4 ? 4 : 16) < 0;
+      REQUIRE((a < b) == expect);
+    }
 }
