@@ -98,6 +98,11 @@ for input in small dns small1 dns1; do
   echo "capture $input-packet input: $packets packets in $secs CPU-s = $rate packets/CPU-s" \
        "($net_rate packets/CPU-s without the fixed cost of the run)"
   echo "  command: ${pin[*]} ${cmd[*]}"
+  # Peak memory of one more run (the mapped capture's pages count too).
+  if [ -x /usr/bin/time ]; then
+    /usr/bin/time -f "%M" -o "$work/rss" "${pin[@]}" "${cmd[@]}" > /dev/null 2>&1
+    echo "  max RSS: $(tail -1 "$work/rss") KiB (/usr/bin/time -f %M)"
+  fi
   if [ -n "$pcap_loop" ] && [ "${input%1}" = "$input" ]; then
     lsecs=$(cpu_seconds "${pin[@]}" "$pcap_loop" "$f")
     lpackets=$(cut -d' ' -f1 "$work/out")

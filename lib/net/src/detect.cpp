@@ -403,12 +403,13 @@ void Detectors::flow(const Flow& f) {
       p->bytes0 = f.orig_bytes;
     } else {
       if (p->count == 1) {
-        p->starts.push_back(p->start0);
-        p->bytes.push_back(p->bytes0);
+        p->series = static_cast<uint32_t>(pair_series_.size());
+        pair_series_.push_back(PairSeries{{p->start0}, {p->bytes0}});
       }
-      if (p->starts.size() < 20000) {
-        p->starts.push_back(f.first_ns);
-        p->bytes.push_back(f.orig_bytes);
+      PairSeries& series = pair_series_[p->series];
+      if (series.starts.size() < 20000) {
+        series.starts.push_back(f.first_ns);
+        series.bytes.push_back(f.orig_bytes);
       }
     }
     ++p->count;
@@ -491,15 +492,17 @@ std::vector<Alert> Detectors::evaluate(const HostHistory& history) const {
   double window = std::max(1.0, (last_ns_ - first_ns_) / 1e9);
   std::vector<std::pair<const IpPair*, const PairStats*>> beacon_pairs;
   pairs_.for_each([&](const IpPair& k, const PairStats& p) {
-    if (p.count >= 2 && static_cast<int>(p.starts.size()) >= options_.beacon_min_connections) beacon_pairs.emplace_back(&k, &p);
+    if (p.count >= 2 && static_cast<int>(pair_series_[p.series].starts.size()) >= options_.beacon_min_connections)
+      beacon_pairs.emplace_back(&k, &p);
   });
   for (const auto& [key, pp] : beacon_pairs) {
     const PairStats& p = *pp;
-    std::vector<int64_t> starts = p.starts;
+    const PairSeries& series = pair_series_[p.series];
+    std::vector<int64_t> starts = series.starts;
     std::sort(starts.begin(), starts.end());
     std::vector<double> deltas, sizes;
     for (size_t i = 1; i < starts.size(); ++i) deltas.push_back((starts[i] - starts[i - 1]) / 1e9);
-    for (auto b : p.bytes) sizes.push_back(static_cast<double>(b));
+    for (auto b : series.bytes) sizes.push_back(static_cast<double>(b));
     double ts_skew, ts_madm, mid_interval, ds_skew, ds_madm, mid_size;
     regularity(deltas, 30.0, ts_skew, ts_madm, mid_interval);
     regularity(sizes, 32.0, ds_skew, ds_madm, mid_size);

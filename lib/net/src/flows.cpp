@@ -25,31 +25,13 @@ bool Flow::failed() const {
   return (proto == proto_udp || proto == proto_icmp) && !resp_pkts;
 }
 
-namespace {
-inline uint64_t word(const IpAddr& ip, int i) {
-  uint64_t w;
-  std::memcpy(&w, ip.bytes + 8 * i, 8);
-  return w;
-}
-// Any fixed order of the endpoints will do: it only makes both directions one key.
-inline FlowTable::Key make_key(const IpAddr& s, uint16_t sp, const IpAddr& d, uint16_t dp, uint8_t proto) {
-  uint64_t s0 = word(s, 0), s1 = word(s, 1), d0 = word(d, 0), d1 = word(d, 1);
-  bool swap = d0 < s0 || (d0 == s0 && (d1 < s1 || (d1 == s1 && dp < sp)));
-  FlowTable::Key k;
-  k.w[0] = swap ? d0 : s0;
-  k.w[1] = swap ? d1 : s1;
-  k.w[2] = swap ? s0 : d0;
-  k.w[3] = swap ? s1 : d1;
-  uint64_t pa = swap ? dp : sp, pb = swap ? sp : dp;
-  k.w[4] = pa << 32 | pb << 16 | uint64_t(proto) << 8 | s.version;
-  return k;
-}
-}  // namespace
 
 FlowTable::FlowTable(FlowOptions options, Callback on_done)
-    : options_(options), on_done_(std::move(on_done)), flows_(1024) {}
-
-FlowTable::Key FlowTable::key_of(const Decoded& d) { return make_key(d.src, d.sport, d.dst, d.dport, d.proto); }
+    : options_(options), on_done_(std::move(on_done)) {
+  // The cap bounds the table: reserving it up front means the records are
+  // never copied to a bigger array as the table fills.
+  flows_.reserve(std::min<size_t>(options_.max_flows, size_t(1) << 20));
+}
 
 Flow& FlowTable::add(const Decoded& d, bool& from_orig) { return add(d, key_of(d), from_orig); }
 
@@ -94,22 +76,28 @@ bool flow_before(const Flow* a, const Flow* b) {
   if (a->resp_port != b->resp_port) return a->resp_port < b->resp_port;
   return a->proto < b->proto;
 }
+// The same order, from the start kept beside the pointer.
+template <class T>
+bool started_before(const T& a, const T& b) {
+  if (a.first_ns != b.first_ns) return a.first_ns < b.first_ns;
+  return flow_before(a.flow, b.flow);
+}
 }  // namespace
 
-void FlowTable::remove(std::vector<std::pair<const Flow*, Key>>& done, bool evicting) {
+void FlowTable::remove(std::vector<Finished>& done, bool evicting) {
   // Finished flows are reported in first-seen order, never hash order.
-  std::sort(done.begin(), done.end(), [](const auto& x, const auto& y) { return flow_before(x.first, y.first); });
-  done.erase(std::unique(done.begin(), done.end(), [](const auto& x, const auto& y) { return x.first == y.first; }),
+  std::sort(done.begin(), done.end(), started_before<Finished>);
+  done.erase(std::unique(done.begin(), done.end(), [](const auto& x, const auto& y) { return x.flow == y.flow; }),
              done.end());
-  for (auto& [f, k] : done) on_done_(*f);
-  for (auto& [f, k] : done) flows_.erase(k);
+  for (const Finished& f : done) on_done_(*f.flow);
+  for (const Finished& f : done) flows_.erase(f.key);
   if (evicting) evicted_ += done.size();
 }
 
 void FlowTable::remove_where(const std::function<bool(const Flow&)>& pred, bool evicting) {
-  std::vector<std::pair<const Flow*, Key>> done;
+  std::vector<Finished> done;
   flows_.for_each([&](const Key& k, const Flow& f) {
-    if (pred(f)) done.emplace_back(&f, k);
+    if (pred(f)) done.push_back(Finished{f.first_ns, &f, k});
   });
   remove(done, evicting);
 }
@@ -144,7 +132,7 @@ void FlowTable::refile_all() {
 
 void FlowTable::expire(int64_t now) {
   // The same flows go as when every flow is tested for now - last_ns > timeout.
-  std::vector<std::pair<const Flow*, Key>> done;
+  std::vector<Finished> done;
   std::vector<std::pair<Key, int64_t>> again;
   int64_t due = now >> 30;
   while (!wheel_.empty() && wheel_.begin()->first <= due) {
@@ -159,7 +147,7 @@ void FlowTable::expire(int64_t now) {
       const Flow* f = flows_.find(k);
       if (!f) continue;  // evicted, or expired through another entry
       int64_t t = f->last_ns + timeout(*f);
-      if (now - f->last_ns > timeout(*f)) done.emplace_back(f, k);
+      if (now - f->last_ns > timeout(*f)) done.push_back(Finished{f->first_ns, f, k});
       else again.emplace_back(k, t);
     }
   }
@@ -181,11 +169,15 @@ void FlowTable::make_room(int64_t now) {
 
 void FlowTable::flush() {
   // Report in first-seen order so output is deterministic.
-  std::vector<const Flow*> all;
+  struct Started {
+    int64_t first_ns;
+    const Flow* flow;
+  };
+  std::vector<Started> all;
   all.reserve(flows_.size());
-  flows_.for_each([&](const Key&, const Flow& f) { all.push_back(&f); });
-  std::sort(all.begin(), all.end(), flow_before);
-  for (const Flow* f : all) on_done_(*f);
+  flows_.for_each([&](const Key&, const Flow& f) { all.push_back(Started{f.first_ns, &f}); });
+  std::sort(all.begin(), all.end(), started_before<Started>);
+  for (const Started& s : all) on_done_(*s.flow);
   flows_.clear();
   wheel_.clear();
   cached_ = nullptr;

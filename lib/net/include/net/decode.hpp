@@ -4,6 +4,7 @@
 // reassembly, IPv6 with extension headers and fragments, UDP, TCP, ICMP, and
 // the common tunnels (VXLAN, Geneve, Teredo, IP-in-IP, GRE) down to the
 // innermost transport. Every length is checked; anomalies are counted.
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <deque>
@@ -30,9 +31,21 @@ struct IpAddr {
     uint64_t diff = version == 4 ? uint32_t(a0 ^ b0) : ((a0 ^ b0) | (a1 ^ b1));
     return version == o.version && diff == 0;
   }
+  // Byte order (as memcmp), from big-endian words: the report sorts call it
+  // for every tie, and memcmp with a run-time length is a library call.
   bool operator<(const IpAddr& o) const {
     if (version != o.version) return version < o.version;
-    return std::memcmp(bytes, o.bytes, version == 4 ? 4 : 16) < 0;
+    uint64_t a0 = big_endian_word(0), b0 = o.big_endian_word(0);
+    if (version == 4) return (a0 >> 32) < (b0 >> 32);
+    if (a0 != b0) return a0 < b0;
+    return big_endian_word(1) < o.big_endian_word(1);
+  }
+  // Bytes 8i..8i+7 as a number, the first byte most significant.
+  uint64_t big_endian_word(int i) const {
+    uint64_t w;
+    std::memcpy(&w, bytes + 8 * i, 8);
+    if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap64(w);
+    return w;
   }
   std::string str() const;
   // Private, loopback, link-local, multicast or unspecified: not "external".

@@ -174,14 +174,18 @@ class Detectors {
     double dga = -1;
   };
   struct PairStats {
-    // The first connection is kept inline: most pairs never see a second.
+    // The first connection is kept inline: most pairs never see a second,
+    // and a pair's entry stays small (32 bytes) without the series.
     int64_t start0 = 0;
     uint64_t bytes0 = 0;
     uint32_t count = 0;
-    std::vector<int64_t> starts;  // all starts once count >= 2
-    std::vector<uint64_t> bytes;
+    uint32_t series = 0;  // pair_series_[series] holds every start once count >= 2
     uint16_t port = 0;
     uint8_t proto = 0;
+  };
+  struct PairSeries {
+    std::vector<int64_t> starts;
+    std::vector<uint64_t> bytes;
   };
   struct ScanSource {
     int64_t first_ns = 0, last_ns = 0;
@@ -227,6 +231,7 @@ class Detectors {
   size_t names_used_ = 0, name_count_ = 0;
   std::string domain_key_;  // the registrable domain being looked up (its capacity kept)
   FlatMap<IpPair, PairStats, IpPairHash> pairs_;
+  std::vector<PairSeries> pair_series_;  // of the pairs seen twice or more (never more than pairs_)
   FlatMap<IpAddr, ScanSource, IpHash> scans_;
   FlatMap<Attempt, char, AttemptHash> attempts_;
   FlatMap<IpPair, uint32_t, IpPairHash> ports_per_target_;  // (source, target) -> failed ports

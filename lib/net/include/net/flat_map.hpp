@@ -1,9 +1,6 @@
 #pragma once
-// A flat open-addressing hash map (linear probing, backward-shift erase) for
-// the per-packet tables: one allocation for the whole table instead of one
-// node per entry, and lookups that touch one or two cache lines. Keys are
-// small plain structs compared with ==; the hash is supplied. Iteration
-// order is the slot order: callers sort before anything reaches output.
+// Hash tables for the per-packet state (flows, detector counters, pending
+// DNS queries): FlatMap below, with the hashes and allocation it uses.
 #include <sys/mman.h>
 
 #include <cstdint>
@@ -28,11 +25,12 @@ inline uint64_t mix64(uint64_t h) {
 }
 
 // Hash of an address: the two 8-byte halves and the version (bytes past
-// an IPv4 address are always zero).
-inline uint64_t hash_ip(const IpAddr& ip, uint64_t seed = 0) {
+// an IPv4 address are always zero), multiplied apart and mixed once (it
+// runs several times per finished flow).
+[[gnu::always_inline]] inline uint64_t hash_ip(const IpAddr& ip, uint64_t seed = 0) {
   uint64_t w[2];
   std::memcpy(w, ip.bytes, 16);
-  return mix64(seed ^ w[0] ^ mix64(w[1] ^ ip.version));
+  return mix64(((w[0] + seed) * 0x9E3779B97F4A7C15ull) ^ (w[1] * 0xC2B2AE3D27D4EB4Full) ^ ip.version);
 }
 
 // Tables of 2 MiB and more are placed on transparent huge pages: a lookup
@@ -72,57 +70,88 @@ inline void prefetch_line(const void* p) {
 #endif
 }
 
+// A hash map for the per-packet tables: the entries (key and value) sit in
+// one dense array in insertion order (erase moves the last one into the
+// hole), and a separate open-addressing index (linear probing,
+// backward-shift erase, at most 3/4 full) holds, per slot, the entry's
+// number and 32 bits of its hash. A probe reads 8-byte slots, eight to a
+// cache line, and touches an entry only when the hash bits match; the
+// memory is the entries themselves plus 8 to 16 bytes each, and growth
+// rebuilds only the index (entries are never rehashed or zeroed in bulk).
+// Keys are small plain structs compared with ==; the hash is supplied.
+// Iteration order is the entry order: callers sort before anything reaches
+// output. Pointers to values stay valid until the next insert or erase.
 template <class K, class V, class Hash>
 class FlatMap {
  public:
-  FlatMap() : FlatMap(16) {}  // not explicit: a member of an aggregate built with {} (clang 14 insists)
-  explicit FlatMap(size_t initial) { rehash(initial < 16 ? 16 : initial); }
-  size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
+  FlatMap() = default;  // allocates nothing until the first insert
+  explicit FlatMap(size_t initial) { reserve(initial); }
+  size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  // Room for n entries without moving them: the memory is only reserved,
+  // its pages are touched as entries arrive (the index, 8 bytes a slot,
+  // still grows as needed).
+  void reserve(size_t n) { entries_.reserve(n); }
 
   V* find(const K& k) { return find(k, Hash{}(k)); }
   // The same with the key's hash already known (worked out once per packet
   // for the prefetch and the lookup).
   V* find(const K& k, size_t hash) {
-    size_t i = hash & mask_;
-    for (;;) {
-      Slot& s = slots_[i];
-      if (!s.used) return nullptr;
-      if (s.key == k) return &s.value;
-      i = (i + 1) & mask_;
+    if (index_.empty()) return nullptr;
+    const uint32_t tag = static_cast<uint32_t>(hash);
+    for (size_t i = tag & mask_;; i = (i + 1) & mask_) {
+      uint64_t s = index_[i];
+      if (!s) return nullptr;
+      if (static_cast<uint32_t>(s >> 32) == tag) {
+        Entry& e = entries_[static_cast<uint32_t>(s) - 1];
+        if (e.key == k) return &e.value;
+      }
     }
   }
   const V* find(const K& k) const { return const_cast<FlatMap*>(this)->find(k); }
-  // Starts loading the slot where k would live (every cache line of it), ahead of a lookup.
+  // Starts loading the index line where k would be found, ahead of a lookup.
   void prefetch(const K& k) const { prefetch_hash(Hash{}(k)); }
   void prefetch_hash(size_t hash) const {
-    uintptr_t s = reinterpret_cast<uintptr_t>(slots_.data() + (hash & mask_));
-    // Every line the slot touches: it need not start on a line boundary.
-    for (uintptr_t line = s & ~uintptr_t(63); line < s + sizeof(Slot); line += 64)
-      prefetch_line(reinterpret_cast<const void*>(line));
+    if (!index_.empty()) prefetch_line(index_.data() + (hash & mask_));
+  }
+  // The second step, once that index line has arrived: starts loading
+  // (every cache line of) the entry the hash points at, if any.
+  void prefetch_entry(size_t hash) const {
+    if (index_.empty()) return;
+    const uint32_t tag = static_cast<uint32_t>(hash);
+    for (size_t i = tag & mask_;; i = (i + 1) & mask_) {
+      uint64_t s = index_[i];
+      if (!s) return;
+      if (static_cast<uint32_t>(s >> 32) == tag) {
+        uintptr_t e = reinterpret_cast<uintptr_t>(entries_.data() + (static_cast<uint32_t>(s) - 1));
+        for (uintptr_t line = e & ~uintptr_t(63); line < e + sizeof(Entry); line += 64)
+          prefetch_line(reinterpret_cast<const void*>(line));
+        return;
+      }
+    }
   }
 
   // The value for k, default-constructed when new; `inserted` says which.
   V& upsert(const K& k, bool& inserted) { return upsert(k, Hash{}(k), inserted); }
   V& upsert(const K& k, size_t hash, bool& inserted) {
-    if ((size_ + 1) * 2 > slots_.size()) rehash(slots_.size() * 2);
-    size_t i = hash & mask_;
-    for (;;) {
-      Slot& s = slots_[i];
-      if (!s.used) {
-        s.used = true;
-        s.key = k;
-        s.value = V{};
-        ++size_;
-        inserted = true;
-        return s.value;
+    if ((entries_.size() + 1) * 4 > index_.size() * 3) rebuild(index_.empty() ? 16 : index_.size() * 2);
+    const uint32_t tag = static_cast<uint32_t>(hash);
+    size_t i = tag & mask_;
+    for (;; i = (i + 1) & mask_) {
+      uint64_t s = index_[i];
+      if (!s) break;
+      if (static_cast<uint32_t>(s >> 32) == tag) {
+        Entry& e = entries_[static_cast<uint32_t>(s) - 1];
+        if (e.key == k) {
+          inserted = false;
+          return e.value;
+        }
       }
-      if (s.key == k) {
-        inserted = false;
-        return s.value;
-      }
-      i = (i + 1) & mask_;
     }
+    entries_.push_back(Entry{k, V{}});
+    index_[i] = uint64_t(tag) << 32 | entries_.size();  // entry number + 1: 0 marks a free slot
+    inserted = true;
+    return entries_.back().value;
   }
   V& operator[](const K& k) {
     bool inserted;
@@ -131,69 +160,84 @@ class FlatMap {
 
   bool erase(const K& k) { return erase(k, Hash{}(k)); }
   bool erase(const K& k, size_t hash) {
-    size_t i = hash & mask_;
-    for (;;) {
-      if (!slots_[i].used) return false;
-      if (slots_[i].key == k) break;
-      i = (i + 1) & mask_;
+    if (index_.empty()) return false;
+    const uint32_t tag = static_cast<uint32_t>(hash);
+    size_t i = tag & mask_;
+    uint32_t at;
+    for (;; i = (i + 1) & mask_) {
+      uint64_t s = index_[i];
+      if (!s) return false;
+      if (static_cast<uint32_t>(s >> 32) == tag && entries_[static_cast<uint32_t>(s) - 1].key == k) {
+        at = static_cast<uint32_t>(s) - 1;
+        break;
+      }
     }
-    // Backward shift: pull later members of the probe run into the hole.
-    size_t hole = i;
-    for (size_t j = (i + 1) & mask_;; j = (j + 1) & mask_) {
-      Slot& s = slots_[j];
-      if (!s.used) break;
-      size_t home = Hash{}(s.key) & mask_;
-      // s may move into the hole only if its home is not in (hole, j].
-      bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
-      if (stays) continue;
-      slots_[hole].key = s.key;
-      slots_[hole].value = std::move(s.value);
-      hole = j;
+    unlink(i);
+    // The last entry fills the hole; its slot is found by its own hash.
+    uint32_t last = static_cast<uint32_t>(entries_.size() - 1);
+    if (at != last) {
+      const uint32_t last_tag = static_cast<uint32_t>(Hash{}(entries_[last].key));
+      size_t j = last_tag & mask_;
+      while (static_cast<uint32_t>(index_[j]) != last + 1) j = (j + 1) & mask_;
+      index_[j] = uint64_t(last_tag) << 32 | (at + 1);
+      entries_[at] = std::move(entries_[last]);
     }
-    slots_[hole].used = false;
-    slots_[hole].value = V{};
-    --size_;
+    entries_.pop_back();
     return true;
   }
 
+  // Empties the table and gives its memory back.
   void clear() {
-    Slots().swap(slots_);
-    size_ = 0;
-    rehash(16);
+    Entries().swap(entries_);
+    Index().swap(index_);
+    mask_ = 0;
   }
 
   template <class F>
   void for_each(F&& f) {
-    for (auto& s : slots_)
-      if (s.used) f(s.key, s.value);
+    for (auto& e : entries_) f(e.key, e.value);
   }
   template <class F>
   void for_each(F&& f) const {
-    for (const auto& s : slots_)
-      if (s.used) f(s.key, s.value);
+    for (const auto& e : entries_) f(e.key, e.value);
   }
 
  private:
-  struct Slot {
-    bool used = false;  // first, with the key: a probe reads one cache line
-    K key{};
-    V value{};
+  struct Entry {
+    K key;
+    V value;
   };
-  using Slots = std::vector<Slot, HugePageAllocator<Slot>>;
-  void rehash(size_t n) {
-    Slots old;
-    old.swap(slots_);
-    slots_.resize(n);
+  using Entries = std::vector<Entry, HugePageAllocator<Entry>>;
+  using Index = std::vector<uint64_t, HugePageAllocator<uint64_t>>;
+  // Backward shift: pulls later members of the probe run into the freed slot.
+  void unlink(size_t hole) {
+    for (size_t j = (hole + 1) & mask_;; j = (j + 1) & mask_) {
+      uint64_t s = index_[j];
+      if (!s) break;
+      size_t home = static_cast<uint32_t>(s >> 32) & mask_;
+      // s may move into the hole only if its home is not in (hole, j].
+      bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+      if (stays) continue;
+      index_[hole] = s;
+      hole = j;
+    }
+    index_[hole] = 0;
+  }
+  // A fresh index of n slots over the same entries (their hash bits are in the old slots).
+  void rebuild(size_t n) {
+    Index old(n, 0);
+    old.swap(index_);
     mask_ = n - 1;
-    size_ = 0;
-    for (auto& s : old)
-      if (s.used) {
-        bool inserted;
-        upsert(s.key, inserted) = std::move(s.value);
+    for (uint64_t s : old)
+      if (s) {
+        size_t i = static_cast<uint32_t>(s >> 32) & mask_;
+        while (index_[i]) i = (i + 1) & mask_;
+        index_[i] = s;
       }
   }
-  Slots slots_;
-  size_t mask_ = 0, size_ = 0;
+  Entries entries_;
+  Index index_;
+  size_t mask_ = 0;
 };
 
 }  // namespace opskit::net

@@ -5,6 +5,7 @@
 // expired first, then the least recently seen quarter is evicted (each
 // evicted flow is still reported, and counted as a flow_evicted weird).
 #include <climits>
+#include <cstring>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -49,7 +50,25 @@ class FlowTable {
       return ((w[0] ^ o.w[0]) | (w[1] ^ o.w[1]) | (w[2] ^ o.w[2]) | (w[3] ^ o.w[3]) | (w[4] ^ o.w[4])) == 0;
     }
   };
-  static Key key_of(const Decoded& d);
+  // Inline: built in registers and handed on in them (a call returning it
+  // through memory stalls the loads that read it back).
+  static Key key_of(const Decoded& d) {
+    uint64_t s0, s1, d0, d1;
+    std::memcpy(&s0, d.src.bytes, 8);
+    std::memcpy(&s1, d.src.bytes + 8, 8);
+    std::memcpy(&d0, d.dst.bytes, 8);
+    std::memcpy(&d1, d.dst.bytes + 8, 8);
+    // Any fixed order of the endpoints will do: it only makes both directions one key.
+    bool swap = d0 < s0 || (d0 == s0 && (d1 < s1 || (d1 == s1 && d.dport < d.sport)));
+    Key k;
+    k.w[0] = swap ? d0 : s0;
+    k.w[1] = swap ? d1 : s1;
+    k.w[2] = swap ? s0 : d0;
+    k.w[3] = swap ? s1 : d1;
+    uint64_t pa = swap ? d.dport : d.sport, pb = swap ? d.sport : d.dport;
+    k.w[4] = pa << 32 | pb << 16 | uint64_t(d.proto) << 8 | d.src.version;
+    return k;
+  }
   // Starts loading the table slot of a flow (a later packet's, while this
   // one is processed); its key is then passed to add() and not built twice.
   void prefetch(const Key& k) const { flows_.prefetch(k); }
@@ -57,6 +76,9 @@ class FlowTable {
   // The same with the key's hash worked out once (for the prefetch and the lookup).
   static size_t hash_of(const Key& k) { return KeyHash{}(k); }
   void prefetch_hash(size_t hash) const { flows_.prefetch_hash(hash); }
+  // The second step, a few packets later, once the index line has arrived:
+  // starts loading the flow's record.
+  void prefetch_record(size_t hash) const { flows_.prefetch_entry(hash); }
   Flow& add(const Decoded& d, const Key& k, size_t hash, bool& from_orig);
   // Reports and removes flows idle at `now`.
   void expire(int64_t now_ns);
@@ -77,7 +99,14 @@ class FlowTable {
   void make_room(int64_t now_ns);
   void remove_where(const std::function<bool(const Flow&)>& pred, bool evicting);
   // Reports and removes the given flows (each at most once), in first-seen order.
-  void remove(std::vector<std::pair<const Flow*, Key>>& done, bool evicting);
+  // A flow to report, with its start beside the pointer: the sort into
+  // first-seen order then loads a record only when two starts tie.
+  struct Finished {
+    int64_t first_ns;
+    const Flow* flow;
+    Key key;
+  };
+  void remove(std::vector<Finished>& done, bool evicting);
   int64_t timeout(const Flow& f) const { return f.proto == proto_tcp ? options_.tcp_timeout_ns : options_.udp_timeout_ns; }
   // Expiry without scanning the table: every flow is filed under the time
   // (in buckets of 2^30 ns) before which it cannot expire, reckoned from its
