@@ -55,9 +55,8 @@ std::vector<std::string> unseen_names(const std::string& list, const std::vector
 
 }  // namespace
 
-// The issue's goal is >= 95% at <= 1%; opskit-dga-4 reaches 93.8% at 0.81%
-// (opskit-dga-3: 93.6% at 0.96%), so this guards the level reached (and the
-// false-positive bound) against regressions.
+// The issue's goal: >= 95% at <= 1%. opskit-dga-5 reaches 95.1% at 0.90%
+// (opskit-dga-4: 93.8% at 0.81%, opskit-dga-3: 93.6% at 0.96%).
 TEST_CASE("dga: the shipped model on the held-out half of the nDPI lists", "[net][dga][shared]") {
   std::string dir = opskit::test::shared_data("domains");
   if (dir.empty()) {
@@ -74,7 +73,7 @@ TEST_CASE("dga: the shipped model on the held-out half of the nDPI lists", "[net
   for (const auto& d : held) REQUIRE_FALSE(in_train.count(d.domain));
   DgaEvaluation e = evaluate(model, held);
   INFO("detection " << e.detection_rate() << " at " << e.false_positive_rate() << " false positives");
-  CHECK(e.detection_rate() >= 0.935);
+  CHECK(e.detection_rate() >= 0.95);
   CHECK(e.false_positive_rate() <= 0.01);
 }
 
@@ -116,9 +115,16 @@ TEST_CASE("dga: training on real lists, and the model file round trip", "[net][d
   o.depth = 5;
   o.dictionary = small_dictionary();
   DgaModel m;
-  double t = m.train(some, o);
+  DgaEvaluation oof;
+  double t = m.train(some, o, &oof);
   CHECK(t >= 0.5);
   CHECK(t < 1);
+  // The threshold comes from out-of-fold scores of every training name: the
+  // target share of benign names at or above it (the name at the quantile
+  // counts too), most DGA names.
+  CHECK(oof.dga + oof.benign == some.size());
+  CHECK(oof.false_positive_rate() <= o.target_fp + 1.5 / double(oof.benign));
+  CHECK(oof.detection_rate() >= 0.8);
   std::vector<LabelledDomain> sample;
   for (size_t i = 0; i < held.size(); i += 4) sample.push_back(held[i]);
   DgaEvaluation e = evaluate(m, sample);

@@ -227,6 +227,7 @@ inline bool admit_word(size_t len, uint32_t b, uint32_t d) {
   return b >= 3;
 }
 constexpr size_t kFeatureWord = 4;             // shorter words are already n-grams
+constexpr float kTypicalOdds = 1.0f;           // a word e times likelier in one class's labels than the other's
 constexpr size_t kMinDictWord = 3, kMaxDictWord = 20;
 inline uint64_t pair_key(std::string_view a, std::string_view b) { return word_key(a) ^ (word_key(b) * 0x9E3779B97F4A7C15ull); }
 constexpr float kUncoveredCost = -7.0f;        // log-probability of a character no word covers
@@ -274,11 +275,33 @@ enum Dense : int {
   // word, the words' DGA log odds (least, most, mean), the rarest word's log
   // share, share of adjacent pairs seen in benign training labels.
   kDictWords, kDictCover, kDictShortest, kDictOddsMin, kDictOddsMax, kDictOddsMean, kDictRarest, kDictPairsBenign,
+  // The least benign-looking spot of the label (its rarest trigram under the
+  // benign character model) and the share of its trigrams that are rare
+  // there; letters no dictionary word covers, and the longest word.
+  kBenignCharsMin, kBenignRareShare, kDictUncovered, kDictLongest,
+  // Shares of the label covered by vocabulary words (4+ letters) typical of
+  // DGA names and of benign names: word-list generators reuse their words.
+  kDgaWordCover, kBenignWordCover,
   kDenseCount
 };
 static_assert(kDenseCount == DgaModel::kDense);
 
 inline double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
+
+constexpr size_t kMaxFamilyLength = 40;  // longer labels share the last length bin
+inline uint32_t trigram_index(int a, int b, int c) { return static_cast<uint32_t>((a * kAlphabet + b) * kAlphabet + c); }
+template <typename F>
+void for_trigrams(std::string_view l, F&& f) {
+  int a = kBoundary, b = kBoundary;
+  for (size_t i = 0; i <= l.size(); ++i) {
+    int c = i < l.size() ? char_index(static_cast<unsigned char>(l[i])) : kBoundary;
+    f(trigram_index(a, b, c));
+    a = b;
+    b = c;
+  }
+}
+// A trigram benign names use less than about once in e^6 times its context.
+constexpr float kRareTrigram = -6.0f;
 
 // Histogram gradient boosting with the logistic loss, trees grown level by
 // level to a fixed depth; features are cut into at most 64 quantile bins.
@@ -668,6 +691,18 @@ void DgaModel::features(std::string_view label, std::string_view suffix, std::ve
   x[kHexOnly] = hex ? 1.0f : 0.0f;
   x[kAlternation] = static_cast<float>(alternations / dl);
   x[kBenignChars] = static_cast<float>(char_log_likelihood(chars_benign_, label));
+  {
+    float least = 0;
+    size_t rare = 0, n = 0;
+    if (chars_benign_.size() == kCharTable)
+      for_trigrams(label, [&](uint32_t i) {
+        least = std::min(least, chars_benign_[i]);
+        rare += chars_benign_[i] < kRareTrigram;
+        ++n;
+      });
+    x[kBenignCharsMin] = least;
+    x[kBenignRareShare] = n ? static_cast<float>(double(rare) / double(n)) : 0.0f;
+  }
   x[kDgaChars] = static_cast<float>(char_log_likelihood(chars_dga_, label));
   x[kCharsDiff] = x[kDgaChars] - x[kBenignChars];
   // The likeliest generator against the benign names.
@@ -694,11 +729,15 @@ void DgaModel::features(std::string_view label, std::string_view suffix, std::ve
   float cost = kUncoveredCost * static_cast<float>(len);
   words.clear();
   if (!vocab_.empty()) segment(label, words, uncovered, cost);
-  size_t nwords = 0, covered = 0, longest = 0;
+  size_t nwords = 0, covered = 0, longest = 0, dga_covered = 0, benign_covered = 0;
   double odds_sum = 0, odds_max = 0, odds_min = 0;
   for (size_t k = 0; k < words.size(); ++k) {
     auto w = words[k];
     float odds = vocab_.find(word_key(w))->dga_odds;
+    if (w.size() >= kFeatureWord) {
+      if (odds >= kTypicalOdds) dga_covered += w.size();
+      if (odds <= -kTypicalOdds) benign_covered += w.size();
+    }
     odds_sum += odds;
     odds_max = k ? std::max<double>(odds_max, odds) : odds;
     odds_min = k ? std::min<double>(odds_min, odds) : odds;
@@ -750,7 +789,13 @@ void DgaModel::features(std::string_view label, std::string_view suffix, std::ve
   x[kDictOddsMax] = static_cast<float>(dmax);
   x[kDictOddsMean] = dwords.empty() ? 0.0f : static_cast<float>(dsum / double(dwords.size()));
   x[kDictRarest] = static_cast<float>(rarest);
+  size_t dlongest = 0;
+  for (auto w : dwords) dlongest = std::max(dlongest, w.size());
+  x[kDictUncovered] = static_cast<float>(letters - dcovered);
+  x[kDictLongest] = static_cast<float>(dlongest);
   x[kDictPairsBenign] = dwords.size() > 1 ? static_cast<float>(double(pairs_benign) / double(dwords.size() - 1)) : 0.0f;
+  x[kDgaWordCover] = static_cast<float>(dga_covered / dl);
+  x[kBenignWordCover] = static_cast<float>(benign_covered / dl);
   x[kWords] = static_cast<float>(nwords);
   x[kWordCover] = static_cast<float>(covered / dl);
   x[kUncovered] = static_cast<float>(uncovered);
@@ -788,20 +833,6 @@ struct DgaModel::Example {
   std::string family;  // a DGA family by name, empty when unknown
 };
 
-namespace {
-constexpr size_t kMaxFamilyLength = 40;  // longer labels share the last length bin
-inline uint32_t trigram_index(int a, int b, int c) { return static_cast<uint32_t>((a * kAlphabet + b) * kAlphabet + c); }
-template <typename F>
-void for_trigrams(std::string_view l, F&& f) {
-  int a = kBoundary, b = kBoundary;
-  for (size_t i = 0; i <= l.size(); ++i) {
-    int c = i < l.size() ? char_index(static_cast<unsigned char>(l[i])) : kBoundary;
-    f(trigram_index(a, b, c));
-    a = b;
-    b = c;
-  }
-}
-}  // namespace
 
 const std::vector<DgaModel::FamilyModel>& DgaModel::family_models() const {
   FamilyModels& m = *family_models_;
@@ -1091,37 +1122,39 @@ void DgaModel::fit_stage1(const std::vector<Example>& examples, const std::vecto
   for (auto& v : chars_dga_) v = std::round(v * 1000.0f) / 1000.0f;
 }
 
-double DgaModel::train(const std::vector<LabelledDomain>& data, const TrainOptions& o) {
+double DgaModel::train(const std::vector<LabelledDomain>& data, const TrainOptions& o, DgaEvaluation* evaluation) {
   std::mt19937_64 rng(o.seed);
-  // A fifth of each class is held out to choose the threshold on unseen
-  // names; the rest trains, in folds for the trees' out-of-fold inputs.
+  // Every name trains, in folds: the trees learn from out-of-fold
+  // first-stage outputs, and the threshold comes from out-of-fold scores of
+  // the whole pipeline (trees fitted without the fold too), so it is chosen
+  // on names the scoring models never saw, all the benign names counted.
   std::vector<Example> examples;
-  std::vector<size_t> rows, validation;
   std::vector<int> fold;
   int folds = std::max(2, o.folds);
   for (const auto& d : data) {
     DomainParts p = split_domain(d.domain);
-    bool held = rng() % 5 == 0;
     int f = static_cast<int>(rng() % static_cast<uint64_t>(folds));
     if (p.label.empty()) continue;
-    (held ? validation : rows).push_back(examples.size());
     fold.push_back(f);
     // Named generator lists; "ndpi" and "others" are DGA names of unknown family.
     bool named = d.dga && !d.family.empty() && d.family != "ndpi" && d.family != "others";
     examples.push_back({std::move(p.label), std::move(p.suffix), d.dga, named ? d.family : std::string()});
   }
-  std::vector<float> x(rows.size() * kDense);
-  std::vector<uint8_t> y(rows.size());
+  const size_t n = examples.size();
+  std::vector<size_t> rows(n);
+  for (size_t r = 0; r < n; ++r) rows[r] = r;
+  std::vector<float> x(n * kDense);
+  std::vector<uint8_t> y(n);
   std::vector<uint32_t> f;
   for (int k = 0; k < folds; ++k) {
-    std::vector<size_t> in, out;
-    for (size_t r = 0; r < rows.size(); ++r) (fold[rows[r]] == k ? out : in).push_back(r);
-    std::vector<size_t> in_rows;
-    for (size_t r : in) in_rows.push_back(rows[r]);
+    std::vector<size_t> in;
+    for (size_t r = 0; r < n; ++r)
+      if (fold[r] != k) in.push_back(r);
     auto m = std::make_unique<DgaModel>();
-    m->fit_stage1(examples, in_rows, o, rng());
-    for (size_t r : out) {
-      const Example& e = examples[rows[r]];
+    m->fit_stage1(examples, in, o, rng());
+    for (size_t r = 0; r < n; ++r) {
+      if (fold[r] != k) continue;
+      const Example& e = examples[r];
       float* xr = &x[r * kDense];
       m->features(e.label, e.suffix, f, xr);
       xr[kLogit] = static_cast<float>(m->raw(f));
@@ -1131,15 +1164,36 @@ double DgaModel::train(const std::vector<LabelledDomain>& data, const TrainOptio
   fit_stage1(examples, rows, o, rng());
   trees_ = fit_trees(x, y, o);
   trained_ = true;
+  std::vector<double> oof(n);
+  for (int k = 0; k < folds; ++k) {
+    std::vector<float> xk;
+    std::vector<uint8_t> yk;
+    for (size_t r = 0; r < n; ++r)
+      if (fold[r] != k) {
+        xk.insert(xk.end(), &x[r * kDense], &x[r * kDense] + kDense);
+        yk.push_back(y[r]);
+      }
+    DgaTrees t = fit_trees(xk, yk, o);
+    for (size_t r = 0; r < n; ++r)
+      if (fold[r] == k) oof[r] = sigmoid(t.predict(&x[r * kDense]));
+  }
   std::vector<double> benign;
-  for (size_t r : validation)
-    if (!examples[r].y) benign.push_back(score_label(examples[r].label, examples[r].suffix));
+  for (size_t r = 0; r < n; ++r)
+    if (!examples[r].y) benign.push_back(oof[r]);
   std::sort(benign.begin(), benign.end());
   if (benign.empty()) threshold_ = 0.5;
   else {
     size_t k = static_cast<size_t>(std::floor((1.0 - o.target_fp) * benign.size()));
     threshold_ = k >= benign.size() ? benign.back() : benign[k];
     threshold_ = std::min(0.99999, std::max(threshold_, 0.5));
+  }
+  if (evaluation) {
+    *evaluation = {};
+    for (size_t r = 0; r < n; ++r) {
+      bool flagged = oof[r] >= threshold_;
+      if (examples[r].y) ++evaluation->dga, evaluation->detected += flagged;
+      else ++evaluation->benign, evaluation->false_positives += flagged;
+    }
   }
   return threshold_;
 }
@@ -1182,11 +1236,11 @@ std::vector<std::tuple<std::string, uint32_t, uint32_t>> decode_words(std::strin
 
 std::string DgaModel::to_json() const {
   nlohmann::json j;
-  j["format"] = "opskit-dga-4";
+  j["format"] = "opskit-dga-5";
   j["features"] = "stage 1: logistic model over hashed char 1-5 grams of ^label$, consonant/vowel/digit shape 3-6 grams, "
                   "vocabulary words (>= 4 letters, unigram segmentation) + binned shape and word statistics, fnv32, "
                   "dictionary words (segmentation by a word list), 2^19 buckets; stage 2: gradient-boosted trees over the "
-                  "stage-1 logit and 33 dense statistics";
+                  "stage-1 logit and " + std::to_string(kDense - 1) + " dense statistics";
   j["buckets"] = kBuckets;
   std::string vocabulary;  // "word benign_labels dga_labels" lines
   // A loaded binary model keeps its word lists as stored: decoded here.
@@ -1248,8 +1302,8 @@ DgaModel DgaModel::parse_model(const std::string& text, const std::string& sourc
   auto bad = [&](const std::string& field, const std::string& what) {
     return DataError(SourceLocation{source, 0, 0, field}, what);
   };
-  if (!j.is_object() || j.value("format", "") != "opskit-dga-4" || j.value("buckets", 0u) != kBuckets)
-    throw bad("format", "not an opskit-dga-4 model with 2^19 buckets (retrain with `capture model train`)");
+  if (!j.is_object() || j.value("format", "") != "opskit-dga-5" || j.value("buckets", 0u) != kBuckets)
+    throw bad("format", "not an opskit-dga-5 model with 2^19 buckets (retrain with `capture model train`)");
   DgaModel m;
   try {
     auto counts = j.at("vocabulary_labels");
@@ -1419,7 +1473,7 @@ namespace {
 // dense feature count, u32 buckets, then the sections in to_binary's order.
 // Strings are u16 length + bytes; arrays are u32 count + items.
 constexpr char kBinaryMagic[8] = {'O', 'P', 'S', 'K', 'D', 'G', 'A', '\n'};
-constexpr uint32_t kBinaryVersion = 1;
+constexpr uint32_t kBinaryVersion = 2;  // 2: opskit-dga-5 (40 dense features)
 
 class BinaryWriter {
  public:
@@ -1775,7 +1829,7 @@ DgaModel DgaModel::load(const std::string& path) {
     return parse(text::read_file(path), path);  // a pipe or an empty file: read it (and report it) the plain way
   }
   size_t size = static_cast<size_t>(st.st_size);
-  void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
   if (p == MAP_FAILED) return parse(text::read_file(path), path);
   std::shared_ptr<const void> mapping(p, [size](const void* q) { ::munmap(const_cast<void*>(q), size); });
