@@ -199,3 +199,40 @@ TEST_CASE("addresses order as their bytes do (memcmp), IPv4 before IPv6", "[net]
       REQUIRE((a < b) == expect);
     }
 }
+
+TEST_CASE("flow table: the look-ahead hook sees each reported flow once, before it is reported", "[net][flows]") {
+  // Reported flows' addresses, and when each was announced (in reports so far).
+  std::vector<Tuple> reported;
+  std::map<Tuple, size_t> announced_at;
+  FlowOptions o;
+  o.max_flows = 64;
+  o.udp_timeout_ns = 1'000'000'000;
+  FlowTable table(
+      o, [&](const Flow& f) { reported.push_back(tuple_of(f)); },
+      [&](const Flow& f) { REQUIRE(announced_at.emplace(tuple_of(f), reported.size()).second); });
+  bool from_orig;
+  // 100 TCP flows: the cap evicts some; then UDP flows that expire; then the flush.
+  for (int i = 0; i < 100; ++i)
+    table.add(packet(1'000'000'000 + i, v4(10, 0, 1, static_cast<uint8_t>(i)), 1000, v4(192, 0, 2, 1), 80, tcp_flag::syn),
+              from_orig);
+  for (int i = 0; i < 40; ++i) {
+    Decoded d = packet(2'000'000'000 + i, v4(10, 0, 2, static_cast<uint8_t>(i)), 2000, v4(192, 0, 2, 2), 53, 0);
+    d.proto = proto_udp;
+    table.add(d, from_orig);
+  }
+  table.expire(10'000'000'000);
+  table.flush();
+  REQUIRE(reported.size() == 140);
+  // A flow is announced before it is reported, at most 8 reports earlier;
+  // the last few of each batch are reported unannounced.
+  size_t announced = 0;
+  for (size_t i = 0; i < reported.size(); ++i) {
+    auto it = announced_at.find(reported[i]);
+    if (it == announced_at.end()) continue;
+    ++announced;
+    REQUIRE(it->second < i);
+    REQUIRE(i - it->second <= 8);
+  }
+  REQUIRE(announced == announced_at.size());
+  REQUIRE(announced >= reported.size() / 2);  // batches here hold 16 flows or more
+}

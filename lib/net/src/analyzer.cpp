@@ -117,7 +117,8 @@ Analyzer::Analyzer(AnalyzerOptions options, const DgaModel* model, const Indicat
                ++summary_.flows;
                detectors_.flow(f);
                if (sinks_.conn) sinks_.conn(f);
-             }),
+             },
+             [this](const Flow& f) { detectors_.prefetch_flow(f); }),
       dns_([this](const DnsPacketInfo& i, const DnsMessage& m) { on_dns(i, m); }),
       detectors_(model, indicators, allow, options.detectors, [this](const Alert& a) { emit_alert(a); }),
       want_events_(static_cast<bool>(sinks_.dns)) {

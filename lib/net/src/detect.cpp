@@ -358,14 +358,35 @@ void Detectors::packet(const Decoded& d) {
 namespace {
 constexpr size_t kMaxAttempts = 500000;  // distinct failed (source, target, port) triples tracked
 constexpr uint32_t kMaxPerSet = 4096;    // ports per target / hosts per port, per source
+bool to_multicast(const Flow& f) {
+  return (f.resp.version == 4 && f.resp.bytes[0] >= 224) || (f.resp.version == 6 && f.resp.bytes[0] == 0xff);
+}
+// Lookups through a resolver are periodic by nature; DNS polling is the tunnel detector's job.
+bool to_name_service(const Flow& f) {
+  return f.resp_port == 53 || f.resp_port == 5353 || f.resp_port == 137 || f.resp_port == 5355;
+}
+uint16_t scan_port(const Flow& f) { return f.proto == proto_icmp ? 0 : f.resp_port; }
 }  // namespace
+
+void Detectors::prefetch_flow(const Flow& f) const {
+  // The index lines of the tables flow(f) looks up under the same
+  // conditions (outbound_ holds internal hosts only: small, and hot).
+  bool multicast = to_multicast(f);
+  if (f.failed() && !multicast) {
+    scans_.prefetch(f.orig);
+    attempts_.prefetch(Attempt{f.orig, f.resp, scan_port(f)});
+    ports_per_target_.prefetch(IpPair{f.orig, f.resp});
+    hosts_per_port_.prefetch(IpPort{f.orig, scan_port(f)});
+  }
+  if (!multicast && !to_name_service(f)) pairs_.prefetch(IpPair{f.orig, f.resp});
+}
 
 void Detectors::flow(const Flow& f) {
   // Exfiltration volume: bytes leaving internal hosts for external ones.
   bool orig_internal = f.orig.is_internal(), resp_internal = f.resp.is_internal();
   if (orig_internal && !resp_internal) outbound_[f.orig] += f.orig_bytes;
   else if (!orig_internal && resp_internal) outbound_[f.resp] += f.resp_bytes;
-  bool multicast = (f.resp.version == 4 && f.resp.bytes[0] >= 224) || (f.resp.version == 6 && f.resp.bytes[0] == 0xff);
+  bool multicast = to_multicast(f);
   // Scans: attempts that got no answer or a reset.
   if (f.failed() && !multicast) {
     ScanSource* s = scans_.find(f.orig);
@@ -373,7 +394,7 @@ void Detectors::flow(const Flow& f) {
     if (s) {
       if (!s->first_ns || f.first_ns < s->first_ns) s->first_ns = f.first_ns;
       s->last_ns = std::max(s->last_ns, f.last_ns);
-      uint16_t port = f.proto == proto_icmp ? 0 : f.resp_port;
+      uint16_t port = scan_port(f);
       Attempt t{f.orig, f.resp, port};
       if (!attempts_.find(t) && attempts_.size() < kMaxAttempts) {
         bool new_target;
@@ -389,9 +410,7 @@ void Detectors::flow(const Flow& f) {
     }
   }
   // Beacons: connection starts per host pair (not to multicast).
-  // Lookups through a resolver are periodic by nature; DNS polling is the tunnel detector's job.
-  bool name_service = f.resp_port == 53 || f.resp_port == 5353 || f.resp_port == 137 || f.resp_port == 5355;
-  if (!multicast && !name_service) {
+  if (!multicast && !to_name_service(f)) {
     IpPair key{f.orig, f.resp};
     PairStats* p = pairs_.find(key);
     if (!p) {

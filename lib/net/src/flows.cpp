@@ -26,8 +26,8 @@ bool Flow::failed() const {
 }
 
 
-FlowTable::FlowTable(FlowOptions options, Callback on_done)
-    : options_(options), on_done_(std::move(on_done)) {
+FlowTable::FlowTable(FlowOptions options, Callback on_done, Callback on_coming)
+    : options_(options), on_done_(std::move(on_done)), on_coming_(std::move(on_coming)) {
   // The cap bounds the table: reserving it up front means the records are
   // never copied to a bigger array as the table fills.
   flows_.reserve(std::min<size_t>(options_.max_flows, size_t(1) << 20));
@@ -84,12 +84,29 @@ bool started_before(const T& a, const T& b) {
 }
 }  // namespace
 
+template <class List>
+void FlowTable::report(const List& list) {
+  // A record 16 flows ahead, and the state the callbacks look up 8 flows
+  // ahead (found through the record, which has arrived by then).
+  constexpr size_t kRecordAhead = 16, kComingAhead = 8;
+  const size_t n = list.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kRecordAhead < n) {
+      auto at = reinterpret_cast<uintptr_t>(list[i + kRecordAhead].flow);
+      for (uintptr_t line = at & ~uintptr_t(63); line < at + sizeof(Flow); line += 64)
+        prefetch_line(reinterpret_cast<const void*>(line));
+    }
+    if (on_coming_ && i + kComingAhead < n) on_coming_(*list[i + kComingAhead].flow);
+    on_done_(*list[i].flow);
+  }
+}
+
 void FlowTable::remove(std::vector<Finished>& done, bool evicting) {
   // Finished flows are reported in first-seen order, never hash order.
   std::sort(done.begin(), done.end(), started_before<Finished>);
   done.erase(std::unique(done.begin(), done.end(), [](const auto& x, const auto& y) { return x.flow == y.flow; }),
              done.end());
-  for (const Finished& f : done) on_done_(*f.flow);
+  report(done);
   for (const Finished& f : done) flows_.erase(f.key);
   if (evicting) evicted_ += done.size();
 }
@@ -177,7 +194,7 @@ void FlowTable::flush() {
   all.reserve(flows_.size());
   flows_.for_each([&](const Key&, const Flow& f) { all.push_back(Started{f.first_ns, &f}); });
   std::sort(all.begin(), all.end(), started_before<Started>);
-  for (const Started& s : all) on_done_(*s.flow);
+  report(all);
   flows_.clear();
   wheel_.clear();
   cached_ = nullptr;

@@ -126,6 +126,9 @@ class Detectors {
   void prefetch_name(const DnsWireName& name) const;
   void packet(const Decoded& d);
   void flow(const Flow& f);
+  // Starts loading the table slots flow(f) will look up (called some flows
+  // before flow(f): finished flows come in bulk, their keys scattered).
+  void prefetch_flow(const Flow& f) const;
   // Every alert the window detectors see now, sorted by key.
   std::vector<Alert> evaluate(const HostHistory& history) const;
   // Outbound bytes per internal host in this run (to record as history).

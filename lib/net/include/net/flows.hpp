@@ -38,7 +38,9 @@ struct FlowOptions {
 class FlowTable {
  public:
   using Callback = std::function<void(const Flow&)>;  // called once per finished flow
-  FlowTable(FlowOptions options, Callback on_done);
+  // `on_coming`, when given, is called with a flow a few flows before it is
+  // reported (to start loading what on_done will touch); it must not change it.
+  FlowTable(FlowOptions options, Callback on_done, Callback on_coming = {});
   // Adds a packet; returns the flow and whether the packet went orig -> resp.
   Flow& add(const Decoded& d, bool& from_orig);
 
@@ -107,6 +109,10 @@ class FlowTable {
     Key key;
   };
   void remove(std::vector<Finished>& done, bool evicting);
+  // Calls on_done for each flow of `list` (items with a `flow` pointer) in
+  // order; the records lie scattered, so each is loaded some flows ahead.
+  template <class List>
+  void report(const List& list);
   int64_t timeout(const Flow& f) const { return f.proto == proto_tcp ? options_.tcp_timeout_ns : options_.udp_timeout_ns; }
   // Expiry without scanning the table: every flow is filed under the time
   // (in buckets of 2^30 ns) before which it cannot expire, reckoned from its
@@ -122,7 +128,7 @@ class FlowTable {
   std::vector<Key>* cached_ = nullptr;
   size_t filed_ = 0;  // entries in wheel_ (stale ones included)
   FlowOptions options_;
-  Callback on_done_;
+  Callback on_done_, on_coming_;
   FlatMap<Key, Flow, KeyHash> flows_;
   uint64_t evicted_ = 0;
 };
