@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <map>
+#include <set>
 #include <random>
 
 #include "net/flat_map.hpp"
@@ -12,6 +13,9 @@ using namespace opskit::net;
 namespace {
 struct BadHash {  // few distinct homes: long probe runs that wrap around the table
   size_t operator()(uint32_t k) const { return k % 7; }
+};
+struct SameTag {  // three homes, one shared 32-bit tag: the key compare decides every probe
+  size_t operator()(uint32_t k) const { return static_cast<size_t>(uint64_t(k % 3) << 32 | 0x5bd1e995u); }
 };
 struct GoodHash {
   size_t operator()(uint32_t k) const { return static_cast<size_t>(mix64(k)); }
@@ -36,18 +40,19 @@ void check_against_map(uint64_t seed) {
     }
     REQUIRE(m.size() == ref.size());
   }
-  size_t seen = 0;
+  std::set<uint32_t> seen;
   m.for_each([&](uint32_t k, uint64_t v) {
-    ++seen;
+    REQUIRE(seen.insert(k).second);  // each entry once: erases leave no holes or copies in the entry array
     REQUIRE(ref.at(k) == v);
   });
-  REQUIRE(seen == ref.size());
+  REQUIRE(seen.size() == ref.size());
 }
 }  // namespace
 
 TEST_CASE("flat map: matches std::map under inserts and erases", "[net][flat_map]") {
   check_against_map<GoodHash>(1);
   check_against_map<BadHash>(2);  // every key collides with many others
+  check_against_map<SameTag>(3);
 }
 
 TEST_CASE("flat map: address keys", "[net][flat_map]") {
