@@ -199,7 +199,7 @@ TEST_CASE("dga: registrable labels via the public suffix list", "[net][dga]") {
   CHECK(p.subdomain == "a.b");
 }
 
-TEST_CASE("dga: the split cache (through the parent name) agrees with the full public-suffix walk", "[net][dga]") {
+TEST_CASE("dga: the split cache (known registrable domains as anchors) agrees with the full public-suffix walk", "[net][dga]") {
   // Private-section and wildcard rules, exceptions, suffixes themselves, odd names.
   std::vector<std::string> names = {"com", "example.com", "a.example.com", "x.y.z.example.co.uk", "co.uk",
                                     "b.co.uk", "s3.amazonaws.com", "bucket.s3.amazonaws.com",
@@ -214,7 +214,7 @@ TEST_CASE("dga: the split cache (through the parent name) agrees with the full p
     for (int i = 0; i < 3000 && std::getline(in, line); ++i) names.push_back(line);
   }
   DomainSplitCache cache;
-  for (int round = 0; round < 2; ++round)  // second round: from the table
+  for (int round = 0; round < 2; ++round)  // second round: through the anchors
     for (const auto& base : names)
       for (const std::string& n : {base, "q1w2e3.tunnel." + base, "zz." + base}) {
         DomainParts want = split_domain(n);

@@ -72,8 +72,9 @@ class Analyzer {
   void add(const RawPacket& raw);
   // For sources whose packet bytes stay valid after the next read (an mmapped
   // file): decoding then runs kAhead packets ahead of the rest, so a
-  // packet's flow slot is fetched from memory while the ones before it are
-  // processed (one packet of work is shorter than a memory access).
+  // packet's flow index line, and then its record, are fetched from memory
+  // while the ones before it are processed (one packet of work is shorter
+  // than a memory access).
   // Results are identical; only the work is reordered.
   void set_lookahead(bool on) { lookahead_ = on; }
   // Live mode: report unanswered queries and idle flows, and evaluate the
