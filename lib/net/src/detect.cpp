@@ -389,8 +389,10 @@ void Detectors::flow(const Flow& f) {
   bool multicast = to_multicast(f);
   // Scans: attempts that got no answer or a reset.
   if (f.failed() && !multicast) {
-    ScanSource* s = scans_.find(f.orig);
-    if (!s && scans_.size() < options_.max_sources) s = &scans_[f.orig];
+    size_t source_hash = IpHash{}(f.orig);  // one hash for the lookup and, when new, the insert
+    bool inserted;
+    ScanSource* s = scans_.find(f.orig, source_hash);
+    if (!s && scans_.size() < options_.max_sources) s = &scans_.upsert(f.orig, source_hash, inserted);
     if (s) {
       if (!s->first_ns || f.first_ns < s->first_ns) s->first_ns = f.first_ns;
       s->last_ns = std::max(s->last_ns, f.last_ns);
@@ -412,10 +414,12 @@ void Detectors::flow(const Flow& f) {
   // Beacons: connection starts per host pair (not to multicast).
   if (!multicast && !to_name_service(f)) {
     IpPair key{f.orig, f.resp};
-    PairStats* p = pairs_.find(key);
+    size_t pair_hash = IpPairHash{}(key);
+    PairStats* p = pairs_.find(key, pair_hash);
     if (!p) {
       if (pairs_.size() >= options_.max_pairs) return;
-      p = &pairs_[key];
+      bool inserted;
+      p = &pairs_.upsert(key, pair_hash, inserted);
     }
     if (p->count == 0) {
       p->start0 = f.first_ns;

@@ -528,22 +528,30 @@ const DgaModel::Word* DgaModel::WordTable::find(uint64_t key) const {
   }
 }
 
+// A word table from (word, benign count, DGA count): each word's log
+// frequency (by `log_freq`, over `log_total`) and its smoothed log odds of
+// a DGA label against the class totals. The vocabulary and the dictionary
+// smooth differently, and that smoothing is part of the model's bytes.
+void DgaModel::fill_word_table(WordTable& table, const std::vector<std::tuple<std::string, uint32_t, uint32_t>>& words,
+                               double (*log_freq)(uint64_t), double log_total, double log_nb, double log_nd) {
+  std::vector<uint64_t> keys(words.size());
+  std::vector<Word> stats(words.size());
+  for (size_t k = 0; k < words.size(); ++k) {
+    auto& [w, b, d] = words[k];
+    keys[k] = word_key(w);
+    stats[k] = {static_cast<float>(log_freq(uint64_t(b) + d) - log_total),
+                static_cast<float>((log_half(d) - log_nd) - (log_half(b) - log_nb))};
+  }
+  table.fill(keys, stats);
+}
+
 void DgaModel::set_vocabulary(std::vector<std::tuple<std::string, uint32_t, uint32_t>> words, bool sorted) {
   if (!sorted) std::sort(words.begin(), words.end());
   words_ = std::move(words);
   double total = 0;
   for (auto& [w, b, d] : words_) total += b + d;
   double nb = std::max<uint32_t>(vocab_benign_, 1), nd = std::max<uint32_t>(vocab_dga_, 1);
-  double log_total = std::log(total), log_nb = std::log(nb), log_nd = std::log(nd);
-  std::vector<uint64_t> keys(words_.size());
-  std::vector<Word> stats(words_.size());
-  for (size_t k = 0; k < words_.size(); ++k) {
-    auto& [w, b, d] = words_[k];
-    keys[k] = word_key(w);
-    stats[k] = {static_cast<float>(log_count(uint64_t(b) + d) - log_total),
-                static_cast<float>((log_half(d) - log_nd) - (log_half(b) - log_nb))};
-  }
-  vocab_.fill(keys, stats);
+  fill_word_table(vocab_, words_, log_count, std::log(total), std::log(nb), std::log(nd));
 }
 
 void DgaModel::set_dictionary(std::vector<std::tuple<std::string, uint32_t, uint32_t>> words, bool sorted) {
@@ -551,16 +559,8 @@ void DgaModel::set_dictionary(std::vector<std::tuple<std::string, uint32_t, uint
   dict_ = std::move(words);
   double total = 0;
   for (auto& [w, b, d] : dict_) total += b + d;
-  double log_total = std::log(total + 1), log_nb = std::log(dict_benign_ + 1.0), log_nd = std::log(dict_dga_ + 1.0);
-  std::vector<uint64_t> keys(dict_.size());
-  std::vector<Word> stats(dict_.size());
-  for (size_t k = 0; k < dict_.size(); ++k) {
-    auto& [w, b, d] = dict_[k];
-    keys[k] = word_key(w);
-    stats[k] = {static_cast<float>(log_half(uint64_t(b) + d) - log_total),
-                static_cast<float>((log_half(d) - log_nd) - (log_half(b) - log_nb))};
-  }
-  dict_table_.fill(keys, stats);
+  fill_word_table(dict_table_, dict_, log_half, std::log(total + 1), std::log(dict_benign_ + 1.0),
+                  std::log(dict_dga_ + 1.0));
 }
 
 void DgaModel::dict_segment(std::string_view label, std::vector<std::string_view>& words, size_t& covered) const {
@@ -1312,19 +1312,23 @@ DgaModel DgaModel::parse_model(const std::string& text, const std::string& sourc
   } catch (const std::exception&) {
     throw bad("vocabulary_labels", "expected [benign labels, DGA labels]");
   }
-  std::vector<std::tuple<std::string, uint32_t, uint32_t>> words;
-  size_t line = 0;
-  for (auto row : text::split(j.value("vocabulary", ""), '\n')) {
-    ++line;
-    if (row.empty()) continue;
-    auto cols = text::split(row, ' ');
-    long long b = 0, d = 0;
-    if (cols.size() != 3 || cols[0].empty() || !text::parse_int(cols[1], b) || !text::parse_int(cols[2], d) || b < 0 ||
-        d < 0 || b + d == 0 || b > UINT32_MAX || d > UINT32_MAX)
-      throw bad("vocabulary", "bad vocabulary line " + std::to_string(line));
-    words.emplace_back(cols[0], static_cast<uint32_t>(b), static_cast<uint32_t>(d));
-  }
-  m.set_vocabulary(std::move(words));
+  // "word benign-count dga-count" lines, each word checked by `word_ok`.
+  auto word_rows = [&](const std::string& field, auto&& word_ok, bool zero_ok) {
+    std::vector<std::tuple<std::string, uint32_t, uint32_t>> words;
+    size_t line = 0;
+    for (auto row : text::split(j.value(field, ""), '\n')) {
+      ++line;
+      if (row.empty()) continue;
+      auto cols = text::split(row, ' ');
+      long long b = 0, d = 0;
+      if (cols.size() != 3 || !word_ok(cols[0]) || !text::parse_int(cols[1], b) || !text::parse_int(cols[2], d) ||
+          b < 0 || d < 0 || (b + d == 0 && !zero_ok) || b > UINT32_MAX || d > UINT32_MAX)
+        throw bad(field, "bad " + field + " line " + std::to_string(line));
+      words.emplace_back(cols[0], static_cast<uint32_t>(b), static_cast<uint32_t>(d));
+    }
+    return words;
+  };
+  m.set_vocabulary(word_rows("vocabulary", [](const std::string& w) { return !w.empty(); }, false));
   try {
     auto counts = j.at("dictionary_labels");
     m.dict_benign_ = counts.at(0).get<uint32_t>();
@@ -1332,19 +1336,13 @@ DgaModel DgaModel::parse_model(const std::string& text, const std::string& sourc
   } catch (const std::exception&) {
     throw bad("dictionary_labels", "expected [benign labels, DGA labels]");
   }
-  std::vector<std::tuple<std::string, uint32_t, uint32_t>> dict;
-  line = 0;
-  for (auto row : text::split(j.value("dictionary", ""), '\n')) {
-    ++line;
-    if (row.empty()) continue;
-    auto cols = text::split(row, ' ');
-    long long b = 0, d = 0;
-    if (cols.size() != 3 || cols[0].size() < kMinDictWord || cols[0].size() > kMaxDictWord ||
-        !std::all_of(cols[0].begin(), cols[0].end(), [](char c) { return c >= 'a' && c <= 'z'; }) ||
-        !text::parse_int(cols[1], b) || !text::parse_int(cols[2], d) || b < 0 || d < 0 || b > UINT32_MAX || d > UINT32_MAX)
-      throw bad("dictionary", "bad dictionary line " + std::to_string(line));
-    dict.emplace_back(cols[0], static_cast<uint32_t>(b), static_cast<uint32_t>(d));
-  }
+  auto dict = word_rows(
+      "dictionary",
+      [](const std::string& w) {
+        return w.size() >= kMinDictWord && w.size() <= kMaxDictWord &&
+               std::all_of(w.begin(), w.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+      },
+      true);
   std::sort(dict.begin(), dict.end());
   for (size_t k = 1; k < dict.size(); ++k)
     if (std::get<0>(dict[k - 1]) == std::get<0>(dict[k])) throw bad("dictionary", "word '" + std::get<0>(dict[k]) + "' twice");
@@ -1361,7 +1359,7 @@ DgaModel DgaModel::parse_model(const std::string& text, const std::string& sourc
     std::sort(m.benign_pairs_.begin(), m.benign_pairs_.end());
     m.benign_pairs_.erase(std::unique(m.benign_pairs_.begin(), m.benign_pairs_.end()), m.benign_pairs_.end());
   }
-  line = 0;
+  size_t line = 0;
   for (auto row : text::split(j.value("suffix_odds", ""), '\n')) {
     ++line;
     if (row.empty()) continue;

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "net/dns.hpp"
+#include "net/flat_map.hpp"  // mix64
 
 namespace opskit::net {
 
@@ -233,13 +234,6 @@ uint64_t dns_wire_hash(const uint8_t* p, size_t n) {
   // multiply's latency, not its throughput, bounds one lane); names are long
   // (tunnels) and this runs once per message.
   constexpr uint64_t k0 = 0xff51afd7ed558ccdull, k1 = 0xc4ceb9fe1a85ec53ull;
-  auto mix = [](uint64_t h) {
-    h ^= h >> 33;
-    h *= k0;
-    h ^= h >> 33;
-    h *= k1;
-    return h ^ (h >> 33);
-  };
   auto word = [&](size_t at) {
     uint64_t w;
     std::memcpy(&w, p + at, 8);
@@ -263,7 +257,7 @@ uint64_t dns_wire_hash(const uint8_t* p, size_t n) {
   size_t t = 0;
   for (; i + 8 <= n; i += 8) tail[t++] = word(i);
   for (size_t k = 0; i + k < n; ++k) tail[t] |= uint64_t(p[i + k]) << (8 * k);
-  return mix(a ^ tail[0]) ^ mix(b ^ tail[1] ^ 1) ^ mix(c ^ tail[2] ^ 2) ^ mix(d ^ tail[3] ^ 3);
+  return mix64(a ^ tail[0]) ^ mix64(b ^ tail[1] ^ 1) ^ mix64(c ^ tail[2] ^ 2) ^ mix64(d ^ tail[3] ^ 3);
 }
 
 size_t render_dns_name(const DnsWireName& name, char* out) {

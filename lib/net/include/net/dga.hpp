@@ -252,6 +252,8 @@ class DgaModel {
     const Word* find(uint64_t key) const;
     bool empty() const { return size == 0; }
   };
+  static void fill_word_table(WordTable& table, const std::vector<std::tuple<std::string, uint32_t, uint32_t>>& words,
+                              double (*log_freq)(uint64_t), double log_total, double log_nb, double log_nd);
   // What a loaded binary model's views point into (the mapped file or a copy).
   std::shared_ptr<const void> backing_;
   // A loaded binary model's word lists (for export), as stored: checked at
