@@ -14,6 +14,7 @@
 #include <type_traits>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <memory>
 #include <fstream>
 #include <mutex>
@@ -312,6 +313,8 @@ DgaTrees fit_trees(const std::vector<float>& x, const std::vector<uint8_t>& y, c
   const size_t n = y.size();
   DgaTrees t;
   if (!n) return t;
+  std::vector<DgaTrees::Node>& nodes = t.nodes.owned();
+  std::vector<int32_t>& roots = t.roots.owned();
   std::vector<std::vector<float>> cuts(nf);
   std::vector<uint8_t> bins(n * nf);
   std::vector<float> col(n);
@@ -347,9 +350,9 @@ DgaTrees fit_trees(const std::vector<float>& x, const std::vector<uint8_t>& y, c
       h[i] = std::max(1e-9, w * p * (1 - p));
       rows[i] = i;
     }
-    t.roots.push_back(static_cast<int32_t>(t.nodes.size()));
-    t.nodes.emplace_back();
-    std::vector<Pending> todo{{t.roots.back(), 0, n, 0}};
+    roots.push_back(static_cast<int32_t>(nodes.size()));
+    nodes.emplace_back();
+    std::vector<Pending> todo{{roots.back(), 0, n, 0}};
     while (!todo.empty()) {
       Pending p = todo.back();
       todo.pop_back();
@@ -387,17 +390,17 @@ DgaTrees fit_trees(const std::vector<float>& x, const std::vector<uint8_t>& y, c
       }
       if (best_f < 0) {
         float v = static_cast<float>(-G / (H + kLambda) * o.tree_learning_rate);
-        t.nodes[p.node].value = v;
+        nodes[p.node].value = v;
         for (size_t r = p.begin; r < p.end; ++r) f_score[rows[r]] += v;
         continue;
       }
       auto mid = std::partition(rows.begin() + p.begin, rows.begin() + p.end,
                                 [&](size_t i) { return bins[i * nf + best_f] <= best_b; });
       size_t m = static_cast<size_t>(mid - rows.begin());
-      auto left = static_cast<int32_t>(t.nodes.size());
-      t.nodes.emplace_back();
-      t.nodes.emplace_back();
-      DgaTrees::Node& nd = t.nodes[p.node];
+      auto left = static_cast<int32_t>(nodes.size());
+      nodes.emplace_back();
+      nodes.emplace_back();
+      DgaTrees::Node& nd = nodes[p.node];
       nd.feature = best_f;
       nd.threshold = cuts[best_f][best_b];
       nd.left = left;
@@ -413,10 +416,11 @@ DgaTrees fit_trees(const std::vector<float>& x, const std::vector<uint8_t>& y, c
 
 double DgaTrees::predict(const float* x) const {
   double z = base;
+  const Node* n = nodes.data();
   for (int32_t r : roots) {
     int32_t i = r;
-    while (nodes[i].feature >= 0) i = x[nodes[i].feature] <= nodes[i].threshold ? nodes[i].left : nodes[i].right;
-    z += nodes[i].value;
+    while (n[i].feature >= 0) i = x[n[i].feature] <= n[i].threshold ? n[i].left : n[i].right;
+    z += n[i].value;
   }
   return z;
 }
@@ -456,7 +460,7 @@ void DgaModel::segment(std::string_view label, std::vector<std::string_view>& wo
 
 namespace {
 // log(c) and log(c + 0.5) for the small counts most words have: the
-// vocabulary and the dictionary are rebuilt at every load.
+// vocabulary and the dictionary are rebuilt at every training and JSON load.
 struct CountLogs {
   static constexpr uint32_t kSize = 4096;
   double whole[kSize], half[kSize];
@@ -476,55 +480,36 @@ inline double log_half(uint64_t c) { return c < CountLogs::kSize ? count_logs().
 }  // namespace
 
 // Fibonacci hashing: the slot from the key's high product bits.
-DgaModel::WordTable& DgaModel::WordTable::operator=(const WordTable& o) {
-  if (this == &o) return *this;
-  owned = o.owned;
-  slots = owned.empty() ? o.slots : owned.data();  // a view stays a view (of the shared backing)
-  size = o.size;
-  shift = o.shift;
-  return *this;
-}
-
-void DgaModel::WordTable::build(size_t n) {
-  shift = 64 - 4;
-  while ((size_t(1) << (64 - shift)) < n + n / 2) --shift;
-  owned.assign(n ? size_t(1) << (64 - shift) : 0, Slot{});
-  slots = owned.data();
-  size = owned.size();
-}
-
-DgaModel::Word& DgaModel::WordTable::insert(uint64_t key) {
-  key |= key == 0;  // 0 marks an empty slot
-  size_t mask = owned.size() - 1;
-  for (size_t i = (key * 0x9E3779B97F4A7C15ull) >> shift;; i = (i + 1) & mask)
-    if (owned[i].key == 0 || owned[i].key == key) {
-      owned[i].key = key;
-      return owned[i].word;
-    }
-}
-
 void DgaModel::WordTable::fill(const std::vector<uint64_t>& keys, const std::vector<Word>& words) {
-  build(keys.size());
-  if (owned.empty()) return;
+  shift = 64 - 4;
+  while ((size_t(1) << (64 - shift)) < keys.size() + keys.size() / 2) --shift;
+  std::vector<Slot>& table = slots.owned();
+  table.assign(keys.empty() ? 0 : size_t(1) << (64 - shift), Slot{});
+  if (table.empty()) return;
+  size_t mask = table.size() - 1;
   // Slots are random accesses into a table larger than the caches: ask for
   // a few ahead so their misses overlap.
   constexpr size_t kAhead = 16;
   for (size_t k = 0; k < keys.size(); ++k) {
     if (k + kAhead < keys.size()) {
       uint64_t a = keys[k + kAhead] | (keys[k + kAhead] == 0);
-      __builtin_prefetch(&owned[(a * 0x9E3779B97F4A7C15ull) >> shift], 1);
+      __builtin_prefetch(&table[(a * 0x9E3779B97F4A7C15ull) >> shift], 1);
     }
-    insert(keys[k]) = words[k];
+    uint64_t key = keys[k] | (keys[k] == 0);  // 0 marks an empty slot
+    size_t i = (key * 0x9E3779B97F4A7C15ull) >> shift;
+    while (table[i].key != 0 && table[i].key != key) i = (i + 1) & mask;
+    table[i] = {key, words[k]};
   }
 }
 
 const DgaModel::Word* DgaModel::WordTable::find(uint64_t key) const {
-  if (!size) return nullptr;
+  if (slots.empty()) return nullptr;
   key |= key == 0;
-  size_t mask = size - 1;
+  const Slot* s = slots.data();
+  size_t mask = slots.size() - 1;
   for (size_t i = (key * 0x9E3779B97F4A7C15ull) >> shift;; i = (i + 1) & mask) {
-    if (slots[i].key == key) return &slots[i].word;
-    if (slots[i].key == 0) return nullptr;
+    if (s[i].key == key) return &s[i].word;
+    if (s[i].key == 0) return nullptr;
   }
 }
 
@@ -604,7 +589,7 @@ void DgaModel::dict_segment(std::string_view label, std::vector<std::string_view
   std::reverse(words.begin(), words.end());
 }
 
-double DgaModel::char_log_likelihood(const std::vector<float>& model, std::string_view l) const {
+double DgaModel::char_log_likelihood(const ModelArray<float>& model, std::string_view l) const {
   if (model.size() != kCharTable) return 0;
   int a = kBoundary, b = kBoundary;
   double s = 0;
@@ -707,18 +692,18 @@ void DgaModel::features(std::string_view label, std::string_view suffix, std::ve
   x[kCharsDiff] = x[kDgaChars] - x[kBenignChars];
   // The likeliest generator against the benign names.
   x[kFamilyRatio] = x[kFamilyCharRatio] = 0;
-  if (families_.size() > 1) {
-    const auto& models = family_models();
-    double bc = 0, ba = 0, best_c = -1e300, best_a = -1e300;
-    family_log_likelihood(models[0], label, suffix, bc, ba);
-    for (size_t k = 1; k < models.size(); ++k) {
-      double c = 0, a = 0;
-      family_log_likelihood(models[k], label, suffix, c, a);
-      best_c = std::max(best_c, c);
-      best_a = std::max(best_a, a);
+  if (const FamilyTables& t = family_tables(); t.families > 1) {
+    thread_local std::vector<double> chars, all;
+    chars.resize(t.families);
+    all.resize(t.families);
+    family_log_likelihoods(t, label, suffix, chars.data(), all.data());
+    double best_c = -1e300, best_a = -1e300;
+    for (size_t k = 1; k < t.families; ++k) {
+      best_c = std::max(best_c, chars[k]);
+      best_a = std::max(best_a, all[k]);
     }
-    x[kFamilyRatio] = static_cast<float>(best_a - ba);
-    x[kFamilyCharRatio] = static_cast<float>((best_c - bc) / double(len + 1));
+    x[kFamilyRatio] = static_cast<float>(best_a - all[0]);
+    x[kFamilyCharRatio] = static_cast<float>((best_c - chars[0]) / double(len + 1));
   }
   auto so = suffix_odds_.find(word_key(suffix));
   x[kSuffixOdds] = so == suffix_odds_.end() ? 0.0f : so->second;
@@ -808,7 +793,8 @@ void DgaModel::features(std::string_view label, std::string_view suffix, std::ve
 
 double DgaModel::raw(const std::vector<uint32_t>& f) const {
   double z = bias_;
-  for (uint32_t i : f) z += w_[i];
+  const float* w = w_.data();
+  for (uint32_t i : f) z += w[i];
   return z;
 }
 
@@ -834,22 +820,31 @@ struct DgaModel::Example {
 };
 
 
-const std::vector<DgaModel::FamilyModel>& DgaModel::family_models() const {
+const DgaModel::FamilyTables& DgaModel::family_tables() const {
   FamilyModels& m = *family_models_;
-  std::call_once(m.once, [&] { m.models = prepare_families(families_); });
-  return m.models;
+  std::call_once(m.once, [&] { m.tables = prepare_families(families_); });
+  return m.tables;
 }
 
-std::vector<DgaModel::FamilyModel> DgaModel::prepare_families(const std::vector<Family>& families) {
+DgaModel::FamilyTables DgaModel::prepare_families(const std::vector<Family>& families) {
+  FamilyTables t;
+  const size_t nf = t.families = families.size();
   // Every suffix any family saw, plus one for the unseen.
-  std::unordered_set<std::string> all_suffixes;
+  std::set<std::string> all_suffixes;
   for (const auto& f : families)
     for (const auto& [s, c] : f.suffixes) all_suffixes.insert(s);
+  t.suffixes.assign(all_suffixes.begin(), all_suffixes.end());
+  for (size_t row = 0; row < t.suffixes.size(); ++row) t.suffix_rows[word_key(t.suffixes[row])] = static_cast<uint32_t>(row);
   double v = double(all_suffixes.size()) + 1;
-  std::vector<FamilyModel> out(families.size());
-  for (size_t fk = 0; fk < families.size(); ++fk) {
+  std::vector<float>& chars = t.chars.owned();
+  std::vector<float>& lengths = t.lengths.owned();
+  std::vector<float>& suffix_lp = t.suffix_lp.owned();
+  chars.resize(kCharTable * nf);
+  lengths.resize((kMaxFamilyLength + 1) * nf);
+  suffix_lp.resize((t.suffixes.size() + 1) * nf);
+  std::vector<float> fchars(kCharTable);
+  for (size_t fk = 0; fk < nf; ++fk) {
     const Family& f = families[fk];
-    FamilyModel& fm = out[fk];
     // Trigram probabilities smoothed towards bigrams, bigrams towards
     // unigrams (Dirichlet priors of 2), so small families stay sensible.
     // f.trigrams is sorted with each trigram once (training makes it so, the loaders check).
@@ -873,11 +868,10 @@ std::vector<DgaModel::FamilyModel> DgaModel::prepare_families(const std::vector<
         log_pb2[b * kAlphabet + ch] = std::log(2 * (bi[b * kAlphabet + ch] + 2 * pu) / (ctx1[b] + 2));
         log_ctx2[b * kAlphabet + ch] = std::log(ctx2[b * kAlphabet + ch] + 2);
       }
-    fm.chars.resize(kCharTable);
     for (size_t a = 0; a < size_t(kAlphabet); ++a)
       for (size_t b = 0; b < size_t(kAlphabet); ++b) {
         double base = log_ctx2[a * kAlphabet + b];
-        float* row = &fm.chars[(a * kAlphabet + b) * kAlphabet];
+        float* row = &fchars[(a * kAlphabet + b) * kAlphabet];
         const double* pb2 = &log_pb2[b * kAlphabet];
         for (size_t ch = 0; ch < size_t(kAlphabet); ++ch) row[ch] = static_cast<float>(pb2[ch] - base);
       }
@@ -885,16 +879,19 @@ std::vector<DgaModel::FamilyModel> DgaModel::prepare_families(const std::vector<
       size_t a = i / (kAlphabet * kAlphabet), b = (i / kAlphabet) % kAlphabet, ch = i % kAlphabet;
       double pu = (uni[ch] + 1) / (total + kAlphabet);
       double pb = (bi[b * kAlphabet + ch] + 2 * pu) / (ctx1[b] + 2);
-      fm.chars[i] = static_cast<float>(std::log((c + 2 * pb) / (ctx2[a * kAlphabet + b] + 2)));
+      fchars[i] = static_cast<float>(std::log((c + 2 * pb) / (ctx2[a * kAlphabet + b] + 2)));
     }
+    for (size_t i = 0; i < kCharTable; ++i) chars[i * nf + fk] = fchars[i];
     double labels = 0;
     for (uint32_t c : f.lengths) labels += c;
-    fm.length_lp.assign(kMaxFamilyLength + 1, 0);
     for (size_t l = 0; l <= kMaxFamilyLength; ++l)
-      fm.length_lp[l] = static_cast<float>(std::log((f.lengths[l] + 0.5) / (labels + 0.5 * (kMaxFamilyLength + 1))));
-    for (const auto& [s, c] : f.suffixes) fm.suffix_lp[word_key(s)] = static_cast<float>(std::log((c + 0.5) / (labels + 0.5 * v)));
-    fm.other_suffix_lp = static_cast<float>(std::log(0.5 / (labels + 0.5 * v)));
-  }  return out;
+      lengths[l * nf + fk] = static_cast<float>(std::log((f.lengths[l] + 0.5) / (labels + 0.5 * (kMaxFamilyLength + 1))));
+    float other = static_cast<float>(std::log(0.5 / (labels + 0.5 * v)));
+    for (size_t row = 0; row <= t.suffixes.size(); ++row) suffix_lp[row * nf + fk] = other;
+    for (const auto& [s, c] : f.suffixes)
+      suffix_lp[t.suffix_rows.at(word_key(s)) * nf + fk] = static_cast<float>(std::log((c + 0.5) / (labels + 0.5 * v)));
+  }
+  return t;
 }
 
 void DgaModel::fit_families(const std::vector<Example>& examples, const std::vector<size_t>& rows) {
@@ -939,15 +936,14 @@ void DgaModel::fit_families(const std::vector<Example>& examples, const std::vec
   for (int step = 0; step < 1 && names.size() > 1 && !unknown.empty(); ++step) {
     // Hard EM: each unnamed DGA name joins the family that explains it best.
     members = named_members;
+    const FamilyTables& t = family_tables();
+    std::vector<double> chars(t.families), all(t.families);
     for (size_t r : unknown) {
       size_t best = 1;
       double best_all = -1e300;
-      const auto& models = family_models();
-      for (size_t k = 1; k < models.size(); ++k) {
-        double c = 0, a = 0;
-        family_log_likelihood(models[k], examples[r].label, examples[r].suffix, c, a);
-        if (a > best_all) best_all = a, best = k;
-      }
+      family_log_likelihoods(t, examples[r].label, examples[r].suffix, chars.data(), all.data());
+      for (size_t k = 1; k < t.families; ++k)
+        if (all[k] > best_all) best_all = all[k], best = k;
       members[best].push_back(r);
     }
     build();
@@ -957,7 +953,8 @@ void DgaModel::fit_families(const std::vector<Example>& examples, const std::vec
 void DgaModel::fit_dictionary(const std::vector<std::string>& list, const std::vector<Example>& examples,
                                const std::vector<size_t>& rows) {
   dict_benign_ = dict_dga_ = 0;
-  benign_pairs_.clear();
+  std::vector<uint64_t>& pairs = benign_pairs_.owned();
+  pairs.clear();
   std::vector<std::tuple<std::string, uint32_t, uint32_t>> words;
   words.reserve(list.size());
   for (const auto& w : list) words.emplace_back(w, 0, 0);
@@ -976,14 +973,14 @@ void DgaModel::fit_dictionary(const std::vector<std::string>& list, const std::v
     seen.clear();
     for (size_t k = 0; k < seg.size(); ++k) {
       seen.push_back(index.at(word_key(seg[k])));
-      if (!e.y && k) benign_pairs_.push_back(pair_key(seg[k - 1], seg[k]));
+      if (!e.y && k) pairs.push_back(pair_key(seg[k - 1], seg[k]));
     }
     std::sort(seen.begin(), seen.end());
     seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
     for (size_t k : seen) ++(e.y ? std::get<2>(dict_[k]) : std::get<1>(dict_[k]));
   }
-  std::sort(benign_pairs_.begin(), benign_pairs_.end());
-  benign_pairs_.erase(std::unique(benign_pairs_.begin(), benign_pairs_.end()), benign_pairs_.end());
+  std::sort(pairs.begin(), pairs.end());
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
   set_dictionary(std::move(dict_), true);
 }
 
@@ -1006,12 +1003,19 @@ std::vector<std::string> DgaModel::parse_word_list(std::string_view text) {
   return out;
 }
 
-void DgaModel::family_log_likelihood(const FamilyModel& f, std::string_view label, std::string_view suffix, double& chars,
-                                     double& all) const {
-  chars = 0;
-  for_trigrams(label, [&](uint32_t i) { chars += f.chars[i]; });
-  auto it = f.suffix_lp.find(word_key(suffix));
-  all = chars + f.length_lp[std::min(label.size(), kMaxFamilyLength)] + (it == f.suffix_lp.end() ? f.other_suffix_lp : it->second);
+void DgaModel::family_log_likelihoods(const FamilyTables& t, std::string_view label, std::string_view suffix, double* chars,
+                                      double* all) {
+  const size_t nf = t.families;
+  std::fill(chars, chars + nf, 0.0);
+  const float* table = t.chars.data();
+  for_trigrams(label, [&](uint32_t i) {
+    const float* row = table + size_t(i) * nf;
+    for (size_t k = 0; k < nf; ++k) chars[k] += row[k];
+  });
+  auto it = t.suffix_rows.find(word_key(suffix));
+  const float* length_lp = t.lengths.data() + std::min(label.size(), kMaxFamilyLength) * nf;
+  const float* suffix_lp = t.suffix_lp.data() + (it == t.suffix_rows.end() ? t.suffixes.size() : it->second) * nf;
+  for (size_t k = 0; k < nf; ++k) all[k] = chars[k] + length_lp[k] + suffix_lp[k];
 }
 
 void DgaModel::fit_stage1(const std::vector<Example>& examples, const std::vector<size_t>& rows, const TrainOptions& o,
@@ -1064,8 +1068,8 @@ void DgaModel::fit_stage1(const std::vector<Example>& examples, const std::vecto
           admitted.erase(it);
         }
   set_vocabulary(std::move(words));
-  chars_benign_ = fit_char_model(labels[0]);
-  chars_dga_ = fit_char_model(labels[1]);
+  chars_benign_ = ModelArray<float>(fit_char_model(labels[0]));
+  chars_dga_ = ModelArray<float>(fit_char_model(labels[1]));
   // Suffix odds, shrunk towards even by one pseudo-count each way.
   std::unordered_map<std::string_view, std::pair<uint32_t, uint32_t>> per_suffix;
   for (size_t r : rows) {
@@ -1086,7 +1090,8 @@ void DgaModel::fit_stage1(const std::vector<Example>& examples, const std::vecto
   std::vector<std::vector<uint32_t>> feats(rows.size());
   float x[kDense];
   size_t pos = 0, neg = 0;
-  w_.assign(kBuckets, 0.0f);
+  std::vector<float>& w = w_.owned();
+  w.assign(kBuckets, 0.0f);
   bias_ = 0;
   for (size_t k = 0; k < rows.size(); ++k) {
     const Example& e = examples[rows[k]];
@@ -1095,7 +1100,7 @@ void DgaModel::fit_stage1(const std::vector<Example>& examples, const std::vecto
   }
   if (!pos || !neg) throw DataError("capture model train: need both DGA and benign names");
   double wpos = double(pos + neg) / (2.0 * pos), wneg = double(pos + neg) / (2.0 * neg);
-  std::vector<float> g2(w_.size(), 1e-6f);
+  std::vector<float> g2(w.size(), 1e-6f);
   float bias_g2 = 1e-6f;
   std::vector<size_t> order(rows.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -1108,18 +1113,18 @@ void DgaModel::fit_stage1(const std::vector<Example>& examples, const std::vecto
       double p = sigmoid(raw(feats[k]));
       double g = (p - (y ? 1.0 : 0.0)) * (y ? wpos : wneg);
       for (uint32_t i : feats[k]) {
-        double gi = g + o.l2 * w_[i];
+        double gi = g + o.l2 * w[i];
         g2[i] += static_cast<float>(gi * gi);
-        w_[i] -= static_cast<float>(lr * gi / std::sqrt(g2[i]));
+        w[i] -= static_cast<float>(lr * gi / std::sqrt(g2[i]));
       }
       bias_g2 += static_cast<float>(g * g);
       bias_ -= static_cast<float>(lr * g / std::sqrt(bias_g2));
     }
   }
   // Quantise now so later stages see exactly what will be saved.
-  for (auto& w : w_) w = std::clamp(std::round(w * 2000.0f) / 2000.0f, -16.0f, 16.0f);
-  for (auto& v : chars_benign_) v = std::round(v * 1000.0f) / 1000.0f;
-  for (auto& v : chars_dga_) v = std::round(v * 1000.0f) / 1000.0f;
+  for (auto& v : w) v = std::clamp(std::round(v * 2000.0f) / 2000.0f, -16.0f, 16.0f);
+  for (auto& v : chars_benign_.owned()) v = std::round(v * 1000.0f) / 1000.0f;
+  for (auto& v : chars_dga_.owned()) v = std::round(v * 1000.0f) / 1000.0f;
 }
 
 double DgaModel::train(const std::vector<LabelledDomain>& data, const TrainOptions& o, DgaEvaluation* evaluation) {
@@ -1200,11 +1205,19 @@ double DgaModel::train(const std::vector<LabelledDomain>& data, const TrainOptio
 
 namespace {
 
-std::string pack_int16(const std::vector<float>& v, float scale) {
+// Weights and character models are stored rounded to 1/scale (int16 in
+// the JSON export, the rounded float in the binary file), so a model scores
+// the same whichever file it comes from.
+inline int16_t quantise(float v, float scale) {
+  return static_cast<int16_t>(std::clamp<long>(std::lround(v * scale), -32768, 32767));
+}
+inline float dequantise(int16_t q, double scale) { return static_cast<float>(q / scale); }
+
+std::string pack_int16(const ModelArray<float>& v, float scale) {
   std::string packed;
   packed.reserve(v.size() * 2);
   for (float w : v) {
-    auto q = static_cast<int16_t>(std::clamp<long>(std::lround(w * scale), -32768, 32767));
+    int16_t q = quantise(w, scale);
     packed.push_back(static_cast<char>(q & 0xff));
     packed.push_back(static_cast<char>((q >> 8) & 0xff));
   }
@@ -1215,10 +1228,8 @@ bool unpack_int16(const std::string& b64, size_t count, double scale, std::vecto
   std::string packed;
   if (!b64_decode(b64, packed) || packed.size() != count * 2) return false;
   out.resize(count);
-  for (size_t i = 0; i < count; ++i) {
-    int16_t q = static_cast<int16_t>(uint8_t(packed[2 * i]) | uint8_t(packed[2 * i + 1]) << 8);
-    out[i] = static_cast<float>(q / scale);
-  }
+  for (size_t i = 0; i < count; ++i)
+    out[i] = dequantise(static_cast<int16_t>(uint8_t(packed[2 * i]) | uint8_t(packed[2 * i + 1]) << 8), scale);
   return true;
 }
 
@@ -1268,7 +1279,7 @@ std::string DgaModel::to_json() const {
   j["threshold"] = threshold_;
   j["weights_int16le_base64"] = pack_int16(w_, 2000.0f);
   nlohmann::json families = nlohmann::json::array();
-  for (const auto& f : families_) {
+  for (const auto& f : families_.empty() ? decode_families(family_counts_raw_) : families_) {
     std::string tri, suf;  // "index:count" pairs; "suffix count" lines
     for (auto [i, c] : f.trigrams) tri += std::to_string(i) + ":" + std::to_string(c) + " ";
     for (const auto& [s, c] : f.suffixes) suf += s + " " + std::to_string(c) + "\n";
@@ -1280,7 +1291,10 @@ std::string DgaModel::to_json() const {
     nodes += n.feature < 0 ? "-1 0 0 0 " + float_text(n.value) + "\n"
                            : std::to_string(n.feature) + " " + float_text(n.threshold) + " " + std::to_string(n.left) +
                                  " " + std::to_string(n.right) + " 0\n";
-  j["trees"] = {{"base", trees_.base}, {"roots", trees_.roots}, {"nodes", nodes}, {"dense_features", kDense}};
+  j["trees"] = {{"base", trees_.base},
+                {"roots", std::vector<int32_t>(trees_.roots.begin(), trees_.roots.end())},
+                {"nodes", nodes},
+                {"dense_features", kDense}};
   return j.dump(1) + "\n";
 }
 
@@ -1351,13 +1365,14 @@ DgaModel DgaModel::parse_model(const std::string& text, const std::string& sourc
     std::string packed;
     if (!b64_decode(j.value("benign_pairs_u64le_base64", ""), packed) || packed.size() % 8)
       throw bad("benign_pairs_u64le_base64", "bad word pair data");
+    std::vector<uint64_t>& pairs = m.benign_pairs_.owned();
     for (size_t i = 0; i < packed.size(); i += 8) {
       uint64_t k = 0;
       for (int b = 0; b < 8; ++b) k |= uint64_t(uint8_t(packed[i + b])) << (8 * b);
-      m.benign_pairs_.push_back(k);
+      pairs.push_back(k);
     }
-    std::sort(m.benign_pairs_.begin(), m.benign_pairs_.end());
-    m.benign_pairs_.erase(std::unique(m.benign_pairs_.begin(), m.benign_pairs_.end()), m.benign_pairs_.end());
+    std::sort(pairs.begin(), pairs.end());
+    pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
   }
   size_t line = 0;
   for (auto row : text::split(j.value("suffix_odds", ""), '\n')) {
@@ -1370,11 +1385,11 @@ DgaModel DgaModel::parse_model(const std::string& text, const std::string& sourc
     m.suffixes_.emplace_back(cols[0], static_cast<float>(v));
     m.suffix_odds_[word_key(cols[0])] = static_cast<float>(v);
   }
-  if (!unpack_int16(j.value("weights_int16le_base64", ""), kBuckets, j.value("scale", 2000.0), m.w_))
+  if (!unpack_int16(j.value("weights_int16le_base64", ""), kBuckets, j.value("scale", 2000.0), m.w_.owned()))
     throw bad("weights_int16le_base64", "bad weight data");
-  if (!unpack_int16(j.value("chars_benign_int16le_base64", ""), kCharTable, j.value("chars_scale", 1000.0), m.chars_benign_))
+  if (!unpack_int16(j.value("chars_benign_int16le_base64", ""), kCharTable, j.value("chars_scale", 1000.0), m.chars_benign_.owned()))
     throw bad("chars_benign_int16le_base64", "bad character model");
-  if (!unpack_int16(j.value("chars_dga_int16le_base64", ""), kCharTable, j.value("chars_scale", 1000.0), m.chars_dga_))
+  if (!unpack_int16(j.value("chars_dga_int16le_base64", ""), kCharTable, j.value("chars_scale", 1000.0), m.chars_dga_.owned()))
     throw bad("chars_dga_int16le_base64", "bad character model");
   m.bias_ = j.value("bias", 0.0f);
   m.threshold_ = j.value("threshold", 0.5);
@@ -1432,12 +1447,12 @@ DgaModel DgaModel::parse_model(const std::string& text, const std::string& sourc
         n.left = static_cast<int32_t>(left);
         n.right = static_cast<int32_t>(right);
       }
-      m.trees_.nodes.push_back(n);
+      m.trees_.nodes.owned().push_back(n);
     }
     for (const auto& r : t.at("roots")) {
       auto v = r.get<long long>();
       if (v < 0 || v > INT32_MAX) throw bad("trees", "a tree root points past the last node");
-      m.trees_.roots.push_back(static_cast<int32_t>(v));
+      m.trees_.roots.owned().push_back(static_cast<int32_t>(v));
     }
     check_trees(m.trees_, source);
   } catch (const DataError&) {
@@ -1469,9 +1484,12 @@ namespace {
 
 // The binary model file. Layout (little-endian): magic, u32 version, u32
 // dense feature count, u32 buckets, then the sections in to_binary's order.
-// Strings are u16 length + bytes; arrays are u32 count + items.
+// Strings are u16 length + bytes; arrays are u32 count + items. Everything
+// scoring reads is stored as it sits in memory (aligned within the file) and
+// used in place from the mapping; what only export reads (word lists,
+// family counts) is a u64 length + bytes, decoded when exported.
 constexpr char kBinaryMagic[8] = {'O', 'P', 'S', 'K', 'D', 'G', 'A', '\n'};
-constexpr uint32_t kBinaryVersion = 2;  // 2: opskit-dga-5 (40 dense features)
+constexpr uint32_t kBinaryVersion = 3;  // 3: tables in place, family tables precomputed (opskit-dga-5)
 
 class BinaryWriter {
  public:
@@ -1487,13 +1505,24 @@ class BinaryWriter {
     put<uint16_t>(static_cast<uint16_t>(std::min<size_t>(s.size(), 65535)));
     out.append(s.substr(0, 65535));
   }
-  void align8() {
-    while (out.size() % 8) out.push_back('\0');
+  void align(size_t n) {
+    while (out.size() % n) out.push_back('\0');
   }
-  void int16s(const std::vector<float>& v, float scale) {
-    put<uint32_t>(static_cast<uint32_t>(v.size()));
-    put<float>(scale);
-    for (float w : v) put<int16_t>(static_cast<int16_t>(std::clamp<long>(std::lround(w * scale), -32768, 32767)));
+  // Items as they sit in memory, aligned for use in place.
+  template <typename T>
+  void items(const T* p, size_t n) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    align(alignof(T));
+    out.append(reinterpret_cast<const char*>(p), n * sizeof(T));
+  }
+  template <typename T>
+  void counted(const ModelArray<T>& a) {
+    put<uint32_t>(static_cast<uint32_t>(a.size()));
+    items(a.data(), a.size());
+  }
+  void block(std::string_view bytes) {
+    put<uint64_t>(bytes.size());
+    out.append(bytes);
   }
 };
 
@@ -1536,35 +1565,35 @@ class BinaryReader {
     pos_ += n;
     return s;
   }
-  void int16s(size_t expected, std::vector<float>& out) {
-    uint32_t n = count(2);
-    if (n != expected) fail("expected " + std::to_string(expected) + " values, found " + std::to_string(n));
-    float scale = finite();
-    if (!(scale > 0)) fail("scale must be positive");
-    need(size_t(n) * 2);
-    out.resize(n);
-    const char* p = d_.data() + pos_;
-    for (size_t i = 0; i < n; ++i) {
-      int16_t q;
-      std::memcpy(&q, p + 2 * i, 2);
-      out[i] = static_cast<float>(q / double(scale));
-    }
-    pos_ += size_t(n) * 2;
-  }
-  // Zero bytes up to the next multiple of 8 (tables are read in place).
-  void align8() {
-    while (pos_ % 8) {
+  // Zero bytes up to the next multiple of n.
+  void align(size_t n) {
+    while (pos_ % n) {
       if (get<uint8_t>() != 0) fail("non-zero padding");
     }
   }
-  const char* here() const { return d_.data() + pos_; }
-  void skip(size_t n) {
-    need(n);
-    pos_ += n;
+  // n items in place: a view of the bytes (the data must outlive it).
+  template <typename T>
+  ModelArray<T> items(size_t n) {
+    static_assert(std::is_trivially_copyable_v<T> && std::endian::native == std::endian::little);
+    align(alignof(T));
+    if (n > (d_.size() - pos_) / sizeof(T)) fail("truncated: " + std::to_string(n) + " items run past the end of the file");
+    if (reinterpret_cast<uintptr_t>(d_.data() + pos_) % alignof(T)) fail("data not aligned");
+    auto a = ModelArray<T>::view(reinterpret_cast<const T*>(d_.data() + pos_), n);
+    pos_ += n * sizeof(T);
+    return a;
   }
-  std::string_view since(size_t start) const { return d_.substr(start, pos_ - start); }
+  template <typename T>
+  ModelArray<T> counted() {
+    return items<T>(count(sizeof(T)));
+  }
+  std::string_view block() {
+    uint64_t n = get<uint64_t>();
+    need(n);
+    std::string_view s = d_.substr(pos_, n);
+    pos_ += n;
+    return s;
+  }
   bool at_end() const { return pos_ == d_.size(); }
-  size_t pos() const { return pos_; }
 
  private:
   std::string_view d_;
@@ -1573,35 +1602,16 @@ class BinaryReader {
   std::string section_ = "header";
 };
 
-}  // namespace
-
-namespace {
-
 // A word list as stored: u32 count, then (string, u32 benign, u32 DGA) each.
-void put_words(BinaryWriter& w, const std::vector<std::tuple<std::string, uint32_t, uint32_t>>& words) {
+std::string encode_words(const std::vector<std::tuple<std::string, uint32_t, uint32_t>>& words) {
+  BinaryWriter w;
   w.put<uint32_t>(static_cast<uint32_t>(words.size()));
   for (const auto& [word, b, d] : words) {
     w.str(word);
     w.put<uint32_t>(b);
     w.put<uint32_t>(d);
   }
-}
-
-// Checks a stored word list (sorted, unique, each word allowed by `ok`)
-// without building it; returns its bytes.
-template <typename Ok>
-std::string_view check_words(BinaryReader& r, Ok&& ok) {
-  size_t start = r.pos();
-  uint32_t n = r.count(10);
-  std::string_view prev;
-  for (uint32_t k = 0; k < n; ++k) {
-    std::string_view word = r.str();
-    uint32_t b = r.get<uint32_t>(), d = r.get<uint32_t>();
-    if (!ok(word, b, d)) r.fail("word " + std::to_string(k) + " is not allowed here");
-    if (k && !(prev < word)) r.fail("words out of order at word " + std::to_string(k));
-    prev = word;
-  }
-  return r.since(start);
+  return std::move(w.out);
 }
 
 std::vector<std::tuple<std::string, uint32_t, uint32_t>> decode_words(std::string_view raw) {
@@ -1609,6 +1619,7 @@ std::vector<std::tuple<std::string, uint32_t, uint32_t>> decode_words(std::strin
   if (raw.empty()) return out;
   std::string source = "model";
   BinaryReader r(raw, source);
+  r.section("word list");
   uint32_t n = r.count(10);
   out.reserve(n);
   for (uint32_t k = 0; k < n; ++k) {
@@ -1616,56 +1627,19 @@ std::vector<std::tuple<std::string, uint32_t, uint32_t>> decode_words(std::strin
     uint32_t b = r.get<uint32_t>(), d = r.get<uint32_t>();
     out.emplace_back(std::string(word), b, d);
   }
+  if (!r.at_end()) r.fail("trailing bytes after the last word");
   return out;
 }
 
 }  // namespace
 
-bool DgaModel::is_binary(std::string_view data) {
-  return data.size() >= sizeof kBinaryMagic && std::memcmp(data.data(), kBinaryMagic, sizeof kBinaryMagic) == 0;
-}
-
-std::string DgaModel::to_binary() const {
+// The families' counts as stored: u32 count, then per family its name, u32
+// trigram count + (u32 index, u32 count) pairs, u32 length count + counts,
+// u32 suffix count + (string, u32 count) pairs.
+std::string DgaModel::encode_families(const std::vector<Family>& families) {
   BinaryWriter w;
-  w.out.append(kBinaryMagic, sizeof kBinaryMagic);
-  w.put<uint32_t>(kBinaryVersion);
-  w.put<uint32_t>(kDense);
-  w.put<uint32_t>(kBuckets);
-  w.put<double>(threshold_);
-  w.put<float>(bias_);
-  w.int16s(w_, 2000.0f);
-  // Word lists, each followed by its hash table as it sits in memory, so a
-  // mapped file is used in place.
-  auto put_table = [&](const WordTable& t) {
-    w.put<uint32_t>(static_cast<uint32_t>(t.size));
-    w.align8();
-    for (size_t i = 0; i < t.size; ++i) {
-      w.put<uint64_t>(t.slots[i].key);
-      w.put<float>(t.slots[i].word.log_p);
-      w.put<float>(t.slots[i].word.dga_odds);
-    }
-  };
-  w.put<uint32_t>(vocab_benign_);
-  w.put<uint32_t>(vocab_dga_);
-  if (words_.empty() && !vocab_words_raw_.empty()) w.out.append(vocab_words_raw_);
-  else put_words(w, words_);
-  put_table(vocab_);
-  w.put<uint32_t>(static_cast<uint32_t>(suffixes_.size()));
-  for (const auto& [sfx, v] : suffixes_) {
-    w.str(sfx);
-    w.put<float>(v);
-  }
-  w.put<uint32_t>(dict_benign_);
-  w.put<uint32_t>(dict_dga_);
-  if (dict_.empty() && !dict_words_raw_.empty()) w.out.append(dict_words_raw_);
-  else put_words(w, dict_);
-  put_table(dict_table_);
-  w.put<uint32_t>(static_cast<uint32_t>(benign_pairs_.size()));
-  for (uint64_t k : benign_pairs_) w.put<uint64_t>(k);
-  w.int16s(chars_benign_, 1000.0f);
-  w.int16s(chars_dga_, 1000.0f);
-  w.put<uint32_t>(static_cast<uint32_t>(families_.size()));
-  for (const auto& f : families_) {
+  w.put<uint32_t>(static_cast<uint32_t>(families.size()));
+  for (const auto& f : families) {
     w.str(f.name);
     w.put<uint32_t>(static_cast<uint32_t>(f.trigrams.size()));
     for (auto [i, c] : f.trigrams) {
@@ -1680,17 +1654,86 @@ std::string DgaModel::to_binary() const {
       w.put<uint32_t>(c);
     }
   }
-  w.put<float>(trees_.base);
-  w.put<uint32_t>(static_cast<uint32_t>(trees_.nodes.size()));
-  for (const auto& n : trees_.nodes) {
-    w.put<int32_t>(n.feature);
-    w.put<float>(n.threshold);
-    w.put<int32_t>(n.left);
-    w.put<int32_t>(n.right);
-    w.put<float>(n.value);
+  return std::move(w.out);
+}
+
+std::vector<DgaModel::Family> DgaModel::decode_families(std::string_view raw) {
+  std::vector<Family> out;
+  if (raw.empty()) return out;
+  std::string source = "model";
+  BinaryReader r(raw, source);
+  r.section("family counts");
+  uint32_t n = r.count(14);
+  for (uint32_t k = 0; k < n; ++k) {
+    Family f;
+    f.name = r.str();
+    f.trigrams.resize(r.count(8));
+    for (auto& [i, c] : f.trigrams) {
+      i = r.get<uint32_t>();
+      c = r.get<uint32_t>();
+    }
+    f.lengths.resize(r.count(4));
+    for (auto& c : f.lengths) c = r.get<uint32_t>();
+    uint32_t nsfx = r.count(6);
+    for (uint32_t s = 0; s < nsfx; ++s) {
+      std::string_view sfx = r.str();
+      f.suffixes.emplace_back(std::string(sfx), r.get<uint32_t>());
+    }
+    out.push_back(std::move(f));
   }
-  w.put<uint32_t>(static_cast<uint32_t>(trees_.roots.size()));
-  for (int32_t r : trees_.roots) w.put<int32_t>(r);
+  if (!r.at_end()) r.fail("trailing bytes after the last family");
+  return out;
+}
+
+bool DgaModel::is_binary(std::string_view data) {
+  return data.size() >= sizeof kBinaryMagic && std::memcmp(data.data(), kBinaryMagic, sizeof kBinaryMagic) == 0;
+}
+
+std::string DgaModel::to_binary() const {
+  BinaryWriter w;
+  w.out.append(kBinaryMagic, sizeof kBinaryMagic);
+  w.put<uint32_t>(kBinaryVersion);
+  w.put<uint32_t>(kDense);
+  w.put<uint32_t>(kBuckets);
+  w.put<double>(threshold_);
+  w.put<float>(bias_);
+  // Weights and character models rounded as the JSON export stores them.
+  auto rounded = [](const ModelArray<float>& v, float scale) {
+    std::vector<float> out(v.size());
+    for (size_t i = 0; i < v.size(); ++i) out[i] = dequantise(quantise(v[i], scale), scale);
+    return ModelArray<float>(std::move(out));
+  };
+  w.counted(rounded(w_, 2000.0f));
+  // Word lists as stored (a loaded model keeps them so), each followed by
+  // its hash table.
+  w.put<uint32_t>(vocab_benign_);
+  w.put<uint32_t>(vocab_dga_);
+  w.block(words_.empty() ? std::string(vocab_words_raw_) : encode_words(words_));
+  w.counted(vocab_.slots);
+  w.put<uint32_t>(static_cast<uint32_t>(suffixes_.size()));
+  for (const auto& [sfx, v] : suffixes_) {
+    w.str(sfx);
+    w.put<float>(v);
+  }
+  w.put<uint32_t>(dict_benign_);
+  w.put<uint32_t>(dict_dga_);
+  w.block(dict_.empty() ? std::string(dict_words_raw_) : encode_words(dict_));
+  w.counted(dict_table_.slots);
+  w.counted(benign_pairs_);
+  w.counted(rounded(chars_benign_, 1000.0f));
+  w.counted(rounded(chars_dga_, 1000.0f));
+  w.block(families_.empty() ? std::string(family_counts_raw_) : encode_families(families_));
+  const FamilyTables& t = family_tables();
+  w.put<uint32_t>(static_cast<uint32_t>(t.families));
+  w.put<uint32_t>(static_cast<uint32_t>(t.suffixes.size()));
+  for (const auto& sfx : t.suffixes) w.str(sfx);
+  w.items(t.chars.data(), t.chars.size());
+  w.items(t.lengths.data(), t.lengths.size());
+  w.items(t.suffix_lp.data(), t.suffix_lp.size());
+  w.put<float>(trees_.base);
+  w.align(4);  // the node count sits just before the nodes
+  w.counted(trees_.nodes);
+  w.counted(trees_.roots);
   return std::move(w.out);
 }
 
@@ -1700,29 +1743,31 @@ DgaModel DgaModel::from_binary(std::string_view data, const std::string& source)
   return from_binary_backed(*copy, source, copy);
 }
 
+// What scoring reads is checked for what its indexing relies on: counts and
+// sizes against the file, word tables a power of two with an empty slot
+// (probing stops), word pairs sorted (bisected), tree nodes pointing
+// forward and in range. Per-value checks nothing relies on (the word lists
+// and family counts only export reads) are left to export and to the JSON
+// loader; the tables' numbers are used as stored.
 DgaModel DgaModel::from_binary_backed(std::string_view data, const std::string& source, std::shared_ptr<const void> backing) {
   BinaryReader r(data, source);
-  // A table as stored: u32 slots (a power of two), padding, the slots.
-  auto read_table = [&](BinaryReader& rd, WordTable& t) {
-    uint32_t size = rd.get<uint32_t>();
-    rd.align8();
+  auto read_table = [&](WordTable& t) {
+    t.slots = r.counted<WordTable::Slot>();
+    size_t size = t.slots.size();
     if (size == 0) return;
-    if (size < 16 || (size & (size - 1))) rd.fail("table size " + std::to_string(size) + " is not a power of two");
-    rd.need(size_t(size) * sizeof(WordTable::Slot));
-    static_assert(sizeof(WordTable::Slot) == 16 && std::endian::native == std::endian::little);
-    if (reinterpret_cast<uintptr_t>(rd.here()) % alignof(WordTable::Slot)) rd.fail("table not aligned");
-    t.owned.clear();
-    t.slots = reinterpret_cast<const WordTable::Slot*>(rd.here());
-    t.size = size;
+    if (size < 16 || (size & (size - 1))) r.fail("table size " + std::to_string(size) + " is not a power of two");
     t.shift = 64 - std::countr_zero(size);
     // A lookup stops at an empty slot: there must be one.
     bool empty_slot = false;
     for (size_t i = 0; i < size && !empty_slot; ++i) empty_slot = t.slots[i].key == 0;
-    if (!empty_slot) rd.fail("a table without an empty slot");
-    rd.skip(size_t(size) * sizeof(WordTable::Slot));
+    if (!empty_slot) r.fail("a table without an empty slot");
+  };
+  auto floats = [&](size_t expected) {
+    ModelArray<float> a = r.counted<float>();
+    if (a.size() != expected) r.fail("expected " + std::to_string(expected) + " values, found " + std::to_string(a.size()));
+    return a;
   };
   if (!is_binary(data)) r.fail("not a binary DGA model (no OPSKDGA magic)");
-  r.need(sizeof kBinaryMagic);
   r.get<uint64_t>();
   uint32_t version = r.get<uint32_t>();
   if (version != kBinaryVersion)
@@ -1738,12 +1783,12 @@ DgaModel DgaModel::from_binary_backed(std::string_view data, const std::string& 
   m.bias_ = r.finite();
   if (!(m.threshold_ > 0 && m.threshold_ < 1)) r.fail("threshold out of range");
   r.section("weights");
-  r.int16s(kBuckets, m.w_);
+  m.w_ = floats(kBuckets);
   r.section("vocabulary");
   m.vocab_benign_ = r.get<uint32_t>();
   m.vocab_dga_ = r.get<uint32_t>();
-  m.vocab_words_raw_ = check_words(r, [](std::string_view w, uint32_t b, uint32_t d) { return !w.empty() && b + uint64_t(d) > 0; });
-  read_table(r, m.vocab_);
+  m.vocab_words_raw_ = r.block();
+  read_table(m.vocab_);
   r.section("suffix_odds");
   uint32_t nsuffix = r.count(6);
   for (uint32_t k = 0; k < nsuffix; ++k) {
@@ -1755,57 +1800,32 @@ DgaModel DgaModel::from_binary_backed(std::string_view data, const std::string& 
   r.section("dictionary");
   m.dict_benign_ = r.get<uint32_t>();
   m.dict_dga_ = r.get<uint32_t>();
-  m.dict_words_raw_ = check_words(r, [](std::string_view w, uint32_t, uint32_t) {
-    return w.size() >= kMinDictWord && w.size() <= kMaxDictWord &&
-           std::all_of(w.begin(), w.end(), [](char c) { return c >= 'a' && c <= 'z'; });
-  });
-  read_table(r, m.dict_table_);
-  m.benign_pairs_.resize(r.count(8));
-  for (size_t k = 0; k < m.benign_pairs_.size(); ++k) {
-    m.benign_pairs_[k] = r.get<uint64_t>();
-    if (k && m.benign_pairs_[k - 1] >= m.benign_pairs_[k]) r.fail("word pairs out of order");
-  }
+  m.dict_words_raw_ = r.block();
+  read_table(m.dict_table_);
+  m.benign_pairs_ = r.counted<uint64_t>();
+  if (!std::is_sorted(m.benign_pairs_.begin(), m.benign_pairs_.end())) r.fail("word pairs out of order");
   r.section("chars");
-  r.int16s(kCharTable, m.chars_benign_);
-  r.int16s(kCharTable, m.chars_dga_);
+  m.chars_benign_ = floats(kCharTable);
+  m.chars_dga_ = floats(kCharTable);
   r.section("families");
-  uint32_t nfamilies = r.count(14);
-  for (uint32_t k = 0; k < nfamilies; ++k) {
-    Family f;
-    f.name = r.str();
-    uint32_t ntri = r.count(8);
-    f.trigrams.resize(ntri);
-    for (size_t t = 0; t < ntri; ++t) {
-      auto& [i, c] = f.trigrams[t];
-      i = r.get<uint32_t>();
-      c = r.get<uint32_t>();
-      if (i >= kCharTable || c == 0) r.fail("family '" + f.name + "': bad trigram count");
-      if (t && f.trigrams[t - 1].first >= i) r.fail("family '" + f.name + "': trigrams out of order");
-    }
-    if (r.count(4) != kMaxFamilyLength + 1) r.fail("family '" + f.name + "': lengths must have 41 counts");
-    f.lengths.resize(kMaxFamilyLength + 1);
-    for (auto& c : f.lengths) c = r.get<uint32_t>();
-    uint32_t nsfx = r.count(6);
-    for (uint32_t s = 0; s < nsfx; ++s) {
-      std::string_view sfx = r.str();
-      uint32_t c = r.get<uint32_t>();
-      if (c == 0) r.fail("family '" + f.name + "': a suffix counted zero times");
-      f.suffixes.emplace_back(std::string(sfx), c);
-    }
-    m.families_.push_back(std::move(f));
+  m.family_counts_raw_ = r.block();
+  FamilyTables t;
+  t.families = r.count(kCharTable * sizeof(float));
+  uint32_t nsuffixes = r.count(2);
+  for (uint32_t k = 0; k < nsuffixes; ++k) {
+    t.suffixes.emplace_back(r.str());
+    t.suffix_rows[word_key(t.suffixes.back())] = k;
   }
+  t.chars = r.items<float>(kCharTable * t.families);
+  t.lengths = r.items<float>((kMaxFamilyLength + 1) * t.families);
+  t.suffix_lp = r.items<float>((size_t(nsuffixes) + 1) * t.families);
+  std::call_once(m.family_models_->once, [&] { m.family_models_->tables = std::move(t); });
   r.section("trees");
   m.trees_.base = r.finite();
-  m.trees_.nodes.resize(r.count(20));
-  for (auto& n : m.trees_.nodes) {
-    n.feature = r.get<int32_t>();
-    n.threshold = r.get<float>();
-    n.left = r.get<int32_t>();
-    n.right = r.get<int32_t>();
-    n.value = r.get<float>();
-  }
-  m.trees_.roots.resize(r.count(4));
-  for (auto& root : m.trees_.roots) root = r.get<int32_t>();
+  r.align(4);
+  static_assert(sizeof(DgaTrees::Node) == 20 && alignof(DgaTrees::Node) == 4);
+  m.trees_.nodes = r.counted<DgaTrees::Node>();
+  m.trees_.roots = r.counted<int32_t>();
   check_trees(m.trees_, source);
   if (!r.at_end()) r.fail("trailing bytes after the last section");
   m.backing_ = std::move(backing);

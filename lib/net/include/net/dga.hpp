@@ -1,7 +1,8 @@
 #pragma once
 // DGA scoring in two stages, both trained from labelled lists and shipped as
-// a data file (lib/net/data/dga_model.bin, a compact binary format that loads
-// in a few milliseconds; retrainable with `capture model train`, which can
+// a data file (lib/net/data/dga_model.bin, a binary file that is mapped and
+// used in place, its tables, the families' log probabilities included, stored
+// as scoring reads them; retrainable with `capture model train`, which can
 // also export the same model as JSON). Both judge the registrable label (the label left of the public
 // suffix, found with libpsl), so "x7fk2q.ddns.net" is judged on "x7fk2q".
 //  1. A logistic model over hashed character n-grams (1-5), n-grams of the
@@ -106,6 +107,39 @@ struct DgaEvaluation {
   double false_positive_rate() const { return benign ? double(false_positives) / benign : 0; }
 };
 
+// An array of a model: its own (trained, or read from JSON), or a view of a
+// loaded binary model file, which the model keeps mapped (DgaModel::backing_):
+// copies of a model share the view.
+template <typename T>
+class ModelArray {
+ public:
+  ModelArray() = default;
+  explicit ModelArray(std::vector<T> values) : owned_(std::move(values)) {}
+  static ModelArray view(const T* data, size_t size) {
+    ModelArray a;
+    a.view_ = data;
+    a.view_size_ = size;
+    return a;
+  }
+  // The array to fill (training): an owned one, the view dropped.
+  std::vector<T>& owned() {
+    view_ = nullptr;
+    view_size_ = 0;
+    return owned_;
+  }
+  const T* data() const { return view_ ? view_ : owned_.data(); }
+  size_t size() const { return view_ ? view_size_ : owned_.size(); }
+  bool empty() const { return size() == 0; }
+  const T& operator[](size_t i) const { return data()[i]; }
+  const T* begin() const { return data(); }
+  const T* end() const { return data() + size(); }
+
+ private:
+  std::vector<T> owned_;
+  const T* view_ = nullptr;
+  size_t view_size_ = 0;
+};
+
 // Gradient-boosted regression trees over a dense feature vector (stage 2).
 struct DgaTrees {
   struct Node {
@@ -114,8 +148,8 @@ struct DgaTrees {
     int32_t left = 0, right = 0;
     float value = 0;       // leaf output
   };
-  std::vector<Node> nodes;
-  std::vector<int32_t> roots;
+  ModelArray<Node> nodes;
+  ModelArray<int32_t> roots;
   float base = 0;
   double predict(const float* x) const;
 };
@@ -154,7 +188,8 @@ class DgaModel {
   std::string to_json() const;
   static DgaModel from_json(const std::string& text, const std::string& source_name);
   // The binary model file: magic "OPSKDGA" + version, then little-endian
-  // fields, every count and offset bounds-checked when read.
+  // fields, every count and offset bounds-checked when read; its tables are
+  // views of the bytes (copied once by from_binary, mapped by load).
   std::string to_binary() const;
   static DgaModel from_binary(std::string_view data, const std::string& source_name);
   static bool is_binary(std::string_view data);
@@ -184,25 +219,34 @@ class DgaModel {
     std::vector<uint32_t> lengths;                        // labels per length (last: longer)
     std::vector<std::pair<std::string, uint32_t>> suffixes;
   };
-  // Log probabilities derived from a family's counts: built when the first
-  // name is scored (not at load: a run that scores no name never pays for
-  // them), shared by copies of the model, whose counts are the same.
-  struct FamilyModel {
-    std::vector<float> chars, length_lp;
-    std::unordered_map<uint64_t, float> suffix_lp;
-    float other_suffix_lp = 0;
+  // The families' counts as a binary model file stores them, and back.
+  static std::string encode_families(const std::vector<Family>& families);
+  static std::vector<Family> decode_families(std::string_view raw);
+  // Log probabilities derived from the families' counts, every family side
+  // by side (a label's lookups for all the families are adjacent): built
+  // when the first name is scored (a run that scores no name never pays for
+  // them) or read in place from a binary model file; shared by copies of the
+  // model, whose counts are the same.
+  struct FamilyTables {
+    size_t families = 0;
+    ModelArray<float> chars;                             // [trigram][family]
+    ModelArray<float> lengths;                           // [length bin][family]
+    std::vector<std::string> suffixes;                   // every suffix a family saw, sorted
+    std::unordered_map<uint64_t, uint32_t> suffix_rows;  // hash of a suffix -> its row
+    ModelArray<float> suffix_lp;                         // [row][family]; the last row: a suffix no family saw
   };
   struct FamilyModels {
     std::once_flag once;
-    std::vector<FamilyModel> models;
+    FamilyTables tables;
   };
   std::shared_ptr<FamilyModels> family_models_ = std::make_shared<FamilyModels>();
-  const std::vector<FamilyModel>& family_models() const;
-  static std::vector<FamilyModel> prepare_families(const std::vector<Family>& families);
+  const FamilyTables& family_tables() const;
+  static FamilyTables prepare_families(const std::vector<Family>& families);
   void fit_families(const std::vector<Example>& examples, const std::vector<size_t>& rows);
-  // Log likelihood of the label under family f: characters only, and with length and suffix.
-  void family_log_likelihood(const FamilyModel& f, std::string_view label, std::string_view suffix, double& chars,
-                             double& all) const;
+  // Log likelihoods of the label under every family: characters only, and
+  // with length and suffix (`chars` and `all` hold t.families each).
+  static void family_log_likelihoods(const FamilyTables& t, std::string_view label, std::string_view suffix, double* chars,
+                                     double* all);
   static DgaModel parse_model(const std::string& text, const std::string& source_name);
   static DgaModel from_binary_backed(std::string_view data, const std::string& source_name, std::shared_ptr<const void> backing);
   // Hashed first-stage features, and the dense statistics (all but the logit, x[0]).
@@ -225,53 +269,42 @@ class DgaModel {
   void fit_dictionary(const std::vector<std::string>& list, const std::vector<Example>& examples,
                       const std::vector<size_t>& rows);
   static void check_trees(const DgaTrees& t, const std::string& source);
-  double char_log_likelihood(const std::vector<float>& model, std::string_view label) const;
-  std::vector<float> w_;
+  double char_log_likelihood(const ModelArray<float>& model, std::string_view label) const;
+  ModelArray<float> w_;
   float bias_ = 0;
   std::vector<std::tuple<std::string, uint32_t, uint32_t>> words_;  // vocabulary: word, benign and DGA labels holding it
-  // Hash of a word -> its statistics: open addressing, linear probing (built
-  // at every load, so cheaper to build than an unordered_map).
+  // Hash of a word -> its statistics: open addressing, linear probing.
   struct WordTable {
     struct Slot {
       uint64_t key = 0;  // 0: empty
       Word word;
     };
-    // Built in `owned`, or a view of a loaded model file's table (`backing_`).
-    std::vector<Slot> owned;
-    const Slot* slots = nullptr;
-    size_t size = 0;  // a power of two, with at least one empty slot
+    ModelArray<Slot> slots;  // a power of two, with at least one empty slot
     int shift = 60;
-    WordTable() = default;
-    WordTable(const WordTable& o) { *this = o; }
-    WordTable& operator=(const WordTable& o);
-    WordTable(WordTable&&) = default;
-    WordTable& operator=(WordTable&&) = default;
-    void build(size_t n);
-    Word& insert(uint64_t key);
     void fill(const std::vector<uint64_t>& keys, const std::vector<Word>& words);
     const Word* find(uint64_t key) const;
-    bool empty() const { return size == 0; }
+    bool empty() const { return slots.empty(); }
   };
   static void fill_word_table(WordTable& table, const std::vector<std::tuple<std::string, uint32_t, uint32_t>>& words,
                               double (*log_freq)(uint64_t), double log_total, double log_nb, double log_nd);
   // What a loaded binary model's views point into (the mapped file or a copy).
   std::shared_ptr<const void> backing_;
-  // A loaded binary model's word lists (for export), as stored: checked at
-  // load, decoded only when the model is written out again.
-  std::string_view vocab_words_raw_, dict_words_raw_;
+  // A loaded binary model's word lists and family counts (for export), as
+  // stored: decoded, and checked, only when the model is written out again.
+  std::string_view vocab_words_raw_, dict_words_raw_, family_counts_raw_;
   WordTable vocab_;
   uint32_t vocab_benign_ = 0, vocab_dga_ = 0;                        // labels the counts come from
-  std::vector<float> chars_benign_, chars_dga_;                      // log P(c | two before), 38^3
+  ModelArray<float> chars_benign_, chars_dga_;                       // log P(c | two before), 38^3
   std::vector<std::pair<std::string, float>> suffixes_;              // DGA log odds of a public suffix
   std::unordered_map<uint64_t, float> suffix_odds_;                  // the same, by hash of the suffix
-  std::vector<Family> families_;  // [0]: benign
+  std::vector<Family> families_;  // [0]: benign (empty in a loaded binary model: family_counts_raw_)
   // Dictionary words (log_p: log share of segmentation words, dga_odds), the
   // labels their counts come from, and hashes of adjacent word pairs seen in
   // benign training labels (sorted).
   std::vector<std::tuple<std::string, uint32_t, uint32_t>> dict_;
   WordTable dict_table_;
   uint32_t dict_benign_ = 0, dict_dga_ = 0;
-  std::vector<uint64_t> benign_pairs_;
+  ModelArray<uint64_t> benign_pairs_;
   DgaTrees trees_;
   double threshold_ = 0.5;
   bool trained_ = false;
