@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <algorithm>
 #include <cstring>
+#include <memory>
 
 #include "core/error.hpp"
 #include "core/hash.hpp"
@@ -190,28 +191,22 @@ std::string capture_identity(const std::string& path) {
     return sha256_file(path).substr(0, 32);
   }
   uint64_t size = static_cast<uint64_t>(st.st_size);
+  // The samples are hashed where they lie, in the mapped page cache: no
+  // buffer to fault in and copy them into.
+  void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  int err = errno;
+  ::close(fd);
+  if (map == MAP_FAILED) throw DataError(SourceLocation{path, 0, 0, ""}, std::string("cannot map: ") + std::strerror(err));
+  auto unmap = [size](void* p) { munmap(p, size); };
+  std::unique_ptr<void, decltype(unmap)> mapping(map, unmap);
+  const char* bytes = static_cast<const char*>(map);
   Sha256 h;
-  std::string buf;
-  auto take = [&](uint64_t at, uint64_t len) {
-    buf.resize(len);
-    size_t got = 0;
-    while (got < len) {
-      ssize_t n = ::pread(fd, buf.data() + got, len - got, static_cast<off_t>(at + got));
-      if (n <= 0) {
-        int err = errno;
-        ::close(fd);
-        throw DataError(SourceLocation{path, 0, 0, ""}, std::string("cannot read: ") + (n < 0 ? std::strerror(err) : "file shrank"));
-      }
-      got += static_cast<size_t>(n);
-    }
-    h.update(buf);
-  };
+  auto take = [&](uint64_t at, uint64_t len) { h.update(std::string_view(bytes + at, len)); };
   h.update("opskit-capture-sample/1 size=" + std::to_string(size) + "\n");
   take(0, kEdge);
   uint64_t span = size - 2 * kEdge;
   for (uint64_t i = 0; i < kBlocks; ++i) take(kEdge + span * i / kBlocks, std::min(kBlock, span - span * i / kBlocks));
   take(size - kEdge, kEdge);
-  ::close(fd);
   return h.hex().substr(0, 32);
 }
 
