@@ -274,6 +274,17 @@ TEST_CASE("dga: damaged binary model files are refused with the section named", 
   int32_t far = 0x7fffffff;
   std::memcpy(&d[d.size() - 4], &far, 4);
   refused(d, "root points past");
+  // The vocabulary's hash table, after the weights (u32 count at byte 32,
+  // floats from 36) and the vocabulary's label counts and word list (u64
+  // length + bytes): a size that is not a power of two would break probing.
+  size_t words_at = 36 + 4 * size_t(DgaModel::kBuckets) + 8;
+  uint64_t words_len = 0;
+  std::memcpy(&words_len, &good[words_at], 8);
+  REQUIRE(words_at + 8 + words_len + 4 < good.size());
+  d = good;
+  uint32_t odd = 1000;
+  std::memcpy(&d[words_at + 8 + words_len], &odd, 4);
+  refused(d, "not a power of two");
   // Garbage after the magic and version.
   d = good.substr(0, 24) + std::string(200, '\xff');
   refused(d, "bad binary DGA model");
