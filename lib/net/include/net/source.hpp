@@ -59,7 +59,7 @@ class MemoryReader : public PacketSource {
   void fail(Weird weird);
   bool read_section_header(size_t at, uint32_t block_len);
   void read_interface(const uint8_t* body, size_t len);
-  void prefetch_ahead(const uint8_t* at) const;
+  void prefetch_ahead(const uint8_t* at, size_t len) const;
   uint16_t u16(const uint8_t* p) const;
   uint32_t u32(const uint8_t* p) const;
 
