@@ -127,6 +127,19 @@ Analyzer::Analyzer(AnalyzerOptions options, const DgaModel* model, const Indicat
   dns_.set_render(want_events_ || (indicators && !indicators->domains.empty()));
 }
 
+namespace {
+// The DNS parser walks a message's name label by label, each length byte
+// read before the next can be found: started here, kAhead packets early,
+// the lines it walks arrive while the packets before it are processed.
+// The header and question fill the first few lines of a message.
+void prefetch_payload(const Decoded& d) {
+  constexpr size_t kLines = 5;
+  uintptr_t first = reinterpret_cast<uintptr_t>(d.payload) & ~uintptr_t(63);
+  uintptr_t end = reinterpret_cast<uintptr_t>(d.payload) + std::min<size_t>(d.payload_len, kLines * 64);
+  for (uintptr_t line = first; line < end; line += 64) prefetch_line(reinterpret_cast<const void*>(line));
+}
+}  // namespace
+
 void Analyzer::add(const RawPacket& raw) {
   ++summary_.packets;
   summary_.bytes += raw.wire_len;
@@ -148,6 +161,7 @@ void Analyzer::add(const RawPacket& raw) {
     keys_[slot] = FlowTable::key_of(d);
     hashes_[slot] = FlowTable::hash_of(keys_[slot]);
     flows_.prefetch_hash(hashes_[slot]);
+    if (d.payload_len && (is_dns_port(d.sport) || is_dns_port(d.dport))) prefetch_payload(d);
   }
   // The flow index line of the packet decoded kAhead / 2 ago has arrived by
   // now: start loading its flow record too, for when it is processed.
