@@ -300,9 +300,8 @@ void Analyzer::on_dns(const DnsPacketInfo& info, const DnsMessage& m) {
   // mDNS answers are multicast announcements, not replies: report each on its own.
   if (is_response) {
     if (info.service != DnsService::mdns)
-      if (const uint32_t* found = pending_.find(key, key_hash)) {
+      if (std::optional<uint32_t> found = pending_.take(key, key_hash)) {
         uint32_t at = *found;
-        pending_.erase(key, key_hash);
         DnsEvent& e = pending_events_[at];
         fill_response(e, info, m);
         e.rtt_ns = info.ts_ns - e.ts_ns;
@@ -371,9 +370,7 @@ void Analyzer::flush_dns(int64_t older_than) {
     return x.proto < y.proto;
   });
   for (auto& [ts, k] : due) {
-    size_t hash = PendingHash{}(k);
-    uint32_t at = *pending_.find(k, hash);
-    pending_.erase(k, hash);
+    uint32_t at = *pending_.take(k, PendingHash{}(k));
     emit_dns(pending_events_[at]);
     release_pending_event(at);
   }
