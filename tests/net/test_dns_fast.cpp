@@ -32,6 +32,22 @@ void check_split(DomainSplitCache& cache, const std::string& name) {
   CHECK(std::string(got.subdomain(n)) == want.subdomain);
   CHECK(got.listed == want.listed);
 }
+// A UDP query from a client to its resolver, as the detectors are handed it.
+DnsPacketInfo query_info() {
+  DnsPacketInfo info;
+  IpAddr::parse("192.0.2.10", info.src);
+  IpAddr::parse("192.0.2.53", info.dst);
+  info.sport = 40000;
+  info.dport = 53;
+  info.proto = 17;
+  return info;
+}
+
+const Alert* find_alert(const std::vector<Alert>& alerts, const std::string& type) {
+  for (const auto& a : alerts)
+    if (a.threat_type == type) return &a;
+  return nullptr;
+}
 }  // namespace
 
 TEST_CASE("dns fast: the anchored public-suffix split agrees with the libpsl walk", "[net][dns]") {
@@ -115,12 +131,7 @@ TEST_CASE("dns fast: names counted once per domain when the name table starts ov
   DetectorOptions o;
   o.max_names_per_domain = 200000;
   Detectors det(nullptr, nullptr, nullptr, o, [](const Alert&) {});
-  DnsPacketInfo info;
-  IpAddr::parse("192.0.2.10", info.src);
-  IpAddr::parse("192.0.2.53", info.dst);
-  info.sport = 40000;
-  info.dport = 53;
-  info.proto = 17;
+  DnsPacketInfo info = query_info();
   Weirds w;
   DnsMessage m;
   DnsLimits no_text;
@@ -136,9 +147,7 @@ TEST_CASE("dns fast: names counted once per domain when the name table starts ov
       det.dns(info, m);
     }
   auto alerts = det.evaluate(HostHistory{});
-  const Alert* tunnel = nullptr;
-  for (const auto& a : alerts)
-    if (a.threat_type == "dns_tunnel") tunnel = &a;
+  const Alert* tunnel = find_alert(alerts, "dns_tunnel");
   REQUIRE(tunnel);
   CHECK(tunnel->indicator == "example.com");
   CHECK(tunnel->evidence["unique_names"] == distinct);
@@ -154,12 +163,7 @@ TEST_CASE("dns fast: a subdomain's entropy counts every byte of its text, howeve
   // text exactly 256 times (a byte counter would read 0), and the letters,
   // digits and punctuation fall in different quarters of the byte range.
   Detectors det(nullptr, nullptr, nullptr, DetectorOptions{}, [](const Alert&) {});
-  DnsPacketInfo info;
-  IpAddr::parse("192.0.2.10", info.src);
-  IpAddr::parse("192.0.2.53", info.dst);
-  info.sport = 40000;
-  info.dport = 53;
-  info.proto = 17;
+  DnsPacketInfo info = query_info();
   info.ts_ns = 1'700'000'000'000'000'000;
   Weirds w;
   DnsMessage m;
@@ -182,10 +186,8 @@ TEST_CASE("dns fast: a subdomain's entropy counts every byte of its text, howeve
       if (n > 0) e -= n / double(text.size()) * std::log2(n / double(text.size()));
     sum += e;
   }
-  const Alert* tunnel = nullptr;
   auto alerts = det.evaluate(HostHistory{});
-  for (const auto& a : alerts)
-    if (a.threat_type == "dns_tunnel") tunnel = &a;
+  const Alert* tunnel = find_alert(alerts, "dns_tunnel");
   REQUIRE(tunnel);
   CHECK(tunnel->evidence["unique_names"] == names);
   CHECK(tunnel->evidence["avg_entropy"].get<double>() == Approx(sum / names).margin(0.005));
