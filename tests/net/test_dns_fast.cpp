@@ -1,8 +1,10 @@
 // The DNS fast path: names keyed by their wire form, the anchored
-// public-suffix split, the per-name table starting over, and pending
-// queries filled in place. Each is checked against the slow, obvious way.
+// public-suffix split, the per-name table starting over, a subdomain's
+// entropy, and pending queries filled in place. Each is checked against the
+// slow, obvious way.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <fstream>
 #include <set>
 
@@ -29,6 +31,22 @@ void check_split(DomainSplitCache& cache, const std::string& name) {
   CHECK(std::string(got.suffix(n)) == want.suffix);
   CHECK(std::string(got.subdomain(n)) == want.subdomain);
   CHECK(got.listed == want.listed);
+}
+// A UDP query from a client to its resolver, as the detectors are handed it.
+DnsPacketInfo query_info() {
+  DnsPacketInfo info;
+  IpAddr::parse("192.0.2.10", info.src);
+  IpAddr::parse("192.0.2.53", info.dst);
+  info.sport = 40000;
+  info.dport = 53;
+  info.proto = 17;
+  return info;
+}
+
+const Alert* find_alert(const std::vector<Alert>& alerts, const std::string& type) {
+  for (const auto& a : alerts)
+    if (a.threat_type == type) return &a;
+  return nullptr;
 }
 }  // namespace
 
@@ -113,12 +131,7 @@ TEST_CASE("dns fast: names counted once per domain when the name table starts ov
   DetectorOptions o;
   o.max_names_per_domain = 200000;
   Detectors det(nullptr, nullptr, nullptr, o, [](const Alert&) {});
-  DnsPacketInfo info;
-  IpAddr::parse("192.0.2.10", info.src);
-  IpAddr::parse("192.0.2.53", info.dst);
-  info.sport = 40000;
-  info.dport = 53;
-  info.proto = 17;
+  DnsPacketInfo info = query_info();
   Weirds w;
   DnsMessage m;
   DnsLimits no_text;
@@ -134,9 +147,7 @@ TEST_CASE("dns fast: names counted once per domain when the name table starts ov
       det.dns(info, m);
     }
   auto alerts = det.evaluate(HostHistory{});
-  const Alert* tunnel = nullptr;
-  for (const auto& a : alerts)
-    if (a.threat_type == "dns_tunnel") tunnel = &a;
+  const Alert* tunnel = find_alert(alerts, "dns_tunnel");
   REQUIRE(tunnel);
   CHECK(tunnel->indicator == "example.com");
   CHECK(tunnel->evidence["unique_names"] == distinct);
@@ -145,6 +156,41 @@ TEST_CASE("dns fast: names counted once per domain when the name table starts ov
   // the whole example name, so here it stays the first.)
   CHECK(tunnel->evidence["example"] == name(0));
   CHECK(w.total() == 0);
+}
+
+TEST_CASE("dns fast: a subdomain's entropy counts every byte of its text, however often it recurs", "[net][dns]") {
+  // Escaped bytes render as \DDD: 128 bytes 0xc8 put the digit 0 in the
+  // text exactly 256 times (a byte counter would read 0), and the letters,
+  // digits and punctuation fall in different quarters of the byte range.
+  Detectors det(nullptr, nullptr, nullptr, DetectorOptions{}, [](const Alert&) {});
+  DnsPacketInfo info = query_info();
+  info.ts_ns = 1'700'000'000'000'000'000;
+  Weirds w;
+  DnsMessage m;
+  DnsLimits no_text;
+  no_text.render = false;
+  double sum = 0;  // the entropies worked out the obvious way: all 256 counts
+  const int names = 5;
+  for (int i = 0; i < names; ++i) {
+    std::string label(63, static_cast<char>(0xc8));
+    std::string sub = std::string("q") + static_cast<char>('a' + i) + "Zz." + label + "." + label + ".\xc8\xc8";
+    auto q = synth::dns_query(static_cast<uint16_t>(i), sub + ".tunnel.example.com", 16);
+    REQUIRE(parse_dns(q.data(), q.size(), m, w, no_text));
+    det.dns(info, m);
+    std::string text = normalize_domain(dns_name_text(m.qname_wire));
+    text.resize(text.size() - std::string(".example.com").size());
+    double counts[256] = {};
+    for (unsigned char c : text) ++counts[c];
+    double e = 0;
+    for (double n : counts)
+      if (n > 0) e -= n / double(text.size()) * std::log2(n / double(text.size()));
+    sum += e;
+  }
+  auto alerts = det.evaluate(HostHistory{});
+  const Alert* tunnel = find_alert(alerts, "dns_tunnel");
+  REQUIRE(tunnel);
+  CHECK(tunnel->evidence["unique_names"] == names);
+  CHECK(tunnel->evidence["avg_entropy"].get<double>() == Approx(sum / names).margin(0.005));
 }
 
 TEST_CASE("dns fast: pending queries - retransmissions, matches and timeouts reuse events cleanly", "[net][dns]") {

@@ -1,8 +1,9 @@
 // The flat hash map under the flow table and detectors: inserts, finds and
-// backward-shift erases agree with std::map through long probe runs.
+// backward-shift erases (and takes) agree with std::map through long probe runs.
 #include <catch2/catch.hpp>
 
 #include <map>
+#include <optional>
 #include <set>
 #include <random>
 
@@ -28,9 +29,19 @@ void check_against_map(uint64_t seed) {
   std::mt19937_64 rng(seed);
   for (int i = 0; i < 20000; ++i) {
     uint32_t k = static_cast<uint32_t>(rng() % 600);
-    switch (rng() % 3) {
+    switch (rng() % 4) {
       case 0: m[k] += i; ref[k] += i; break;
       case 1: REQUIRE(m.erase(k) == (ref.erase(k) == 1)); break;
+      case 2: {  // take: the value as it was, and gone after
+        std::optional<uint64_t> v = m.take(k, Hash{}(k));
+        auto it = ref.find(k);
+        REQUIRE(v.has_value() == (it != ref.end()));
+        if (v) {
+          REQUIRE(*v == it->second);
+          ref.erase(it);
+        }
+        break;
+      }
       default: {
         const uint64_t* v = m.find(k);
         auto it = ref.find(k);

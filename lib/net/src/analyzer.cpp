@@ -127,6 +127,21 @@ Analyzer::Analyzer(AnalyzerOptions options, const DgaModel* model, const Indicat
   dns_.set_render(want_events_ || (indicators && !indicators->domains.empty()));
 }
 
+namespace {
+// The DNS parser walks a message's name label by label, each length byte
+// read before the next can be found: started here, kAhead packets early,
+// the lines it walks arrive while the packets before it are processed.
+// The header and question fill the first few lines of a message.
+void prefetch_payload(const Decoded& d) {
+  constexpr size_t kLines = 5;
+  uintptr_t first = reinterpret_cast<uintptr_t>(d.payload) & ~uintptr_t(63);
+  uintptr_t end = reinterpret_cast<uintptr_t>(d.payload) + std::min<size_t>(d.payload_len, kLines * 64);
+  for (uintptr_t line = first; line < end; line += 64) prefetch_line(reinterpret_cast<const void*>(line));
+}
+// A payload the DNS parser reads (worked out once per packet).
+bool carries_dns(const Decoded& d) { return d.payload_len && (is_dns_port(d.sport) || is_dns_port(d.dport)); }
+}  // namespace
+
 void Analyzer::add(const RawPacket& raw) {
   ++summary_.packets;
   summary_.bytes += raw.wire_len;
@@ -136,18 +151,21 @@ void Analyzer::add(const RawPacket& raw) {
   }
   if (!lookahead_) {
     bool ok = decoder_.decode(raw, decoded_[0]);
-    process(decoded_[0], ok, nullptr, 0);
+    process(decoded_[0], ok, ok && carries_dns(decoded_[0]), nullptr, 0);
     return;
   }
   size_t slot = (head_ + queued_) % kAhead;
   Decoded& d = decoded_[slot];
   bool ok = decoder_.decode(raw, d);
   ok_[slot] = ok;
+  dns_ahead_[slot] = false;
   ++queued_;
   if (ok && d.has_ip) {
     keys_[slot] = FlowTable::key_of(d);
     hashes_[slot] = FlowTable::hash_of(keys_[slot]);
     flows_.prefetch_hash(hashes_[slot]);
+    dns_ahead_[slot] = carries_dns(d);
+    if (dns_ahead_[slot]) prefetch_payload(d);
   }
   // The flow index line of the packet decoded kAhead / 2 ago has arrived by
   // now: start loading its flow record too, for when it is processed.
@@ -162,7 +180,7 @@ void Analyzer::add(const RawPacket& raw) {
     return;
   }
   if (queued_ == kAhead) {
-    process(decoded_[head_], ok_[head_], &keys_[head_], hashes_[head_]);
+    process(decoded_[head_], ok_[head_], dns_ahead_[head_], &keys_[head_], hashes_[head_]);
     head_ = (head_ + 1) % kAhead;
     --queued_;
   }
@@ -170,12 +188,12 @@ void Analyzer::add(const RawPacket& raw) {
 
 void Analyzer::drain() {
   for (; queued_; --queued_) {
-    process(decoded_[head_], ok_[head_], &keys_[head_], hashes_[head_]);
+    process(decoded_[head_], ok_[head_], dns_ahead_[head_], &keys_[head_], hashes_[head_]);
     head_ = (head_ + 1) % kAhead;
   }
 }
 
-void Analyzer::process(const Decoded& d, bool ok, const FlowTable::Key* key, size_t key_hash) {
+void Analyzer::process(const Decoded& d, bool ok, bool dns, const FlowTable::Key* key, size_t key_hash) {
   devices_.packet(d, weirds_);
   if (!ok || !d.has_ip) return;
   ++summary_.ip_packets;
@@ -183,7 +201,7 @@ void Analyzer::process(const Decoded& d, bool ok, const FlowTable::Key* key, siz
   if (key) flows_.add(d, *key, key_hash, from_orig);
   else flows_.add(d, from_orig);
   detectors_.packet(d);
-  if (d.payload_len && (is_dns_port(d.sport) || is_dns_port(d.dport))) dns_.packet(d, weirds_);
+  if (dns) dns_.packet(d, weirds_);
   // Sweep idle state once per second of capture time.
   if (d.ts_ns - last_sweep_ns_ > 1'000'000'000) {
     if (last_sweep_ns_) {
@@ -286,9 +304,8 @@ void Analyzer::on_dns(const DnsPacketInfo& info, const DnsMessage& m) {
   // mDNS answers are multicast announcements, not replies: report each on its own.
   if (is_response) {
     if (info.service != DnsService::mdns)
-      if (const uint32_t* found = pending_.find(key, key_hash)) {
+      if (std::optional<uint32_t> found = pending_.take(key, key_hash)) {
         uint32_t at = *found;
-        pending_.erase(key, key_hash);
         DnsEvent& e = pending_events_[at];
         fill_response(e, info, m);
         e.rtt_ns = info.ts_ns - e.ts_ns;
@@ -357,9 +374,7 @@ void Analyzer::flush_dns(int64_t older_than) {
     return x.proto < y.proto;
   });
   for (auto& [ts, k] : due) {
-    size_t hash = PendingHash{}(k);
-    uint32_t at = *pending_.find(k, hash);
-    pending_.erase(k, hash);
+    uint32_t at = *pending_.take(k, PendingHash{}(k));
     emit_dns(pending_events_[at]);
     release_pending_event(at);
   }

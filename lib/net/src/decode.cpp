@@ -4,6 +4,9 @@
 #include <type_traits>
 
 #include <arpa/inet.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "net/decode.hpp"
 
@@ -12,6 +15,22 @@ namespace opskit::net {
 namespace {
 inline uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
 inline uint32_t be32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
+// The 4 address bytes at p, then 12 zeros, in one 16-byte store: the flow
+// key reads the address straight back as 16 bytes (GCC merges its two
+// 8-byte loads), and a load is forwarded from a store only when that one
+// store holds all of it; spanning several, it waits for them to reach the
+// cache.
+inline void store_ipv4(IpAddr& ip, const uint8_t* p) {
+#if defined(__SSE2__)
+  int a;
+  std::memcpy(&a, p, 4);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(ip.bytes), _mm_cvtsi32_si128(a));
+#else
+  uint8_t b[16] = {};
+  std::memcpy(b, p, 4);
+  std::memcpy(ip.bytes, b, 16);
+#endif
+}
 }  // namespace
 
 std::string IpAddr::str() const {
@@ -101,12 +120,8 @@ inline bool fast_ether_ipv4(const uint8_t* p, size_t n, Decoded& d) {
   std::memcpy(d.mac_src, p + 6, 6);
   d.has_ip = true;
   d.src.version = d.dst.version = 4;
-  uint32_t a4, b4;  // whole words, as ipv4() stores them
-  std::memcpy(&a4, ip + 12, 4);
-  std::memcpy(&b4, ip + 16, 4);
-  const uint64_t src_lo = a4, dst_lo = b4;
-  std::memcpy(d.src.bytes, &src_lo, 8);
-  std::memcpy(d.dst.bytes, &dst_lo, 8);
+  store_ipv4(d.src, ip + 12);
+  store_ipv4(d.dst, ip + 16);
   d.ttl = ip[8];
   d.proto = proto;
   d.ip_len = static_cast<uint32_t>(total);
@@ -320,18 +335,8 @@ bool Decoder::ipv4(const uint8_t* p, size_t n, Decoded& d) {
   }
   d.has_ip = true;
   d.src.version = d.dst.version = 4;
-  // Stored as whole 8-byte words, so the flow table's 8-byte loads of these
-  // addresses are forwarded from the stores (a load spanning a 4-byte copy
-  // and a memset, or a 16-byte copy of a stack temporary built from
-  // smaller stores, waits for them to reach the cache).
-  uint32_t a4, b4;
-  std::memcpy(&a4, p + 12, 4);
-  std::memcpy(&b4, p + 16, 4);
-  const uint64_t src_lo = a4, dst_lo = b4, zero = 0;  // little-endian: the 4 bytes first
-  std::memcpy(d.src.bytes, &src_lo, 8);
-  std::memcpy(d.src.bytes + 8, &zero, 8);
-  std::memcpy(d.dst.bytes, &dst_lo, 8);
-  std::memcpy(d.dst.bytes + 8, &zero, 8);
+  store_ipv4(d.src, p + 12);
+  store_ipv4(d.dst, p + 16);
   d.ttl = p[8];
   d.proto = p[9];
   d.ip_len = static_cast<uint32_t>(total);

@@ -107,7 +107,8 @@ class Analyzer {
   // strings and vectors keep their capacity).
   uint32_t new_pending_event();
   void release_pending_event(uint32_t at);
-  void process(const Decoded& d, bool ok, const FlowTable::Key* key, size_t key_hash);
+  // `dns`: the payload is on a DNS port (carries_dns, worked out when decoded).
+  void process(const Decoded& d, bool ok, bool dns, const FlowTable::Key* key, size_t key_hash);
   void drain();  // processes every packet decoded ahead
   void on_dns(const DnsPacketInfo& info, const DnsMessage& m);
   // The event as a message starts it (the query side's fields), and what a response adds.
@@ -133,6 +134,7 @@ class Analyzer {
   FlowTable::Key keys_[kAhead];  // flow keys of the packets decoded ahead, built and hashed once
   size_t hashes_[kAhead] = {};
   bool ok_[kAhead] = {};
+  bool dns_ahead_[kAhead] = {};  // whether each carries a DNS payload
   bool lookahead_ = false;
   size_t head_ = 0, queued_ = 0;  // ring of packets decoded ahead
   FlatMap<PendingKey, uint32_t, PendingHash> pending_;

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -160,30 +161,21 @@ class FlatMap {
 
   bool erase(const K& k) { return erase(k, Hash{}(k)); }
   bool erase(const K& k, size_t hash) {
-    if (index_.empty()) return false;
-    const uint32_t tag = static_cast<uint32_t>(hash);
-    size_t i = tag & mask_;
     uint32_t at;
-    for (;; i = (i + 1) & mask_) {
-      uint64_t s = index_[i];
-      if (!s) return false;
-      if (static_cast<uint32_t>(s >> 32) == tag && entries_[static_cast<uint32_t>(s) - 1].key == k) {
-        at = static_cast<uint32_t>(s) - 1;
-        break;
-      }
-    }
-    unlink(i);
-    // The last entry fills the hole; its slot is found by its own hash.
-    uint32_t last = static_cast<uint32_t>(entries_.size() - 1);
-    if (at != last) {
-      const uint32_t last_tag = static_cast<uint32_t>(Hash{}(entries_[last].key));
-      size_t j = last_tag & mask_;
-      while (static_cast<uint32_t>(index_[j]) != last + 1) j = (j + 1) & mask_;
-      index_[j] = uint64_t(last_tag) << 32 | (at + 1);
-      entries_[at] = std::move(entries_[last]);
-    }
-    entries_.pop_back();
+    size_t slot = slot_of(k, hash, at);
+    if (slot == kNone) return false;
+    remove(slot, at);
     return true;
+  }
+  // Removes k and hands back its value (nullopt when absent): one probe,
+  // where a find and then an erase take two.
+  std::optional<V> take(const K& k, size_t hash) {
+    uint32_t at;
+    size_t slot = slot_of(k, hash, at);
+    if (slot == kNone) return std::nullopt;
+    std::optional<V> value(std::move(entries_[at].value));
+    remove(slot, at);
+    return value;
   }
 
   // Empties the table and gives its memory back.
@@ -209,6 +201,34 @@ class FlatMap {
   };
   using Entries = std::vector<Entry, HugePageAllocator<Entry>>;
   using Index = std::vector<uint64_t, HugePageAllocator<uint64_t>>;
+  static constexpr size_t kNone = ~size_t(0);
+  // The index slot holding k (kNone when absent), and its entry's number in `at`.
+  size_t slot_of(const K& k, size_t hash, uint32_t& at) const {
+    if (index_.empty()) return kNone;
+    const uint32_t tag = static_cast<uint32_t>(hash);
+    for (size_t i = tag & mask_;; i = (i + 1) & mask_) {
+      uint64_t s = index_[i];
+      if (!s) return kNone;
+      if (static_cast<uint32_t>(s >> 32) == tag && entries_[static_cast<uint32_t>(s) - 1].key == k) {
+        at = static_cast<uint32_t>(s) - 1;
+        return i;
+      }
+    }
+  }
+  // Frees index slot `slot` and entry `at`: the last entry fills the hole,
+  // its slot found by its own hash.
+  void remove(size_t slot, uint32_t at) {
+    unlink(slot);
+    uint32_t last = static_cast<uint32_t>(entries_.size() - 1);
+    if (at != last) {
+      const uint32_t last_tag = static_cast<uint32_t>(Hash{}(entries_[last].key));
+      size_t j = last_tag & mask_;
+      while (static_cast<uint32_t>(index_[j]) != last + 1) j = (j + 1) & mask_;
+      index_[j] = uint64_t(last_tag) << 32 | (at + 1);
+      entries_[at] = std::move(entries_[last]);
+    }
+    entries_.pop_back();
+  }
   // Backward shift: pulls later members of the probe run into the freed slot.
   void unlink(size_t hole) {
     for (size_t j = (hole + 1) & mask_;; j = (j + 1) & mask_) {
