@@ -79,7 +79,7 @@ TEST_CASE("cli: bad input and usage errors map to their exit codes", "[net][cli]
   }
 }
 
-TEST_CASE("cli: a capture file run loads neither libpq nor libcurl, and a webhook without a usable libcurl is exit 5", "[net][cli]") {
+TEST_CASE("cli: a capture file run loads neither libpq, libcurl nor libpcap, and a webhook without a usable libcurl is exit 5", "[net][cli]") {
   std::string dir = opskit::test::temp_dir("net_libs");
   std::string db = " --db " + dir + "/t.db --tenant acme";
   REQUIRE(run_command(opskit::test::bin("opskit") + " --db " + dir + "/t.db -q db migrate").exit_code == 0);
@@ -89,6 +89,9 @@ TEST_CASE("cli: a capture file run loads neither libpq nor libcurl, and a webhoo
   CHECK(libs.count("libsqlite3.so.0") == 1);  // the trace sees what the run loads
   CHECK(libs.count("libpq.so.5") == 0);
   CHECK(libs.count("libcurl.so.4") == 0);
+  CHECK(libs.count("libpcap.so.0.8") == 0);  // the zero-copy reader needs no libpcap
+  auto with_libpcap = opskit::test::libraries_loaded_by(cap() + " file --reader libpcap " + dir + "/office.pcap -q" + db);
+  CHECK(with_libpcap.count("libpcap.so.0.8") == 1);
   // A --webhook needs libcurl: one that cannot be loaded ends the run at once,
   // naming the library and its package.
   REQUIRE(run_command("mkdir " + dir + "/broken && printf 'not a library' > " + dir + "/broken/libcurl.so.4").exit_code == 0);
