@@ -51,7 +51,7 @@ int run_demo_job(const std::string& db, const std::vector<std::string>& args, st
 }
 }  // namespace
 
-TEST_CASE("the job lock is per shard: shard workers run side by side, one shard never twice") {
+TEST_CASE("the job lock is per shard: shard workers run side by side, one shard never twice, a dry run beside any") {
   std::string db = test::temp_dir("lock") + "/lock.db";
   {
     auto d = store::Database::open(db);
@@ -64,6 +64,7 @@ TEST_CASE("the job lock is per shard: shard workers run side by side, one shard 
   while (!started) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   CHECK(run_demo_job(db, {"--shard", "1/4"}) == 0);                           // another shard: runs
   CHECK(run_demo_job(db, {"--shard", "0/4"}) == static_cast<int>(ExitCode::locked));  // the same shard: exit 6
+  CHECK(run_demo_job(db, {"--shard", "0/4", "--dry-run"}) == 0);                // a dry run takes no lock
   release = true;
   holder.join();
   CHECK(holder_rc == 0);
