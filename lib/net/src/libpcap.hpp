@@ -7,6 +7,8 @@
 // pcap_next_ex.
 #include <pcap/pcap.h>
 
+#include "core/shared_library.hpp"
+
 namespace opskit::net {
 
 #define OPSKIT_LIBPCAP_FUNCTIONS(X)                                                                                  \
@@ -15,13 +17,17 @@ namespace opskit::net {
   X(set_tstamp_precision) X(setfilter)
 
 struct Libpcap {
+  static constexpr const char* soname = "libpcap.so.0.8";
+  static constexpr const char* package = "the packet capture library, Debian package libpcap0.8";
+  static constexpr ExitCode exit_code = ExitCode::network;
+  explicit Libpcap(const SharedLibrary& lib);
 #define OPSKIT_LIBPCAP_MEMBER(name) decltype(&::pcap_##name) name;
   OPSKIT_LIBPCAP_FUNCTIONS(OPSKIT_LIBPCAP_MEMBER)
 #undef OPSKIT_LIBPCAP_MEMBER
 };
 
-// Opens libpcap.so.0.8 on the first call (thread-safe); NetworkError (exit 5)
-// naming the library, or the missing function, when it cannot.
-const Libpcap& libpcap();
+// Opens libpcap.so.0.8 on the first call; NetworkError (exit 5) naming the
+// library, or the missing function, when it cannot.
+inline const Libpcap& libpcap() { return library_table<Libpcap>(); }
 
 }  // namespace opskit::net

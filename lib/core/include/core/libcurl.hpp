@@ -7,6 +7,8 @@
 // for numeric options, as curl requires.)
 #include <curl/curl.h>
 
+#include "core/shared_library.hpp"
+
 namespace opskit {
 
 #define OPSKIT_LIBCURL_FUNCTIONS(X)                                                                                   \
@@ -16,14 +18,18 @@ namespace opskit {
   X(slist_free_all)
 
 struct Libcurl {
+  static constexpr const char* soname = "libcurl.so.4";
+  static constexpr const char* package = "the curl HTTP library, Debian package libcurl4";
+  static constexpr ExitCode exit_code = ExitCode::network;
+  // Resolves the functions and runs curl_global_init, once per process.
+  explicit Libcurl(const SharedLibrary& lib);
 #define OPSKIT_LIBCURL_MEMBER(name) decltype(&::curl_##name) name;
   OPSKIT_LIBCURL_FUNCTIONS(OPSKIT_LIBCURL_MEMBER)
 #undef OPSKIT_LIBCURL_MEMBER
 };
 
-// Opens libcurl.so.4 and runs curl_global_init once, on the first call
-// (thread-safe); NetworkError (exit 5) naming the library, or the missing
-// function, when it cannot.
-const Libcurl& libcurl();
+// Opens libcurl.so.4 on the first call; NetworkError (exit 5) naming the
+// library, or the missing function, when it cannot.
+inline const Libcurl& libcurl() { return library_table<Libcurl>(); }
 
 }  // namespace opskit

@@ -7,8 +7,9 @@
 // still depends on them (CPACK_DEBIAN_PACKAGE_DEPENDS).
 //
 // Each such library has one table of typed function pointers, filled from
-// here; the types come from the library's own header, so a call through the
-// table is checked by the compiler as a direct call would be.
+// here (library_table below); the types come from the library's own header,
+// so a call through the table is checked by the compiler as a direct call
+// would be.
 #include <string>
 
 #include "core/error.hpp"
@@ -37,5 +38,15 @@ class SharedLibrary {
   std::string soname_, package_;
   ExitCode code_;
 };
+
+// The function table T of one library, built on the first call (thread-safe;
+// after a failure the next call tries again): T names its library in
+// T::soname, T::package and T::exit_code and resolves its functions in its
+// constructor from the opened SharedLibrary.
+template <class T>
+const T& library_table() {
+  static const T table{SharedLibrary(T::soname, T::package, T::exit_code)};
+  return table;
+}
 
 }  // namespace opskit
