@@ -1,6 +1,5 @@
 // capture file / capture live: the packet pipeline wired to outputs and the
 // tenant database.
-#include <curl/curl.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -14,6 +13,7 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "core/libcurl.hpp"
 #include "core/text.hpp"
 #include "net/analyzer.hpp"
 #include "net/dga.hpp"
@@ -311,23 +311,24 @@ void fire(const LiveCmdOptions& o, const net::Alert& a, app::Context& ctx) {
     }
   }
   if (!o.webhook.empty()) {
+    const opskit::Libcurl& lib = opskit::libcurl();
     for (int attempt = 0; attempt < 3; ++attempt) {
-      CURL* c = curl_easy_init();
+      CURL* c = lib.easy_init();
       if (!c) break;
-      struct curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
-      curl_easy_setopt(c, CURLOPT_URL, o.webhook.c_str());
-      curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
-      curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-      curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 1500L);
-      curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curl_discard);
-      CURLcode rc = curl_easy_perform(c);
+      struct curl_slist* headers = lib.slist_append(nullptr, "Content-Type: application/json");
+      lib.easy_setopt(c, CURLOPT_URL, o.webhook.c_str());
+      lib.easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
+      lib.easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+      lib.easy_setopt(c, CURLOPT_TIMEOUT_MS, 1500L);
+      lib.easy_setopt(c, CURLOPT_WRITEFUNCTION, curl_discard);
+      CURLcode rc = lib.easy_perform(c);
       long status = 0;
-      curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-      curl_slist_free_all(headers);
-      curl_easy_cleanup(c);
+      lib.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+      lib.slist_free_all(headers);
+      lib.easy_cleanup(c);
       if (rc == CURLE_OK && status >= 200 && status < 300) return;
       ctx.log.warn("webhook delivery failed", {{"attempt", std::to_string(attempt + 1)},
-                                                {"error", rc == CURLE_OK ? "HTTP " + std::to_string(status) : curl_easy_strerror(rc)}});
+                                                {"error", rc == CURLE_OK ? "HTTP " + std::to_string(status) : lib.easy_strerror(rc)}});
       std::this_thread::sleep_for(std::chrono::milliseconds(300 * (attempt + 1)));
     }
   }
@@ -337,6 +338,7 @@ int run_live(LiveCmdOptions& o, app::Context& ctx) {
   if (!o.write_pcap.empty() && !std::filesystem::is_directory(o.write_pcap))
     throw UsageError("--write-pcap: not a directory: " + o.write_pcap);
   uint64_t rotate = parse_size(o.rotate);
+  if (!o.webhook.empty()) opskit::libcurl();  // a missing libcurl ends the run now, not at the first alert
   net::LiveOptions lo;
   lo.interface = o.interface;
   lo.filter = o.filter;

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "app/app.hpp"
+#include "pg_harness.hpp"
 #include "store/store.hpp"
 #include "test_paths.hpp"
 
@@ -50,7 +51,7 @@ int run_demo_job(const std::string& db, const std::vector<std::string>& args, st
 }
 }  // namespace
 
-TEST_CASE("the job lock is per shard: shard workers run side by side, one shard never twice") {
+TEST_CASE("the job lock is per shard: shard workers run side by side, one shard never twice, a dry run beside any") {
   std::string db = test::temp_dir("lock") + "/lock.db";
   {
     auto d = store::Database::open(db);
@@ -63,8 +64,31 @@ TEST_CASE("the job lock is per shard: shard workers run side by side, one shard 
   while (!started) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   CHECK(run_demo_job(db, {"--shard", "1/4"}) == 0);                           // another shard: runs
   CHECK(run_demo_job(db, {"--shard", "0/4"}) == static_cast<int>(ExitCode::locked));  // the same shard: exit 6
+  CHECK(run_demo_job(db, {"--shard", "0/4", "--dry-run"}) == 0);                // a dry run takes no lock
   release = true;
   holder.join();
   CHECK(holder_rc == 0);
   CHECK(run_demo_job(db, {"--shard", "0/4"}) == 0);  // free again once the holder ended
+}
+
+TEST_CASE("libpq is loaded only by a run on a PostgreSQL URL, and one that cannot be loaded is a database error") {
+  std::string dir = test::temp_dir("libpq");
+  std::string opskit = test::bin("opskit");
+  auto on_sqlite = test::libraries_loaded_by(opskit + " --db " + dir + "/t.db -q db migrate");
+  CHECK(on_sqlite.count("libsqlite3.so.0") == 1);  // the trace sees what the run loads
+  CHECK(on_sqlite.count("libpq.so.5") == 0);
+  CHECK(on_sqlite.count("libcurl.so.4") == 0);
+  REQUIRE(test::run_command("mkdir " + dir + "/broken && printf 'not a library' > " + dir + "/broken/libpq.so.5").exit_code == 0);
+  auto broken = test::run_command("LD_LIBRARY_PATH=" + dir + "/broken " + opskit + " --db postgresql://app@localhost/x -q db status");
+  CHECK(broken.exit_code == static_cast<int>(ExitCode::database));
+  CHECK(broken.err.find("cannot load libpq.so.5 (the PostgreSQL client library, Debian package libpq5): " + dir +
+                        "/broken/libpq.so.5") != std::string::npos);
+  if (auto why = test::pg_unavailable()) {
+    WARN(*why);
+    return;
+  }
+  auto pg = test::pg_fresh_database(false);
+  auto on_pg = test::libraries_loaded_by(opskit + " --db '" + pg.owner_url + "' -q db migrate");
+  CHECK(on_pg.count("libpq.so.5") == 1);
+  CHECK(on_pg.count("libcurl.so.4") == 0);
 }

@@ -3,7 +3,6 @@
 #include <set>
 
 #include "core/error.hpp"
-#include "core/hash.hpp"
 #include "core/runtime.hpp"
 #include "core/text.hpp"
 
@@ -42,10 +41,6 @@ TEST_CASE("ISO-8601 round trip and offsets") {
   CHECK_FALSE(parse_iso8601("2026-13-01", t));
   CHECK_FALSE(parse_iso8601("yesterday", t));
   CHECK(Clock(1795317600).now_iso() == "2026-11-22T03:20:00Z");
-}
-
-TEST_CASE("sha256 matches the FIPS 180-2 test vector") {
-  CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST_CASE("utf8 validation rejects overlongs, surrogates and truncation") {

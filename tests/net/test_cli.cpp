@@ -79,6 +79,28 @@ TEST_CASE("cli: bad input and usage errors map to their exit codes", "[net][cli]
   }
 }
 
+TEST_CASE("cli: a capture file run loads neither libpq, libcurl nor libpcap, and a webhook without a usable libcurl is exit 5", "[net][cli]") {
+  std::string dir = opskit::test::temp_dir("net_libs");
+  std::string db = " --db " + dir + "/t.db --tenant acme";
+  REQUIRE(run_command(opskit::test::bin("opskit") + " --db " + dir + "/t.db -q db migrate").exit_code == 0);
+  REQUIRE(run_command(opskit::test::bin("opskit") + " --db " + dir + "/t.db -q tenant add acme --name Acme").exit_code == 0);
+  REQUIRE(run_command(cap() + " example " + dir + "/office.pcap -q").exit_code == 0);
+  auto libs = opskit::test::libraries_loaded_by(cap() + " file " + dir + "/office.pcap -q" + db);
+  CHECK(libs.count("libsqlite3.so.0") == 1);  // the trace sees what the run loads
+  CHECK(libs.count("libpq.so.5") == 0);
+  CHECK(libs.count("libcurl.so.4") == 0);
+  CHECK(libs.count("libpcap.so.0.8") == 0);  // the zero-copy reader needs no libpcap
+  auto with_libpcap = opskit::test::libraries_loaded_by(cap() + " file --reader libpcap " + dir + "/office.pcap -q" + db);
+  CHECK(with_libpcap.count("libpcap.so.0.8") == 1);
+  // A --webhook needs libcurl: one that cannot be loaded ends the run at once,
+  // naming the library and its package.
+  REQUIRE(run_command("mkdir " + dir + "/broken && printf 'not a library' > " + dir + "/broken/libcurl.so.4").exit_code == 0);
+  auto r = run_command("LD_LIBRARY_PATH=" + dir + "/broken " + cap() + " live -i lo --count 1 --webhook http://127.0.0.1:9/ -q" + db);
+  CHECK(r.exit_code == 5);
+  CHECK(r.err.find("cannot load libcurl.so.4 (the curl HTTP library, Debian package libcurl4): " + dir + "/broken/libcurl.so.4") !=
+        std::string::npos);
+}
+
 TEST_CASE("cli: the DGA model is found relative to the executable (any install prefix)", "[net][cli]") {
   std::string dir = opskit::test::temp_dir("net_prefix");
   // A copy of the binary under PREFIX/bin finds PREFIX/share/opskit/dga_model.bin:

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <stdexcept>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -86,6 +87,21 @@ CommandResult run_command(const std::string& command, const std::string& stdin_t
   r.out = slurp(out);
   r.err = slurp(err);
   return r;
+}
+
+std::set<std::string> libraries_loaded_by(const std::string& command) {
+  CommandResult r = run_command("LD_DEBUG=files " + command);
+  if (r.exit_code != 0) throw std::runtime_error("'" + command + "' failed (exit " + std::to_string(r.exit_code) + "): " + r.err);
+  std::set<std::string> names;
+  std::istringstream lines(r.err);
+  std::string line;
+  while (std::getline(lines, line)) {
+    auto at = line.find("\tfile=");
+    if (at == std::string::npos) continue;
+    at += 6;
+    names.insert(line.substr(at, line.find(' ', at) - at));
+  }
+  return names;
 }
 
 }  // namespace opskit::test

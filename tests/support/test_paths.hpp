@@ -1,6 +1,7 @@
 #pragma once
 // Paths the tests need: the source tree, the build tree, ../shared/data, and
 // fresh temporary directories.
+#include <set>
 #include <string>
 
 namespace opskit::test {
@@ -24,5 +25,9 @@ struct CommandResult {
   std::string out, err;
 };
 CommandResult run_command(const std::string& command, const std::string& stdin_text = {});
+// The shared libraries a command loaded, by the names asked for (e.g.
+// "libpq.so.5"): runs it with the dynamic loader's LD_DEBUG=files trace on
+// stderr. Fails the test when the command fails.
+std::set<std::string> libraries_loaded_by(const std::string& command);
 
 }  // namespace opskit::test

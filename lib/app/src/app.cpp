@@ -256,9 +256,10 @@ int Tool::main(int argc, char** argv) {
         ctx.run_id = run_id;
       }
       // One lock per job and shard: the N workers of a sharded batch run side
-      // by side, two runs of the same shard never interleave.
+      // by side, two runs of the same shard never interleave. A dry run
+      // writes nothing, so it runs beside any other run without the lock.
       std::string job = i.name + " " + command_name + (ctx.shard.all() ? "" : " shard " + ctx.shard.str());
-      if (cmd->spec.writes) lock.emplace(*session, job, run_id, static_cast<int>(config.get_int("wait", 0)));
+      if (cmd->spec.writes && !i.dry_run) lock.emplace(*session, job, run_id, static_cast<int>(config.get_int("wait", 0)));
     }
 
     int rc = cmd->run(ctx);

@@ -2,7 +2,6 @@
 // portable path and live interfaces, and a small pcap writer.
 #include <fcntl.h>
 #include <poll.h>
-#include <pcap/pcap.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +15,7 @@
 
 #include "core/error.hpp"
 #include "core/hash.hpp"
+#include "libpcap.hpp"
 #include "net/source.hpp"
 
 namespace opskit::net {
@@ -144,19 +144,19 @@ class LibpcapFileSource : public PacketSource {
       gzclose(gz);
       throw DataError(SourceLocation{path, 0, 0, ""}, "cannot open");
     }
-    handle_ = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, err);
+    handle_ = lib_.fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, err);
     if (!handle_) {
       std::fclose(f);
       throw DataError(SourceLocation{path, 0, 0, "magic"}, std::string("libpcap: ") + err);
     }
   }
   ~LibpcapFileSource() override {
-    if (handle_) pcap_close(handle_);
+    if (handle_) lib_.close(handle_);
   }
   bool next(RawPacket& p) override {
     struct pcap_pkthdr* h;
     const u_char* d;
-    int rc = pcap_next_ex(handle_, &h, &d);
+    int rc = lib_.next_ex(handle_, &h, &d);
     if (rc != 1) {
       if (rc == PCAP_ERROR) weirds_.add(Weird::file_truncated);
       return false;
@@ -164,7 +164,7 @@ class LibpcapFileSource : public PacketSource {
     p.ts_ns = static_cast<int64_t>(h->ts.tv_sec) * 1000000000 + h->ts.tv_usec;
     p.caplen = h->caplen;
     p.wire_len = h->len < h->caplen ? h->caplen : h->len;
-    int dlt = pcap_datalink(handle_);
+    int dlt = lib_.datalink(handle_);
     p.linktype = dlt == DLT_RAW ? link_raw : dlt;  // libpcap reports DLT_RAW for LINKTYPE_RAW
     p.data = d;
     return true;
@@ -173,6 +173,7 @@ class LibpcapFileSource : public PacketSource {
   std::string name() const override { return name_; }
 
  private:
+  const Libpcap& lib_ = libpcap();
   std::string name_;
   pcap_t* handle_ = nullptr;
   Weirds weirds_;
@@ -215,52 +216,54 @@ std::unique_ptr<PacketSource> open_capture_file_libpcap(const std::string& path)
 }
 
 LiveSource::LiveSource(const LiveOptions& o) : name_(o.interface) {
+  const Libpcap& pcap = libpcap();
   char err[PCAP_ERRBUF_SIZE] = {0};
-  pcap_t* h = pcap_create(o.interface.c_str(), err);
+  pcap_t* h = pcap.create(o.interface.c_str(), err);
   if (!h) throw NetworkError("capture: cannot open interface '" + o.interface + "': " + err);
-  pcap_set_snaplen(h, o.snaplen);
-  pcap_set_promisc(h, o.promiscuous ? 1 : 0);
-  pcap_set_timeout(h, o.timeout_ms);
-  pcap_set_tstamp_precision(h, PCAP_TSTAMP_PRECISION_NANO);
-  pcap_set_immediate_mode(h, 1);  // alerts must not wait for a full buffer
-  int rc = pcap_activate(h);
+  pcap.set_snaplen(h, o.snaplen);
+  pcap.set_promisc(h, o.promiscuous ? 1 : 0);
+  pcap.set_timeout(h, o.timeout_ms);
+  pcap.set_tstamp_precision(h, PCAP_TSTAMP_PRECISION_NANO);
+  pcap.set_immediate_mode(h, 1);  // alerts must not wait for a full buffer
+  int rc = pcap.activate(h);
   if (rc == PCAP_ERROR_PERM_DENIED || rc == PCAP_ERROR_PROMISC_PERM_DENIED) {
-    pcap_close(h);
+    pcap.close(h);
     throw UsageError("live capture on '" + o.interface +
                      "' needs the CAP_NET_RAW capability (run as root, or: setcap cap_net_raw,cap_net_admin=eip capture)");
   }
   if (rc == PCAP_ERROR_NO_SUCH_DEVICE) {
-    pcap_close(h);
+    pcap.close(h);
     throw UsageError("no such interface: '" + o.interface + "'");
   }
   if (rc < 0) {
-    std::string msg = pcap_geterr(h);
-    pcap_close(h);
+    std::string msg = pcap.geterr(h);
+    pcap.close(h);
     throw NetworkError("capture: cannot start capture on '" + o.interface + "': " + msg);
   }
   if (!o.filter.empty()) {
     struct bpf_program prog;
-    if (pcap_compile(h, &prog, o.filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
-      std::string msg = pcap_geterr(h);
-      pcap_close(h);
+    if (pcap.compile(h, &prog, o.filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+      std::string msg = pcap.geterr(h);
+      pcap.close(h);
       throw DataError(SourceLocation{"--filter", 0, 0, "filter"}, "bad BPF filter: " + msg);
     }
-    pcap_setfilter(h, &prog);
-    pcap_freecode(&prog);
+    pcap.setfilter(h, &prog);
+    pcap.freecode(&prog);
   }
-  linktype_ = pcap_datalink(h);
+  linktype_ = pcap.datalink(h);
   handle_ = h;
 }
 
 LiveSource::~LiveSource() {
-  if (handle_) pcap_close(static_cast<pcap_t*>(handle_));
+  if (handle_) libpcap().close(static_cast<pcap_t*>(handle_));
 }
 
 bool LiveSource::next(RawPacket& p) {
   if (stopped_) return false;
+  const Libpcap& pcap = libpcap();
   // libpcap's read timeout does not fire on an idle Linux link (TPACKET_V3
   // waits for a first packet), so wait on the descriptor ourselves.
-  int fd = pcap_get_selectable_fd(static_cast<pcap_t*>(handle_));
+  int fd = pcap.get_selectable_fd(static_cast<pcap_t*>(handle_));
   if (fd >= 0) {
     struct pollfd pfd{fd, POLLIN, 0};
     if (poll(&pfd, 1, 200) <= 0) {
@@ -271,7 +274,7 @@ bool LiveSource::next(RawPacket& p) {
   }
   struct pcap_pkthdr* h;
   const u_char* d;
-  int rc = pcap_next_ex(static_cast<pcap_t*>(handle_), &h, &d);
+  int rc = pcap.next_ex(static_cast<pcap_t*>(handle_), &h, &d);
   if (rc == 0) {  // timeout: give the caller a chance to run timers
     p.caplen = 0;
     p.data = nullptr;

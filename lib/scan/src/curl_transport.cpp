@@ -1,10 +1,8 @@
-#include <curl/curl.h>
-
 #include <chrono>
-#include <mutex>
 #include <unordered_map>
 
 #include "core/error.hpp"
+#include "core/libcurl.hpp"
 #include "core/text.hpp"
 #include "scan/transport.hpp"
 
@@ -86,29 +84,27 @@ std::string classify(CURLcode rc) {
 class CurlTransport : public HttpTransport {
  public:
   explicit CurlTransport(const CurlOptions& o) : options_(o) {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-    multi_ = curl_multi_init();
-    share_ = curl_share_init();
-    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-    if (o.max_host_connections) curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, o.max_host_connections);
-    if (o.max_total_connections) curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, o.max_total_connections);
+    multi_ = lib_.multi_init();
+    share_ = lib_.share_init();
+    lib_.share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    lib_.share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    if (o.max_host_connections) lib_.multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, o.max_host_connections);
+    if (o.max_total_connections) lib_.multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS, o.max_total_connections);
     // Per host:port, so a transfer loads only its own entry (curl parses the
     // whole list for every transfer).
     for (const auto& r : o.resolve) {
       auto last = r.rfind(':');
       if (last == std::string::npos) continue;
       std::string key = text::lower(r.substr(0, last));
-      resolve_[key] = curl_slist_append(resolve_[key], r.c_str());
+      resolve_[key] = lib_.slist_append(resolve_[key], r.c_str());
     }
   }
   ~CurlTransport() override {
     for (auto& [id, t] : transfers_) release(*t);
-    for (CURL* e : idle_) curl_easy_cleanup(e);
-    curl_multi_cleanup(multi_);
-    curl_share_cleanup(share_);
-    for (auto& [k, list] : resolve_) curl_slist_free_all(list);
+    for (CURL* e : idle_) lib_.easy_cleanup(e);
+    lib_.multi_cleanup(multi_);
+    lib_.share_cleanup(share_);
+    for (auto& [k, list] : resolve_) lib_.slist_free_all(list);
   }
 
   void start(uint64_t id, const HttpRequest& req) override {
@@ -117,54 +113,54 @@ class CurlTransport : public HttpTransport {
     t->body_limit = req.body_limit;
     t->header_limit = req.header_limit;
     t->response.url = req.url;
-    CURL* e = idle_.empty() ? curl_easy_init() : idle_.back();
+    CURL* e = idle_.empty() ? lib_.easy_init() : idle_.back();
     if (!idle_.empty()) idle_.pop_back();
     t->easy = e;
-    curl_easy_setopt(e, CURLOPT_URL, req.url.c_str());
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);  // redirects are followed by hand
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, req.connect_timeout_ms);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, req.timeout_ms);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, options_.user_agent.c_str());
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
-    curl_easy_setopt(e, CURLOPT_SHARE, share_);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
-    curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
-    curl_easy_setopt(e, CURLOPT_PREREQDATA, t.get());
+    lib_.easy_setopt(e, CURLOPT_URL, req.url.c_str());
+    lib_.easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    lib_.easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);  // redirects are followed by hand
+    lib_.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    lib_.easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, req.connect_timeout_ms);
+    lib_.easy_setopt(e, CURLOPT_TIMEOUT_MS, req.timeout_ms);
+    lib_.easy_setopt(e, CURLOPT_USERAGENT, options_.user_agent.c_str());
+    lib_.easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    lib_.easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    lib_.easy_setopt(e, CURLOPT_HEADERDATA, t.get());
+    lib_.easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    lib_.easy_setopt(e, CURLOPT_WRITEDATA, t.get());
+    lib_.easy_setopt(e, CURLOPT_SHARE, share_);
+    lib_.easy_setopt(e, CURLOPT_PRIVATE, t.get());
+    lib_.easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+    lib_.easy_setopt(e, CURLOPT_PREREQDATA, t.get());
     // Certificates are judged by the TLS probe; the request itself must
     // still see the page behind a broken chain, so verification is recorded,
     // not enforced, here.
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-    curl_easy_setopt(e, CURLOPT_CERTINFO, 0L);
+    lib_.easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+    lib_.easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+    lib_.easy_setopt(e, CURLOPT_CERTINFO, 0L);
     // No CA store is loaded for requests (it would be parsed per connection).
-    curl_easy_setopt(e, CURLOPT_CAINFO, nullptr);
-    curl_easy_setopt(e, CURLOPT_CAPATH, nullptr);
+    lib_.easy_setopt(e, CURLOPT_CAINFO, nullptr);
+    lib_.easy_setopt(e, CURLOPT_CAPATH, nullptr);
     Url u;
     if (!resolve_.empty() && parse_url(req.url, u)) {
       auto it = resolve_.find(u.host + ":" + std::to_string(u.port));
-      if (it != resolve_.end()) curl_easy_setopt(e, CURLOPT_RESOLVE, it->second);
+      if (it != resolve_.end()) lib_.easy_setopt(e, CURLOPT_RESOLVE, it->second);
     }
-    if (req.head_only) curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-    for (const auto& h : req.headers) t->headers = curl_slist_append(t->headers, h.c_str());
-    if (t->headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
-    curl_multi_add_handle(multi_, e);
+    if (req.head_only) lib_.easy_setopt(e, CURLOPT_NOBODY, 1L);
+    for (const auto& h : req.headers) t->headers = lib_.slist_append(t->headers, h.c_str());
+    if (t->headers) lib_.easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+    lib_.multi_add_handle(multi_, e);
     transfers_[id] = std::move(t);
   }
 
   std::vector<std::pair<uint64_t, Response>> poll(int timeout_ms) override {
     std::vector<std::pair<uint64_t, Response>> done;
     int running = 0;
-    curl_multi_perform(multi_, &running);
+    lib_.multi_perform(multi_, &running);
     collect(done);
     if (done.empty() && !transfers_.empty()) {
-      curl_multi_poll(multi_, nullptr, 0, timeout_ms, nullptr);
-      curl_multi_perform(multi_, &running);
+      lib_.multi_poll(multi_, nullptr, 0, timeout_ms, nullptr);
+      lib_.multi_perform(multi_, &running);
       collect(done);
     }
     return done;
@@ -186,22 +182,22 @@ class CurlTransport : public HttpTransport {
 
  private:
   void release(Transfer& t) {
-    curl_multi_remove_handle(multi_, t.easy);
+    lib_.multi_remove_handle(multi_, t.easy);
     // Handles are reused: a fresh one costs allocations and its buffers, per request.
-    curl_easy_reset(t.easy);
+    lib_.easy_reset(t.easy);
     idle_.push_back(t.easy);
-    curl_slist_free_all(t.headers);
+    lib_.slist_free_all(t.headers);
   }
 
   void collect(std::vector<std::pair<uint64_t, Response>>& done) {
     int left = 0;
-    while (CURLMsg* m = curl_multi_info_read(multi_, &left)) {
+    while (CURLMsg* m = lib_.multi_info_read(multi_, &left)) {
       if (m->msg != CURLMSG_DONE) continue;
       Transfer* t = nullptr;
-      curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
+      lib_.easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
       CURLcode rc = m->data.result;
       long code = 0;
-      curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
+      lib_.easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
       Response r = std::move(t->response);
       r.sent_at = t->sent_at;
       r.status = static_cast<int>(code);
@@ -210,7 +206,7 @@ class CurlTransport : public HttpTransport {
       } else if (rc == CURLE_WRITE_ERROR && t->body_cut) {
         r.body_truncated = true;  // we stopped reading on purpose
       } else if (rc != CURLE_OK) {
-        r.error = classify(rc) + ": " + curl_easy_strerror(rc);
+        r.error = classify(rc) + ": " + lib_.easy_strerror(rc);
       }
       if (!r.error.empty()) r.status = 0;
       uint64_t id = t->id;
@@ -220,6 +216,7 @@ class CurlTransport : public HttpTransport {
     }
   }
 
+  const Libcurl& lib_ = libcurl();
   CurlOptions options_;
   CURLM* multi_ = nullptr;
   CURLSH* share_ = nullptr;

@@ -7,9 +7,8 @@
 #include <fstream>
 #include <thread>
 
-#include <curl/curl.h>
-
 #include "core/error.hpp"
+#include "core/libcurl.hpp"
 #include "core/text.hpp"
 
 namespace fs = std::filesystem;
@@ -49,46 +48,47 @@ Outcome fetch_one(const std::string& url, const fs::path& target, const FetchOpt
   fs::path tmp = target.string() + ".part";
   std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
   if (!out) throw DataError("cannot write " + tmp.string());
-  CURL* curl = curl_easy_init();
+  const Libcurl& lib = libcurl();
+  CURL* curl = lib.easy_init();
   if (!curl) throw NetworkError("cannot initialise libcurl");
   std::string etag;
   char errbuf[CURL_ERROR_SIZE] = {0};
   struct curl_slist* headers = nullptr;
-  if (!old_etag.empty()) headers = curl_slist_append(headers, ("If-None-Match: " + old_etag).c_str());
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, read_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &etag);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(o.timeout_seconds));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "opskit-screen/0.1");
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_FILETIME, 1L);  // the server's Last-Modified becomes the cached file's mtime
-  curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // gzip when the server offers it
-  if (!o.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, o.ca_file.c_str());
+  if (!old_etag.empty()) headers = lib.slist_append(headers, ("If-None-Match: " + old_etag).c_str());
+  lib.easy_setopt(curl, CURLOPT_URL, url.c_str());
+  lib.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  lib.easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
+  lib.easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
+  lib.easy_setopt(curl, CURLOPT_WRITEDATA, &out);
+  lib.easy_setopt(curl, CURLOPT_HEADERFUNCTION, read_header);
+  lib.easy_setopt(curl, CURLOPT_HEADERDATA, &etag);
+  lib.easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+  lib.easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(o.timeout_seconds));
+  lib.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
+  lib.easy_setopt(curl, CURLOPT_USERAGENT, "opskit-screen/0.1");
+  lib.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  lib.easy_setopt(curl, CURLOPT_FILETIME, 1L);  // the server's Last-Modified becomes the cached file's mtime
+  lib.easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");  // gzip when the server offers it
+  if (!o.ca_file.empty()) lib.easy_setopt(curl, CURLOPT_CAINFO, o.ca_file.c_str());
   if (cached) {
     // Also sent beside If-None-Match: a server that dropped ETags still answers 304.
-    curl_easy_setopt(curl, CURLOPT_TIMECONDITION, static_cast<long>(CURL_TIMECOND_IFMODSINCE));
+    lib.easy_setopt(curl, CURLOPT_TIMECONDITION, static_cast<long>(CURL_TIMECOND_IFMODSINCE));
     auto mtime = std::chrono::duration_cast<std::chrono::seconds>(
         std::chrono::file_clock::to_sys(fs::last_write_time(target)).time_since_epoch());
-    curl_easy_setopt(curl, CURLOPT_TIMEVALUE, static_cast<long>(mtime.count()));
+    lib.easy_setopt(curl, CURLOPT_TIMEVALUE, static_cast<long>(mtime.count()));
   }
-  CURLcode rc = curl_easy_perform(curl);
+  CURLcode rc = lib.easy_perform(curl);
   long status = 0;
   curl_off_t filetime = -1;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_getinfo(curl, CURLINFO_FILETIME_T, &filetime);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
+  lib.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  lib.easy_getinfo(curl, CURLINFO_FILETIME_T, &filetime);
+  lib.slist_free_all(headers);
+  lib.easy_cleanup(curl);
   out.close();
   std::error_code ec;
   if (rc != CURLE_OK) {
     fs::remove(tmp, ec);
-    error = url + ": " + (errbuf[0] ? errbuf : curl_easy_strerror(rc));
+    error = url + ": " + (errbuf[0] ? errbuf : lib.easy_strerror(rc));
     // Certificate, URL and protocol errors do not heal by retrying.
     if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_URL_MALFORMAT ||
         rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_SSL_CERTPROBLEM)
@@ -132,8 +132,7 @@ std::vector<ListSource> default_sources() {
 }
 
 FetchResult fetch_list(const ListSource& source, const std::string& cache_dir, const FetchOptions& options) {
-  static const bool initialised = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }();
-  if (!initialised) throw NetworkError("cannot initialise libcurl");
+  libcurl();  // a missing libcurl ends the run before any file is touched
   fs::path dir = fs::path(cache_dir) / source.list;
   std::error_code ec;
   fs::create_directories(dir, ec);

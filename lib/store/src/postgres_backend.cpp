@@ -1,8 +1,9 @@
-// PostgreSQL backend through libpq: prepared statements cached per SQL text,
-// results typed by column OID, single-row mode for streaming, COPY for bulk
-// loads (into a temporary table, then one INSERT ... SELECT, because COPY FROM
-// is refused on tables under row-level security), advisory locks.
-#include <libpq-fe.h>
+// PostgreSQL backend through libpq (opened on first use, libpq.hpp):
+// prepared statements cached per SQL text, results typed by column OID,
+// single-row mode for streaming, COPY for bulk loads (into a temporary table,
+// then one INSERT ... SELECT, because COPY FROM is refused on tables under
+// row-level security), advisory locks.
+#include "libpq.hpp"
 
 #include <bit>
 #include <cstdint>
@@ -25,7 +26,7 @@ constexpr Oid kBool = 16, kInt8 = 20, kInt2 = 21, kInt4 = 23, kText = 25, kFloat
 struct Result {
   PGresult* r;
   explicit Result(PGresult* p) : r(p) {}
-  ~Result() { PQclear(r); }
+  ~Result() { libpq().clear(r); }
   Result(const Result&) = delete;
 };
 
@@ -43,23 +44,23 @@ void append_text(std::string& out, const Value& v) {
 class PgConnection : public Connection {
  public:
   PgConnection(const std::string& conninfo, std::string redacted) : redacted_(std::move(redacted)) {
-    conn_ = PQconnectdb(conninfo.c_str());
-    if (PQstatus(conn_) != CONNECTION_OK) {
-      std::string msg = PQerrorMessage(conn_);
-      PQfinish(conn_);
+    conn_ = libpq().connectdb(conninfo.c_str());
+    if (libpq().status(conn_) != CONNECTION_OK) {
+      std::string msg = libpq().errorMessage(conn_);
+      libpq().finish(conn_);
       conn_ = nullptr;
       while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
       for (auto& c : msg)
         if (c == '\n') c = ' ';
       throw DatabaseError("cannot connect to PostgreSQL '" + redacted_ + "': " + msg);
     }
-    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+    libpq().setNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
     // temp_buffers: a bulk writer's staging chunk (a few MB of rows) stays in
     // memory; it can only be raised before the session's first temp table.
     exec_script("SET client_min_messages = warning; SET TIME ZONE 'UTC'; SET temp_buffers = '32MB'");
   }
   ~PgConnection() override {
-    if (conn_) PQfinish(conn_);
+    if (conn_) libpq().finish(conn_);
   }
 
   Dialect dialect() const override { return Dialect::postgres; }
@@ -89,11 +90,11 @@ class PgConnection : public Connection {
   }
 
   [[noreturn]] void fail(const std::string& what, PGresult* r = nullptr) {
-    std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(conn_);
+    std::string msg = r ? libpq().resultErrorMessage(r) : libpq().errorMessage(conn_);
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
     for (auto& c : msg)
       if (c == '\n') c = ' ';
-    if (PQstatus(conn_) != CONNECTION_OK) throw DatabaseError("lost the PostgreSQL connection '" + redacted_ + "': " + msg);
+    if (libpq().status(conn_) != CONNECTION_OK) throw DatabaseError("lost the PostgreSQL connection '" + redacted_ + "': " + msg);
     if (tx_depth > 0) tx_failed = true;
     throw DatabaseError("PostgreSQL " + what + ": " + msg);
   }
@@ -108,8 +109,8 @@ class PgConnection : public Connection {
     settle();
     std::vector<Oid> types(static_cast<size_t>(nparams), 0);
     if (tenant_param && nparams > 0) types[0] = kText;
-    Result r(PQprepare(conn_, name.c_str(), std::string(sql).c_str(), nparams, types.data()));
-    if (PQresultStatus(r.r) != PGRES_COMMAND_OK) fail("prepare failed", r.r);
+    Result r(libpq().prepare(conn_, name.c_str(), std::string(sql).c_str(), nparams, types.data()));
+    if (libpq().resultStatus(r.r) != PGRES_COMMAND_OK) fail("prepare failed", r.r);
     return names_.emplace(std::move(key), std::move(name)).first->second;
   }
 
@@ -136,9 +137,9 @@ class PgConnection : public Connection {
   }
 
   static Value cell(PGresult* r, int row, int col) {
-    if (PQgetisnull(r, row, col)) return nullptr;
-    const char* v = PQgetvalue(r, row, col);
-    switch (PQftype(r, col)) {
+    if (libpq().getisnull(r, row, col)) return nullptr;
+    const char* v = libpq().getvalue(r, row, col);
+    switch (libpq().ftype(r, col)) {
       case kInt2:
       case kInt4:
       case kInt8: return static_cast<int64_t>(std::strtoll(v, nullptr, 10));
@@ -146,13 +147,13 @@ class PgConnection : public Connection {
       case kFloat8:
       case kNumeric: return std::strtod(v, nullptr);
       case kBool: return static_cast<int64_t>(v[0] == 't');
-      default: return std::string(v, static_cast<size_t>(PQgetlength(r, row, col)));
+      default: return std::string(v, static_cast<size_t>(libpq().getlength(r, row, col)));
     }
   }
 
   static std::shared_ptr<std::vector<std::string>> names_of(PGresult* r) {
     auto n = std::make_shared<std::vector<std::string>>();
-    for (int c = 0; c < PQnfields(r); ++c) n->emplace_back(PQfname(r, c));
+    for (int c = 0; c < libpq().nfields(r); ++c) n->emplace_back(libpq().fname(r, c));
     return n;
   }
 
@@ -160,8 +161,8 @@ class PgConnection : public Connection {
     const auto& name = prepared(sql, static_cast<int>(params.size()), tenant_param);
     auto t = to_text(params);
     settle();
-    PGresult* r = PQexecPrepared(conn_, name.c_str(), static_cast<int>(params.size()), t.ptrs.data(), nullptr, nullptr, 0);
-    auto st = PQresultStatus(r);
+    PGresult* r = libpq().execPrepared(conn_, name.c_str(), static_cast<int>(params.size()), t.ptrs.data(), nullptr, nullptr, 0);
+    auto st = libpq().resultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
       Result guard(r);
       fail("statement failed [" + std::string(sql.substr(0, 120)) + "]", r);
@@ -174,7 +175,7 @@ class PgConnection : public Connection {
     Rows out;
     auto names = names_of(r.r);
     out.columns = *names;
-    int nrows = PQntuples(r.r), ncols = PQnfields(r.r);
+    int nrows = libpq().ntuples(r.r), ncols = libpq().nfields(r.r);
     out.rows.reserve(static_cast<size_t>(nrows));
     for (int i = 0; i < nrows; ++i) {
       std::vector<Value> cells;
@@ -187,7 +188,7 @@ class PgConnection : public Connection {
 
   int64_t exec(std::string_view sql, const Params& params, bool tenant_param) override {
     Result r(run(sql, params, tenant_param));
-    const char* n = PQcmdTuples(r.r);
+    const char* n = libpq().cmdTuples(r.r);
     return n && *n ? std::strtoll(n, nullptr, 10) : 0;
   }
 
@@ -196,28 +197,28 @@ class PgConnection : public Connection {
     const auto& name = prepared(sql, static_cast<int>(params.size()), tenant_param);
     auto t = to_text(params);
     settle();
-    if (!PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(params.size()), t.ptrs.data(), nullptr, nullptr, 0))
+    if (!libpq().sendQueryPrepared(conn_, name.c_str(), static_cast<int>(params.size()), t.ptrs.data(), nullptr, nullptr, 0))
       fail("query failed");
-    PQsetSingleRowMode(conn_);
+    libpq().setSingleRowMode(conn_);
     std::shared_ptr<std::vector<std::string>> names;
     std::string error;
     bool stop = false;
-    while (PGresult* raw = PQgetResult(conn_)) {
+    while (PGresult* raw = libpq().getResult(conn_)) {
       Result r(raw);
-      auto st = PQresultStatus(r.r);
+      auto st = libpq().resultStatus(r.r);
       if (st == PGRES_SINGLE_TUPLE && !stop) {
         if (!names) names = names_of(r.r);
         std::vector<Value> cells;
-        for (int c = 0; c < PQnfields(r.r); ++c) cells.push_back(cell(r.r, 0, c));
+        for (int c = 0; c < libpq().nfields(r.r); ++c) cells.push_back(cell(r.r, 0, c));
         try {
           fn(Row(names, std::move(cells)));
         } catch (...) {
           // Drain the rest of the result before rethrowing so the connection stays usable.
-          while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);
+          while (PGresult* rest = libpq().getResult(conn_)) libpq().clear(rest);
           throw;
         }
       } else if (st != PGRES_TUPLES_OK && st != PGRES_SINGLE_TUPLE && error.empty()) {
-        error = PQresultErrorMessage(r.r);
+        error = libpq().resultErrorMessage(r.r);
       }
     }
     if (!error.empty()) {
@@ -228,8 +229,8 @@ class PgConnection : public Connection {
 
   void exec_script(const std::string& sql) override {
     settle();
-    Result r(PQexec(conn_, sql.c_str()));
-    auto st = PQresultStatus(r.r);
+    Result r(libpq().exec(conn_, sql.c_str()));
+    auto st = libpq().resultStatus(r.r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) fail("script failed", r.r);
   }
 
@@ -237,7 +238,7 @@ class PgConnection : public Connection {
   void commit() override { exec_script("COMMIT"); }
   void rollback() override {
     settle_quietly();
-    Result r(PQexec(conn_, "ROLLBACK"));
+    Result r(libpq().exec(conn_, "ROLLBACK"));
     current_tenant.clear();  // a set_config inside the transaction was rolled back too
   }
 
@@ -256,7 +257,7 @@ class PgConnection : public Connection {
   bool try_job_lock(const std::string& key) override {
     Params p{key};
     Result r(run("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", p, true));
-    return PQgetvalue(r.r, 0, 0)[0] == 't';
+    return libpq().getvalue(r.r, 0, 0)[0] == 't';
   }
 
   void release_job_lock(const std::string& key) override {
@@ -303,8 +304,8 @@ class PgBulk : public BulkWriter {
     Result types(c_.run("SELECT atttypid::int8 FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 1"
                         " AND NOT attisdropped ORDER BY attnum",
                         name, false));
-    for (int i = 0; i < PQntuples(types.r); ++i) {
-      Oid t = static_cast<Oid>(std::strtoul(PQgetvalue(types.r, i, 0), nullptr, 10));
+    for (int i = 0; i < libpq().ntuples(types.r); ++i) {
+      Oid t = static_cast<Oid>(std::strtoul(libpq().getvalue(types.r, i, 0), nullptr, 10));
       kinds_.push_back(t == kText || t == kVarchar ? Kind::text
                        : t == kInt4            ? Kind::int4
                        : t == kInt8            ? Kind::int8
@@ -475,14 +476,14 @@ class PgBulk : public BulkWriter {
     if (buf_.empty()) return;
     if (chunk_binary_) put_be(0xffff, 2);  // trailer: -1 fields
     c_.settle();
-    Result start(PQexec(c_.raw(), ("COPY " + tmp_ + " (" + cols_ + ") FROM STDIN" + (chunk_binary_ ? " (FORMAT binary)" : "")).c_str()));
-    if (PQresultStatus(start.r) != PGRES_COPY_IN) c_.fail("COPY failed", start.r);
-    bool ok = PQputCopyData(c_.raw(), buf_.data(), static_cast<int>(buf_.size())) == 1;
-    ok = PQputCopyEnd(c_.raw(), ok ? nullptr : "send failed") == 1 && ok;
+    Result start(libpq().exec(c_.raw(), ("COPY " + tmp_ + " (" + cols_ + ") FROM STDIN" + (chunk_binary_ ? " (FORMAT binary)" : "")).c_str()));
+    if (libpq().resultStatus(start.r) != PGRES_COPY_IN) c_.fail("COPY failed", start.r);
+    bool ok = libpq().putCopyData(c_.raw(), buf_.data(), static_cast<int>(buf_.size())) == 1;
+    ok = libpq().putCopyEnd(c_.raw(), ok ? nullptr : "send failed") == 1 && ok;
     std::string error;
-    while (PGresult* r = PQgetResult(c_.raw())) {
-      if (PQresultStatus(r) != PGRES_COMMAND_OK && error.empty()) error = PQresultErrorMessage(r);
-      PQclear(r);
+    while (PGresult* r = libpq().getResult(c_.raw())) {
+      if (libpq().resultStatus(r) != PGRES_COMMAND_OK && error.empty()) error = libpq().resultErrorMessage(r);
+      libpq().clear(r);
     }
     buf_.clear();
     chunk_keys_.clear();
@@ -490,7 +491,7 @@ class PgBulk : public BulkWriter {
       c_.tx_failed = true;
       throw DatabaseError("PostgreSQL COPY into " + spec_.table + " failed: " + std::string(text::trim(error)));
     }
-    if (!PQsendQuery(c_.raw(), (insert_sql_ + "; TRUNCATE " + tmp_).c_str())) c_.fail("bulk insert failed");
+    if (!libpq().sendQuery(c_.raw(), (insert_sql_ + "; TRUNCATE " + tmp_).c_str())) c_.fail("bulk insert failed");
     sent_rows_ = std::move(chunk_rows_);
     chunk_rows_.clear();
     c_.launch(this, [this] { finish_insert(); });
@@ -500,26 +501,26 @@ class PgBulk : public BulkWriter {
     std::string error;
     std::unordered_set<std::string> written;  // report_existing: keys RETURNING gave back
     bool all_written = false;
-    while (PGresult* r = PQgetResult(c_.raw())) {
-      const auto st = PQresultStatus(r);
+    while (PGresult* r = libpq().getResult(c_.raw())) {
+      const auto st = libpq().resultStatus(r);
       // A chunk's keys are distinct, so as many keys back as rows sent means
       // every row was written (a new file's usual case: no set to build).
-      if (st == PGRES_TUPLES_OK && static_cast<size_t>(PQntuples(r)) == sent_rows_.size()) {
+      if (st == PGRES_TUPLES_OK && static_cast<size_t>(libpq().ntuples(r)) == sent_rows_.size()) {
         all_written = true;
       } else if (st == PGRES_TUPLES_OK) {
-        for (int i = 0; i < PQntuples(r); ++i) {
+        for (int i = 0; i < libpq().ntuples(r); ++i) {
           std::string key;
-          for (int k = 0; k < PQnfields(r); ++k) {
-            if (PQgetisnull(r, i, k)) key += "\\N";
-            else key.append(PQgetvalue(r, i, k), static_cast<size_t>(PQgetlength(r, i, k)));
+          for (int k = 0; k < libpq().nfields(r); ++k) {
+            if (libpq().getisnull(r, i, k)) key += "\\N";
+            else key.append(libpq().getvalue(r, i, k), static_cast<size_t>(libpq().getlength(r, i, k)));
             key.push_back('\x1f');
           }
           written.insert(std::move(key));
         }
       } else if (st != PGRES_COMMAND_OK && error.empty()) {
-        error = PQresultErrorMessage(r);
+        error = libpq().resultErrorMessage(r);
       }
-      PQclear(r);
+      libpq().clear(r);
     }
     if (error.empty() && !all_written)
       for (const auto& [key, position] : sent_rows_)

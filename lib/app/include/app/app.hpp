@@ -49,7 +49,7 @@ struct CommandSpec {
   std::vector<std::string> path;  // {"lists", "update"}
   std::string help;
   Needs needs = Needs::tenant;
-  bool writes = false;   // takes the job lock and honours --dry-run
+  bool writes = false;   // honours --dry-run; takes the job lock unless it is a dry run (nothing to serialise)
   bool ledger = true;    // record a job_runs row (tenant commands only)
   bool check_schema = true;  // false only for `opskit db migrate/status`
 };

@@ -1,0 +1,33 @@
+#pragma once
+// libpcap, opened on first use (see core/shared_library.hpp): live capture
+// and the libpcap file reader need it, the zero-copy file reader does not,
+// so a capture file run does not load it and the libraries it pulls in
+// (libdbus, libsystemd, libgcrypt, lz4, zstd). The functions the sources
+// call, without their "pcap_" prefix: libpcap().next_ex(...) calls
+// pcap_next_ex.
+#include <pcap/pcap.h>
+
+#include "core/shared_library.hpp"
+
+namespace opskit::net {
+
+#define OPSKIT_LIBPCAP_FUNCTIONS(X)                                                                                  \
+  X(activate) X(close) X(compile) X(create) X(datalink) X(fopen_offline_with_tstamp_precision) X(freecode)           \
+  X(get_selectable_fd) X(geterr) X(next_ex) X(set_immediate_mode) X(set_promisc) X(set_snaplen) X(set_timeout)       \
+  X(set_tstamp_precision) X(setfilter)
+
+struct Libpcap {
+  static constexpr const char* soname = "libpcap.so.0.8";
+  static constexpr const char* package = "the packet capture library, Debian package libpcap0.8";
+  static constexpr ExitCode exit_code = ExitCode::network;
+  explicit Libpcap(const SharedLibrary& lib);
+#define OPSKIT_LIBPCAP_MEMBER(name) decltype(&::pcap_##name) name;
+  OPSKIT_LIBPCAP_FUNCTIONS(OPSKIT_LIBPCAP_MEMBER)
+#undef OPSKIT_LIBPCAP_MEMBER
+};
+
+// Opens libpcap.so.0.8 on the first call; NetworkError (exit 5) naming the
+// library, or the missing function, when it cannot.
+inline const Libpcap& libpcap() { return library_table<Libpcap>(); }
+
+}  // namespace opskit::net
