@@ -11,19 +11,18 @@
 
 namespace opskit::net {
 
-#define OPSKIT_LIBPCAP_FUNCTIONS(X)                                                                                  \
-  X(activate) X(close) X(compile) X(create) X(datalink) X(fopen_offline_with_tstamp_precision) X(freecode)           \
-  X(get_selectable_fd) X(geterr) X(next_ex) X(set_immediate_mode) X(set_promisc) X(set_snaplen) X(set_timeout)       \
-  X(set_tstamp_precision) X(setfilter)
+#define OPSKIT_LIBPCAP_FUNCTIONS(X, P)                                                                        \
+  X(P, activate) X(P, close) X(P, compile) X(P, create) X(P, datalink)                                        \
+  X(P, fopen_offline_with_tstamp_precision) X(P, freecode) X(P, get_selectable_fd) X(P, geterr) X(P, next_ex) \
+  X(P, set_immediate_mode) X(P, set_promisc) X(P, set_snaplen) X(P, set_timeout) X(P, set_tstamp_precision)   \
+  X(P, setfilter)
 
 struct Libpcap {
   static constexpr const char* soname = "libpcap.so.0.8";
   static constexpr const char* package = "the packet capture library, Debian package libpcap0.8";
   static constexpr ExitCode exit_code = ExitCode::network;
-  explicit Libpcap(const SharedLibrary& lib);
-#define OPSKIT_LIBPCAP_MEMBER(name) decltype(&::pcap_##name) name;
-  OPSKIT_LIBPCAP_FUNCTIONS(OPSKIT_LIBPCAP_MEMBER)
-#undef OPSKIT_LIBPCAP_MEMBER
+  explicit Libpcap(const SharedLibrary& lib) { OPSKIT_LIBPCAP_FUNCTIONS(OPSKIT_LIBRARY_LOOKUP, pcap_) }
+  OPSKIT_LIBPCAP_FUNCTIONS(OPSKIT_LIBRARY_MEMBER, pcap_)
 };
 
 // Opens libpcap.so.0.8 on the first call; NetworkError (exit 5) naming the

@@ -8,20 +8,18 @@
 
 namespace opskit::store {
 
-#define OPSKIT_LIBPQ_FUNCTIONS(X)                                                                                      \
-  X(clear) X(cmdTuples) X(connectdb) X(errorMessage) X(exec) X(execPrepared) X(finish) X(fname) X(ftype)               \
-  X(getResult) X(getisnull) X(getlength) X(getvalue) X(nfields) X(ntuples) X(prepare) X(putCopyData) X(putCopyEnd)     \
-  X(resultErrorMessage) X(resultStatus) X(sendQuery) X(sendQueryPrepared) X(setNoticeProcessor) X(setSingleRowMode)   \
-  X(status)
+#define OPSKIT_LIBPQ_FUNCTIONS(X, P)                                                                         \
+  X(P, clear) X(P, cmdTuples) X(P, connectdb) X(P, errorMessage) X(P, exec) X(P, execPrepared) X(P, finish)  \
+  X(P, fname) X(P, ftype) X(P, getResult) X(P, getisnull) X(P, getlength) X(P, getvalue) X(P, nfields)       \
+  X(P, ntuples) X(P, prepare) X(P, putCopyData) X(P, putCopyEnd) X(P, resultErrorMessage) X(P, resultStatus) \
+  X(P, sendQuery) X(P, sendQueryPrepared) X(P, setNoticeProcessor) X(P, setSingleRowMode) X(P, status)
 
 struct Libpq {
   static constexpr const char* soname = "libpq.so.5";
   static constexpr const char* package = "the PostgreSQL client library, Debian package libpq5";
   static constexpr ExitCode exit_code = ExitCode::database;
-  explicit Libpq(const SharedLibrary& lib);
-#define OPSKIT_LIBPQ_MEMBER(name) decltype(&::PQ##name) name;
-  OPSKIT_LIBPQ_FUNCTIONS(OPSKIT_LIBPQ_MEMBER)
-#undef OPSKIT_LIBPQ_MEMBER
+  explicit Libpq(const SharedLibrary& lib) { OPSKIT_LIBPQ_FUNCTIONS(OPSKIT_LIBRARY_LOOKUP, PQ) }
+  OPSKIT_LIBPQ_FUNCTIONS(OPSKIT_LIBRARY_MEMBER, PQ)
 };
 
 // Opens libpq.so.5 on the first call; DatabaseError (exit 4) naming the

@@ -11,11 +11,11 @@
 
 namespace opskit {
 
-#define OPSKIT_LIBCURL_FUNCTIONS(X)                                                                                   \
-  X(easy_cleanup) X(easy_getinfo) X(easy_init) X(easy_perform) X(easy_reset) X(easy_setopt) X(easy_strerror)          \
-  X(multi_add_handle) X(multi_cleanup) X(multi_info_read) X(multi_init) X(multi_perform) X(multi_poll)                \
-  X(multi_remove_handle) X(multi_setopt) X(share_cleanup) X(share_init) X(share_setopt) X(slist_append)               \
-  X(slist_free_all)
+#define OPSKIT_LIBCURL_FUNCTIONS(X, P)                                                                        \
+  X(P, easy_cleanup) X(P, easy_getinfo) X(P, easy_init) X(P, easy_perform) X(P, easy_reset) X(P, easy_setopt) \
+  X(P, easy_strerror) X(P, multi_add_handle) X(P, multi_cleanup) X(P, multi_info_read) X(P, multi_init)       \
+  X(P, multi_perform) X(P, multi_poll) X(P, multi_remove_handle) X(P, multi_setopt) X(P, share_cleanup)       \
+  X(P, share_init) X(P, share_setopt) X(P, slist_append) X(P, slist_free_all)
 
 struct Libcurl {
   static constexpr const char* soname = "libcurl.so.4";
@@ -23,9 +23,7 @@ struct Libcurl {
   static constexpr ExitCode exit_code = ExitCode::network;
   // Resolves the functions and runs curl_global_init, once per process.
   explicit Libcurl(const SharedLibrary& lib);
-#define OPSKIT_LIBCURL_MEMBER(name) decltype(&::curl_##name) name;
-  OPSKIT_LIBCURL_FUNCTIONS(OPSKIT_LIBCURL_MEMBER)
-#undef OPSKIT_LIBCURL_MEMBER
+  OPSKIT_LIBCURL_FUNCTIONS(OPSKIT_LIBRARY_MEMBER, curl_)
 };
 
 // Opens libcurl.so.4 on the first call; NetworkError (exit 5) naming the

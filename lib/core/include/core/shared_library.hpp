@@ -39,6 +39,14 @@ class SharedLibrary {
   ExitCode code_;
 };
 
+// A table's members and its constructor's lookups come from one list of the
+// library's functions, LIST(X, PREFIX) calling X(PREFIX, name) for each:
+// LIST(OPSKIT_LIBRARY_MEMBER, PQ) declares `exec` typed as PQexec in the
+// library's header, and LIST(OPSKIT_LIBRARY_LOOKUP, PQ), in a constructor
+// taking `const SharedLibrary& lib`, looks it up as the symbol "PQexec".
+#define OPSKIT_LIBRARY_MEMBER(prefix, name) decltype(&::prefix##name) name;
+#define OPSKIT_LIBRARY_LOOKUP(prefix, name) name = lib.function<decltype(::prefix##name)>(#prefix #name);
+
 // The function table T of one library, built on the first call (thread-safe;
 // after a failure the next call tries again): T names its library in
 // T::soname, T::package and T::exit_code and resolves its functions in its
