@@ -97,7 +97,7 @@ TEST_CASE("waterfall ends in a total bar") {
 
 TEST_CASE("json output is the document on one line") {
   const json doc = sample_document();
-  const std::string out = render(doc, {OutputFormat::json});
+  const std::string out = render(doc, {OutputFormat::json, "", nullptr});
   REQUIRE(out.back() == '\n');
   CHECK(out.find('\n') == out.size() - 1);
   CHECK(json::parse(out) == doc);
@@ -106,7 +106,7 @@ TEST_CASE("json output is the document on one line") {
 
 TEST_CASE("csv output is tidy, numbers bare, formulas neutralised") {
   const json doc = sample_document();
-  const std::string out = render(doc, {OutputFormat::csv});
+  const std::string out = render(doc, {OutputFormat::csv, "", nullptr});
   CHECK(out.rfind("section,row,column,value\r\n", 0) == 0);
   CHECK(out.find("by_tool,fact,Runs,3\r\n") != std::string::npos);
   CHECK(out.find("by_tool,1,note,'=SUM(A1:A2)\r\n") != std::string::npos);
@@ -122,7 +122,7 @@ TEST_CASE("csv output is tidy, numbers bare, formulas neutralised") {
 }
 
 TEST_CASE("html output escapes every database value and is self-contained") {
-  const std::string html = render(sample_document(), {OutputFormat::html});
+  const std::string html = render(sample_document(), {OutputFormat::html, "", nullptr});
   CHECK(html.find("<img") == std::string::npos);
   CHECK(html.find("acme<b>") == std::string::npos);
   CHECK(html.find("acme&lt;b&gt;") != std::string::npos);
@@ -137,11 +137,11 @@ TEST_CASE("html output escapes every database value and is self-contained") {
 }
 
 TEST_CASE("markdown and text outputs escape and align") {
-  const std::string md = render(sample_document(), {OutputFormat::md});
+  const std::string md = render(sample_document(), {OutputFormat::md, "", nullptr});
   CHECK(md.find("<img") == std::string::npos);
   CHECK(md.find("| Tool | Runs | Mean | Note |") != std::string::npos);
   CHECK(md.find("| --- | ---: | ---: | --- |") != std::string::npos);
-  const std::string text = render(sample_document(), {OutputFormat::text});
+  const std::string text = render(sample_document(), {OutputFormat::text, "", nullptr});
   CHECK(text.find("== Runs per tool") != std::string::npos);
   CHECK(text.find("Tool") != std::string::npos);
   CHECK(text.find("(No rows yet.)") != std::string::npos);

@@ -217,7 +217,7 @@ TEST_CASE("bulk chunks sent while writing are visible to statements in between -
     INFO(backend_name(url));
     auto db = open_with_tenants(url);
     auto s = db->session("acme");
-    BulkSpec spec{"transactions", {"id", "kind", "counterparty", "source", "sanctions_status", "compliance_score", "screened_at", "lists_hash"}};
+    BulkSpec spec{"transactions", {"id", "kind", "counterparty", "source", "sanctions_status", "compliance_score", "screened_at", "lists_hash"}, {}, {}};
     // Rows of about 2 kB, so a few thousand of them span several of the
     // PostgreSQL writer's chunks, whose INSERT runs while rows are added.
     const std::string wide(2000, 'x');
@@ -259,7 +259,7 @@ TEST_CASE("one_of selects rows by a list of keys, quotes and non-ASCII included"
     auto s = db->session("acme");
     std::vector<std::string> ids = {"plain", "it's \"quoted\"", "Zürich ⟨x⟩", "back\\slash", "missing"};
     s->transaction([&] {
-      auto w = s->bulk({"transactions", {"id", "kind", "counterparty", "source", "sanctions_status", "compliance_score", "screened_at", "lists_hash"}});
+      auto w = s->bulk({"transactions", {"id", "kind", "counterparty", "source", "sanctions_status", "compliance_score", "screened_at", "lists_hash"}, {}, {}});
       for (size_t i = 0; i + 1 < ids.size(); ++i)
         w->add({ids[i], std::string("customer"), std::string("n"), std::string("f"), std::string("CLEAR"), double(i),
                 std::string("2026-01-01T00:00:00Z"), std::string("h")});
