@@ -213,9 +213,11 @@ DgaModel::DgaModel() = default;  // weights come with training or loading
 
 namespace {
 
+constexpr uint64_t kWordKeySeed = 1469598103934665603ull;
+inline uint64_t word_key_step(uint64_t h, unsigned char c) { return (h ^ c) * 1099511628211ull; }
 inline uint64_t word_key(std::string_view w) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : w) h = (h ^ c) * 1099511628211ull;
+  uint64_t h = kWordKeySeed;
+  for (unsigned char c : w) h = word_key_step(h, c);
   return h;
 }
 constexpr size_t kMinWord = 3, kMaxWord = 12;  // vocabulary word lengths
@@ -484,12 +486,25 @@ void DgaModel::segment(std::string_view label, std::vector<std::string_view>& wo
   size_t n = std::min<size_t>(label.size(), 64);
   float best[65];
   uint8_t from[65];  // length of the last piece (0: an uncovered character or a hyphen)
+  // Every piece's key first (grown a letter at a time from each start), its
+  // slot asked for at once: the table is larger than the caches, and the
+  // lookups below then find their slots on the way instead of missing one
+  // after another.
+  uint64_t keys[65][kMaxWord + 1];  // [end][length]
+  for (size_t j = 0; j < n; ++j) {
+    uint64_t h = kWordKeySeed;
+    for (size_t len = 1; len <= kMaxWord && j + len <= n; ++len) {
+      h = word_key_step(h, static_cast<unsigned char>(label[j + len - 1]));
+      keys[j + len][len] = h;
+      if (len >= kMinWord) vocab_.prefetch(h);
+    }
+  }
   best[0] = 0;
   for (size_t i = 1; i <= n; ++i) {
     best[i] = best[i - 1] + (label[i - 1] == '-' ? 0.0f : kUncoveredCost);
     from[i] = 0;
     for (size_t len = kMinWord; len <= std::min(kMaxWord, i); ++len) {
-      const Word* wd = vocab_.find(word_key(label.substr(i - len, len)));
+      const Word* wd = vocab_.find(keys[i][len]);
       if (!wd) continue;
       float c = best[i - len] + wd->log_p;
       if (c > best[i]) {
@@ -532,7 +547,6 @@ inline double log_count(uint64_t c) { return c < CountLogs::kSize ? count_logs()
 inline double log_half(uint64_t c) { return c < CountLogs::kSize ? count_logs().half[c] : std::log(c + 0.5); }
 }  // namespace
 
-// Fibonacci hashing: the slot from the key's high product bits.
 void DgaModel::WordTable::fill(const std::vector<uint64_t>& keys, const std::vector<Word>& words) {
   shift = 64 - 4;
   while ((size_t(1) << (64 - shift)) < keys.size() + keys.size() / 2) --shift;
@@ -545,14 +559,17 @@ void DgaModel::WordTable::fill(const std::vector<uint64_t>& keys, const std::vec
   constexpr size_t kAhead = 16;
   for (size_t k = 0; k < keys.size(); ++k) {
     if (k + kAhead < keys.size()) {
-      uint64_t a = keys[k + kAhead] | (keys[k + kAhead] == 0);
-      __builtin_prefetch(&table[(a * 0x9E3779B97F4A7C15ull) >> shift], 1);
+      __builtin_prefetch(&table[home(keys[k + kAhead])], 1);
     }
     uint64_t key = keys[k] | (keys[k] == 0);  // 0 marks an empty slot
-    size_t i = (key * 0x9E3779B97F4A7C15ull) >> shift;
+    size_t i = home(key);
     while (table[i].key != 0 && table[i].key != key) i = (i + 1) & mask;
     table[i] = {key, words[k]};
   }
+}
+
+void DgaModel::WordTable::prefetch(uint64_t key) const {
+  if (!slots.empty()) __builtin_prefetch(&slots[home(key)]);
 }
 
 const DgaModel::Word* DgaModel::WordTable::find(uint64_t key) const {
@@ -560,7 +577,7 @@ const DgaModel::Word* DgaModel::WordTable::find(uint64_t key) const {
   key |= key == 0;
   const Slot* s = slots.data();
   size_t mask = slots.size() - 1;
-  for (size_t i = (key * 0x9E3779B97F4A7C15ull) >> shift;; i = (i + 1) & mask) {
+  for (size_t i = home(key);; i = (i + 1) & mask) {
     if (s[i].key == key) return &s[i].word;
     if (s[i].key == 0) return nullptr;
   }
@@ -606,8 +623,23 @@ void DgaModel::dict_segment(std::string_view label, std::vector<std::string_view
   covered = 0;
   if (dict_table_.empty()) return;
   size_t n = std::min<size_t>(label.size(), 64);
-  // Score: +1 per covered letter, -0.5 per word; forward DP, the word's
-  // hash grown one letter at a time from each start.
+  // Every candidate word's key first, grown a letter at a time from each
+  // start, its slot asked for at once (as in segment).
+  uint64_t keys[64][kMaxDictWord + 1];  // [start][length]
+  size_t letters[64];                   // the letters from each start, up to kMaxDictWord
+  for (size_t j = 0; j < n; ++j) {
+    uint64_t h = kWordKeySeed;
+    size_t len = 0;
+    for (; len < kMaxDictWord && j + len < n; ++len) {
+      unsigned char c = static_cast<unsigned char>(label[j + len]);
+      if (c < 'a' || c > 'z') break;
+      h = word_key_step(h, c);
+      keys[j][len + 1] = h;
+      if (len + 1 >= kMinDictWord) dict_table_.prefetch(h);
+    }
+    letters[j] = len;
+  }
+  // Score: +1 per covered letter, -0.5 per word; forward DP.
   float best[65];
   uint8_t from[65];  // length of the word ending here, 0: a skipped character
   std::fill(best, best + n + 1, -1e9f);
@@ -617,12 +649,8 @@ void DgaModel::dict_segment(std::string_view label, std::vector<std::string_view
       best[j + 1] = best[j];
       from[j + 1] = 0;
     }
-    uint64_t h = 1469598103934665603ull;
-    for (size_t len = 1; len <= kMaxDictWord && j + len <= n; ++len) {
-      unsigned char c = static_cast<unsigned char>(label[j + len - 1]);
-      if (c < 'a' || c > 'z') break;
-      h = (h ^ c) * 1099511628211ull;
-      if (len < kMinDictWord || !dict_table_.find(h)) continue;
+    for (size_t len = kMinDictWord; len <= letters[j]; ++len) {
+      if (!dict_table_.find(keys[j][len])) continue;
       float v = best[j] + static_cast<float>(len) - 0.5f;
       if (v > best[j + len]) {
         best[j + len] = v;

@@ -300,6 +300,9 @@ class DgaModel {
     int shift = 60;
     void fill(const std::vector<uint64_t>& keys, const std::vector<Word>& words);
     const Word* find(uint64_t key) const;
+    void prefetch(uint64_t key) const;  // the slot find(key) starts at
+    // Fibonacci hashing: the slot a key's probe starts at, from the high product bits (0 stands for 1: 0 marks an empty slot).
+    size_t home(uint64_t key) const { return ((key | (key == 0)) * 0x9E3779B97F4A7C15ull) >> shift; }
     bool empty() const { return slots.empty(); }
   };
   static void fill_word_table(WordTable& table, const std::vector<std::tuple<std::string, uint32_t, uint32_t>>& words,
