@@ -169,26 +169,21 @@ DomainSplit DomainSplitCache::locate(std::string_view n) {
       return a.hash == (h | 1) && !a.wildcard_below && a.name == tail;
     };
     // From the right: at each dot the suffix after it is complete. An
-    // anchor found there waits for the label above it to be read.
+    // anchor found there is the answer as soon as the label above it shows
+    // a byte no rule holds (a tunnel's label: at once, not after it all).
     uint64_t h = kSuffixSeed;
     size_t candidate = std::string_view::npos;
-    bool unlistable = false;  // the label being read holds a byte no rule holds
     int dots = 0;
     for (size_t i = n.size(); i-- > 0;) {
       unsigned char c = static_cast<unsigned char>(n[i]);
       if (c == '.') {
-        if (candidate != std::string_view::npos) {
-          if (unlistable) return {candidate, true};
-          candidate = std::string_view::npos;
-        }
+        candidate = std::string_view::npos;  // the label above it was all listable bytes
         if (dots++ >= 1 && anchor_at(h, n.substr(i + 1))) candidate = i + 1;
-        unlistable = false;
-      } else {
-        unlistable |= kUnlistable.byte[c];
+      } else if (kUnlistable.byte[c] && candidate != std::string_view::npos) {
+        return {candidate, true};
       }
       h = suffix_step(h, c);
     }
-    if (candidate != std::string_view::npos && unlistable) return {candidate, true};
     if (dots >= 1 && anchor_at(h, n)) return {0, true};
   }
   std::string text(n);
