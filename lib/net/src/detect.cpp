@@ -59,42 +59,6 @@ void nonzero_counts(const uint16_t* counts, uint64_t seen[4]) {
   }
 }
 
-// Shannon entropy of the bytes. Once per distinct name: only the bytes
-// present are summed (a bit set of them, walked in byte order, so the sum
-// is the same as over all 256 counts). The counting has no branch: asking
-// per byte whether it was seen before mispredicts about once per distinct
-// byte (dozens in a tunnel's label), dearer than clearing the 512-byte
-// table and finding the bytes present in it afterwards.
-double entropy(std::string_view s) {
-  uint16_t counts[256] = {};  // a name's text is at most kDnsMaxNameText bytes
-  for (unsigned char c : s) ++counts[c];
-  uint64_t seen[4];
-  nonzero_counts(counts, seen);
-  // Bytes share counts (a long random label has a few dozen distinct bytes
-  // but only a handful of distinct counts): each count's term is worked out
-  // once, the same expression, so the sum is bit for bit the same.
-  double term[64];
-  uint64_t have = 0;  // bit k: term[k] is set
-  double e = 0;
-  for (int w = 0; w < 4; ++w)
-    for (uint64_t m = seen[w]; m; m &= m - 1) {
-      uint32_t n = counts[w * 64 + __builtin_ctzll(m)];
-      double t;
-      if (n < 64 && (have >> n & 1)) {
-        t = term[n];
-      } else {
-        double p = double(n) / double(s.size());
-        t = p * std::log2(p);
-        if (n < 64) {
-          term[n] = t;
-          have |= uint64_t(1) << n;
-        }
-      }
-      e -= t;
-    }
-  return e;
-}
-
 double median(std::vector<double> v) {
   if (v.empty()) return 0;
   size_t m = v.size() / 2;
@@ -274,6 +238,35 @@ void Detectors::dns(const DnsPacketInfo& info, const DnsMessage& m) {
       s.example.resize(render_dns_name(m.qname_wire, s.example.data()));
     }
   }
+}
+
+// Shannon entropy of the bytes. Once per distinct name: only the bytes
+// present are summed (a bit set of them, walked in byte order, so the sum
+// is the same as over all 256 counts). The counting has no branch: asking
+// per byte whether it was seen before mispredicts about once per distinct
+// byte (dozens in a tunnel's label), dearer than clearing the 512-byte
+// table and finding the bytes present in it afterwards. Each term is the
+// same expression whether worked out now or remembered, so the sum is bit
+// for bit the same.
+double Detectors::entropy(std::string_view s) {
+  uint16_t counts[256] = {};  // a name's text is at most kDnsMaxNameText bytes
+  for (unsigned char c : s) ++counts[c];
+  uint64_t seen[4];
+  nonzero_counts(counts, seen);
+  const auto len = static_cast<uint32_t>(s.size());
+  double e = 0;
+  for (int w = 0; w < 4; ++w)
+    for (uint64_t m = seen[w]; m; m &= m - 1) {
+      uint32_t n = counts[w * 64 + __builtin_ctzll(m)];
+      uint32_t key = len << 16 | n;
+      EntropyTerm& t = entropy_terms_[(len * 61 + n) & (entropy_terms_.size() - 1)];
+      if (t.key != key) {
+        double p = double(n) / double(len);
+        t = {key, p * std::log2(p)};
+      }
+      e -= t.term;
+    }
+  return e;
 }
 
 namespace {
