@@ -293,10 +293,13 @@ Detectors::NameInfo* Detectors::name_info(const DnsWireName& name, int64_t ts_ns
     }
   // A name not seen before: its text, normalised (the rendered text has no
   // white space or trailing dot to trim, so normalising is lower-casing).
-  char text[kDnsMaxNameText];
+  // 16 bytes a step, a fixed count and no branch, so the compiler
+  // vectorises it (a loop to the text's length it does not).
+  char text[kDnsMaxNameText + 16];
   size_t len = render_dns_name(name, text);
-  for (size_t k = 0; k < len; ++k)  // branch-free, so it vectorises
-    text[k] = static_cast<char>(text[k] | (static_cast<unsigned char>(text[k] - 'A') < 26 ? 0x20 : 0));
+  std::memset(text + len, 0, 16);
+  for (char* p = text; p < text + len; p += 16)
+    for (int k = 0; k < 16; ++k) p[k] = static_cast<char>(p[k] | (static_cast<unsigned char>(p[k] - 'A') < 26 ? 0x20 : 0));
   std::string_view normalized(text, len);
   NameInfo n;
   n.hash = name.hash;
