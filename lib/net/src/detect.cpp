@@ -278,6 +278,8 @@ void Detectors::prefetch_name(const DnsWireName& name) const {
   if (!name_slots_.empty()) prefetch_line(&name_slots_[name.hash & (name_slots_.size() - 1)]);
 }
 
+void Detectors::ArenaFree::operator()(unsigned char* p) const { HugePageAllocator<unsigned char>().deallocate(p, kMaxNameBytes); }
+
 Detectors::NameInfo* Detectors::name_info(const DnsWireName& name, int64_t ts_ns) {
   static_assert(alignof(NameInfo) <= 8 && sizeof(NameInfo) % 8 == 0, "records are laid out in 8-byte units");
   auto record_size = [](size_t wire_len) { return (sizeof(NameInfo) + wire_len + 7) & ~size_t(7); };
@@ -324,7 +326,7 @@ Detectors::NameInfo* Detectors::name_info(const DnsWireName& name, int64_t ts_ns
   // Remember it: start over when full; grow the index at half full (the
   // slot found empty above is where the name goes otherwise).
   size_t size = record_size(name.len);
-  if (!names_) names_.reset(new unsigned char[kMaxNameBytes]);  // pages are touched as records fill them
+  if (!names_) names_.reset(HugePageAllocator<unsigned char>().allocate(kMaxNameBytes));  // pages are touched as records fill them
   if (name_count_ >= kMaxNames || names_used_ + size > kMaxNameBytes) {
     names_used_ = name_count_ = 0;
     std::fill(name_slots_.begin(), name_slots_.end(), 0);

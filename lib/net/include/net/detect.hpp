@@ -230,8 +230,13 @@ class Detectors {
   // the index slot and one record. The index is open addressing over 8-byte
   // slots (the hash's top half, and the record's offset in 8-byte units + 1;
   // 0 is empty), insert-only, small enough to stay near the core.
+  // The arena asks for huge pages (advice): a tunnel's thousands of names
+  // fill a megabyte or more, a page fault per 4 KiB otherwise.
   std::vector<uint64_t> name_slots_;
-  std::unique_ptr<unsigned char[]> names_;
+  struct ArenaFree {
+    void operator()(unsigned char* p) const;
+  };
+  std::unique_ptr<unsigned char[], ArenaFree> names_;
   size_t names_used_ = 0, name_count_ = 0;
   std::string domain_key_;  // the registrable domain being looked up (its capacity kept)
   // The terms p log2 p of a subdomain's entropy (a byte that n of its len
