@@ -19,6 +19,7 @@
 #include <memory>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <unordered_set>
 
@@ -161,6 +162,23 @@ const DomainParts& DomainSplitCache::split(std::string_view name) {
   return parts_;
 }
 
+// A name ...B.C.A, A an anchor (no wildcard rule under it), C listable, B
+// holding a byte no rule holds: no rule can name B, so of the suffixes
+// longer than A only C.A (by a rule) and B.C.A (by a wildcard rule
+// "*.C.A") can be public; none longer, as each holds B below its first
+// label. With "*.C.A" the name may be a public suffix itself: left to the
+// full walk (nullopt). `at` is a byte of B. ASCII only, where libpsl looks
+// the names up as they are (no IDNA conversion).
+std::optional<DomainSplit> DomainSplitCache::split_above(std::string_view n, size_t anchor, size_t label_at, size_t at) {
+  std::string_view tail = n.substr(label_at);
+  if (std::any_of(tail.begin(), tail.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) return std::nullopt;
+  std::string probe = "_." + std::string(tail);  // '_' is in no rule: public only through "*.C.A"
+  if (psl_is_public_suffix(psl(), probe.c_str())) return std::nullopt;
+  if (!psl_is_public_suffix(psl(), probe.c_str() + 2)) return DomainSplit{anchor, true};
+  size_t dot = n.rfind('.', at);
+  return DomainSplit{dot == std::string_view::npos ? 0 : dot + 1, true};  // B.C.A
+}
+
 DomainSplit DomainSplitCache::locate(std::string_view n) {
   if (n.empty()) return {};
   if (!anchors_.empty()) {
@@ -171,16 +189,27 @@ DomainSplit DomainSplitCache::locate(std::string_view n) {
     // From the right: at each dot the suffix after it is complete. An
     // anchor found there is the answer as soon as the label above it shows
     // a byte no rule holds (a tunnel's label: at once, not after it all).
+    // An anchor under a label of listable bytes only waits one label more:
+    // if that one shows such a byte, two lookups of short names settle it
+    // (split_above).
     uint64_t h = kSuffixSeed;
-    size_t candidate = std::string_view::npos;
+    size_t anchor = std::string_view::npos;  // the anchor whose label above is being read
+    size_t above = std::string_view::npos;   // the anchor under that listable label (at label_at)
+    size_t label_at = 0;
     int dots = 0;
     for (size_t i = n.size(); i-- > 0;) {
       unsigned char c = static_cast<unsigned char>(n[i]);
       if (c == '.') {
-        candidate = std::string_view::npos;  // the label above it was all listable bytes
-        if (dots++ >= 1 && anchor_at(h, n.substr(i + 1))) candidate = i + 1;
-      } else if (kUnlistable.byte[c] && candidate != std::string_view::npos) {
-        return {candidate, true};
+        above = anchor;
+        label_at = i + 1;
+        anchor = std::string_view::npos;
+        if (dots++ >= 1 && anchor_at(h, n.substr(i + 1))) anchor = i + 1;
+      } else if (kUnlistable.byte[c]) {
+        if (anchor != std::string_view::npos) return {anchor, true};
+        if (above != std::string_view::npos) {
+          if (std::optional<DomainSplit> split = split_above(n, above, label_at, i)) return *split;
+          break;
+        }
       }
       h = suffix_step(h, c);
     }

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -76,7 +77,10 @@ struct DomainSplit {
 // registrable domain, unless the list has a wildcard rule under A (checked
 // once per anchor): no rule can name that label, so no longer suffix of the
 // name is public. Tunnel names (base64, escapes) take this path; other
-// names take the full walk. Exact; bounded (4096 anchors).
+// names take the full walk, but for one more case: a listable label just
+// above A (a tunnel's label may be all letters and digits) under a label
+// holding such a byte, settled by two public-suffix lookups of the short
+// name (split_above). Exact; bounded (4096 anchors).
 class DomainSplitCache {
  public:
   // The split of a name already in normalize_domain's form.
@@ -91,6 +95,7 @@ class DomainSplitCache {
     bool wildcard_below = false;  // "*.name" is a rule: the shortcut does not hold
   };
   static constexpr size_t kAnchors = 4096;
+  static std::optional<DomainSplit> split_above(std::string_view n, size_t anchor, size_t label_at, size_t at);
   std::vector<Anchor> anchors_;  // direct-mapped by hash, made at the first walk
   DomainParts parts_;
 };
