@@ -230,9 +230,9 @@ class Detectors {
   // the index slot and one record. The index is open addressing over 8-byte
   // slots (the hash's top half, and the record's offset in 8-byte units + 1;
   // 0 is empty), insert-only, small enough to stay near the core.
+  std::vector<uint64_t> name_slots_;
   // The arena asks for huge pages (advice): a tunnel's thousands of names
   // fill a megabyte or more, a page fault per 4 KiB otherwise.
-  std::vector<uint64_t> name_slots_;
   struct ArenaFree {
     void operator()(unsigned char* p) const;
   };
