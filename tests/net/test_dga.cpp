@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <limits>
+#include <stdexcept>
 #include <fstream>
 #include <unordered_set>
 
@@ -26,14 +28,13 @@ std::vector<std::string> small_dictionary() {
       "power\nquiet\nshop\nstore\ntravel\nwatch\nweather\nworld\n");
 }
 
-// Offset of the trees' node count in a binary model: the u32 N such that N
-// nodes of 20 bytes, then the roots (u32 R, R x 4 bytes), end the file.
-size_t tree_nodes_offset(const std::string& bin, size_t roots) {
-  size_t roots_at = bin.size() - 4 * roots - 4;
-  for (size_t pos = 8; pos + 4 <= roots_at; ++pos) {
+// Offset of the trees' split features in a binary model: the u32 N such
+// that N bytes, one feature per split, end the file.
+size_t tree_features_offset(const std::string& bin) {
+  for (size_t pos = bin.size() - 4; pos > 8; --pos) {
     uint32_t n = 0;
     std::memcpy(&n, bin.data() + pos, 4);
-    if (pos + 4 + 20 * size_t(n) == roots_at) return pos;
+    if (pos + 4 + size_t(n) == bin.size()) return pos;
   }
   return 0;
 }
@@ -177,6 +178,34 @@ TEST_CASE("dga: training on real lists, and the model file round trip", "[net][d
   CHECK(again.to_binary() == bin);
 }
 
+TEST_CASE("dga: trees grown uneven are walked as complete trees", "[net][dga]") {
+  // x[1] <= 0.5 ? 1.0 : (x[2] <= 2 ? 2.0 : 3.0)
+  std::vector<DgaTrees::Node> nodes = {{1, 0.5f, 1, 2, 0}, {-1, 0, 0, 0, 1.0f}, {2, 2.0f, 3, 4, 0},
+                                       {-1, 0, 0, 0, 2.0f}, {-1, 0, 0, 0, 3.0f}};
+  DgaTrees t = DgaTrees::complete(nodes, {0, 1}, 0.25f);  // the second tree: the leaf 1.0 alone
+  CHECK(t.depth == 2);
+  CHECK(t.count() == 2);
+  CHECK(t.leaves.size() == 8);
+  float nan = std::numeric_limits<float>::quiet_NaN();
+  auto predict = [&](float a, float b) {
+    float x[3] = {0, a, b};
+    return t.predict(x);
+  };
+  CHECK(predict(0.5f, 9) == 2.25);
+  CHECK(predict(0.7f, 2) == 3.25);
+  CHECK(predict(0.7f, 2.5f) == 4.25);
+  CHECK(predict(nan, nan) == 4.25);  // NaN fails "<=": right, as a node walk goes
+  // A chain of splits: as deep as the layout allows, and one deeper (refused).
+  auto chain = [](int32_t splits) {
+    std::vector<DgaTrees::Node> out;
+    for (int32_t k = 0; k < splits; ++k) out.push_back({0, 1.0f, k + 1, k + 1, 0});
+    out.push_back({});
+    return out;
+  };
+  CHECK(DgaTrees::complete(chain(12), {0}, 0).depth == 12);
+  CHECK_THROWS_AS(DgaTrees::complete(chain(13), {0}, 0), std::length_error);
+}
+
 TEST_CASE("dga: word lists", "[net][dga]") {
   auto w = DgaModel::parse_word_list("Zebra\napple\r\nit\nco-op\ncaf\xc3\xa9\napple\n  \nverylongwordmorethantwenty\nbook's\nbank\n");
   CHECK(w == std::vector<std::string>{"apple", "bank", "zebra"});
@@ -261,19 +290,21 @@ TEST_CASE("dga: damaged binary model files are refused with the section named", 
   d = good;
   d[12] = 3;  // dense feature count
   refused(d, "features");
-  // A tree node pointing back at itself would loop forever; a root past the end.
-  size_t roots = 400;
-  size_t nodes_at = tree_nodes_offset(good, roots);
-  REQUIRE(nodes_at > 0);
+  // Trees: a split on a feature past the dense ones would read past them;
+  // arrays that do not make trees of the stated depth would be walked past their end.
+  size_t features_at = tree_features_offset(good);
+  REQUIRE(features_at > 0);
+  uint32_t splits = 0;
+  std::memcpy(&splits, &good[features_at], 4);
+  CHECK(splits == 400 * 63);  // 400 trees of depth 6
   d = good;
-  int32_t zero = 0;
-  // Node 0 is a split (a depth-6 tree's root): its left child set to itself.
-  std::memcpy(&d[nodes_at + 4 + 8], &zero, 4);
-  refused(d, "points backwards");
+  d.back() = static_cast<char>(DgaModel::kDense);
+  refused(d, "feature out of range");
   d = good;
-  int32_t far = 0x7fffffff;
-  std::memcpy(&d[d.size() - 4], &far, 4);
-  refused(d, "root points past");
+  splits -= 63;
+  std::memcpy(&d[features_at], &splits, 4);
+  d.resize(d.size() - 63);
+  refused(d, "do not make trees of depth 6");
   // The vocabulary's hash table, after the weights (u32 count at byte 32,
   // floats from 36) and the vocabulary's label counts and word list (u64
   // length + bytes): a size that is not a power of two would break probing.

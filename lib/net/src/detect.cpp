@@ -59,42 +59,6 @@ void nonzero_counts(const uint16_t* counts, uint64_t seen[4]) {
   }
 }
 
-// Shannon entropy of the bytes. Once per distinct name: only the bytes
-// present are summed (a bit set of them, walked in byte order, so the sum
-// is the same as over all 256 counts). The counting has no branch: asking
-// per byte whether it was seen before mispredicts about once per distinct
-// byte (dozens in a tunnel's label), dearer than clearing the 512-byte
-// table and finding the bytes present in it afterwards.
-double entropy(std::string_view s) {
-  uint16_t counts[256] = {};  // a name's text is at most kDnsMaxNameText bytes
-  for (unsigned char c : s) ++counts[c];
-  uint64_t seen[4];
-  nonzero_counts(counts, seen);
-  // Bytes share counts (a long random label has a few dozen distinct bytes
-  // but only a handful of distinct counts): each count's term is worked out
-  // once, the same expression, so the sum is bit for bit the same.
-  double term[64];
-  uint64_t have = 0;  // bit k: term[k] is set
-  double e = 0;
-  for (int w = 0; w < 4; ++w)
-    for (uint64_t m = seen[w]; m; m &= m - 1) {
-      uint32_t n = counts[w * 64 + __builtin_ctzll(m)];
-      double t;
-      if (n < 64 && (have >> n & 1)) {
-        t = term[n];
-      } else {
-        double p = double(n) / double(s.size());
-        t = p * std::log2(p);
-        if (n < 64) {
-          term[n] = t;
-          have |= uint64_t(1) << n;
-        }
-      }
-      e -= t;
-    }
-  return e;
-}
-
 double median(std::vector<double> v) {
   if (v.empty()) return 0;
   size_t m = v.size() / 2;
@@ -276,6 +240,35 @@ void Detectors::dns(const DnsPacketInfo& info, const DnsMessage& m) {
   }
 }
 
+// Shannon entropy of the bytes. Once per distinct name: only the bytes
+// present are summed (a bit set of them, walked in byte order, so the sum
+// is the same as over all 256 counts). The counting has no branch: asking
+// per byte whether it was seen before mispredicts about once per distinct
+// byte (dozens in a tunnel's label), dearer than clearing the 512-byte
+// table and finding the bytes present in it afterwards. Each term is the
+// same expression whether worked out now or remembered, so the sum is bit
+// for bit the same.
+double Detectors::entropy(std::string_view s) {
+  uint16_t counts[256] = {};  // a name's text is at most kDnsMaxNameText bytes
+  for (unsigned char c : s) ++counts[c];
+  uint64_t seen[4];
+  nonzero_counts(counts, seen);
+  const auto len = static_cast<uint32_t>(s.size());
+  double e = 0;
+  for (int w = 0; w < 4; ++w)
+    for (uint64_t m = seen[w]; m; m &= m - 1) {
+      uint32_t n = counts[w * 64 + __builtin_ctzll(m)];
+      uint32_t key = len << 16 | n;
+      EntropyTerm& t = entropy_terms_[(len * 61 + n) & (entropy_terms_.size() - 1)];
+      if (t.key != key) {
+        double p = double(n) / double(len);
+        t = {key, p * std::log2(p)};
+      }
+      e -= t.term;
+    }
+  return e;
+}
+
 namespace {
 constexpr size_t kMaxNames = 1 << 16;             // distinct names remembered
 constexpr size_t kMaxNameBytes = size_t(10) << 20;  // and their records' bytes
@@ -284,6 +277,8 @@ constexpr size_t kMaxNameBytes = size_t(10) << 20;  // and their records' bytes
 void Detectors::prefetch_name(const DnsWireName& name) const {
   if (!name_slots_.empty()) prefetch_line(&name_slots_[name.hash & (name_slots_.size() - 1)]);
 }
+
+void Detectors::ArenaFree::operator()(unsigned char* p) const { HugePageAllocator<unsigned char>().deallocate(p, kMaxNameBytes); }
 
 Detectors::NameInfo* Detectors::name_info(const DnsWireName& name, int64_t ts_ns) {
   static_assert(alignof(NameInfo) <= 8 && sizeof(NameInfo) % 8 == 0, "records are laid out in 8-byte units");
@@ -300,10 +295,13 @@ Detectors::NameInfo* Detectors::name_info(const DnsWireName& name, int64_t ts_ns
     }
   // A name not seen before: its text, normalised (the rendered text has no
   // white space or trailing dot to trim, so normalising is lower-casing).
-  char text[kDnsMaxNameText];
+  // 16 bytes a step, a fixed count and no branch, so the compiler
+  // vectorises it (a loop to the text's length it does not).
+  char text[kDnsMaxNameText + 16];
   size_t len = render_dns_name(name, text);
-  for (size_t k = 0; k < len; ++k)  // branch-free, so it vectorises
-    text[k] = static_cast<char>(text[k] | (static_cast<unsigned char>(text[k] - 'A') < 26 ? 0x20 : 0));
+  std::memset(text + len, 0, 16);
+  for (char* p = text; p < text + len; p += 16)
+    for (int k = 0; k < 16; ++k) p[k] = static_cast<char>(p[k] | (static_cast<unsigned char>(p[k] - 'A') < 26 ? 0x20 : 0));
   std::string_view normalized(text, len);
   NameInfo n;
   n.hash = name.hash;
@@ -328,7 +326,7 @@ Detectors::NameInfo* Detectors::name_info(const DnsWireName& name, int64_t ts_ns
   // Remember it: start over when full; grow the index at half full (the
   // slot found empty above is where the name goes otherwise).
   size_t size = record_size(name.len);
-  if (!names_) names_.reset(new unsigned char[kMaxNameBytes]);  // pages are touched as records fill them
+  if (!names_) names_.reset(HugePageAllocator<unsigned char>().allocate(kMaxNameBytes));  // pages are touched as records fill them
   if (name_count_ >= kMaxNames || names_used_ + size > kMaxNameBytes) {
     names_used_ = name_count_ = 0;
     std::fill(name_slots_.begin(), name_slots_.end(), 0);

@@ -15,9 +15,11 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <memory>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <unordered_set>
 
@@ -160,6 +162,23 @@ const DomainParts& DomainSplitCache::split(std::string_view name) {
   return parts_;
 }
 
+// A name ...B.C.A, A an anchor (no wildcard rule under it), C listable, B
+// holding a byte no rule holds: no rule can name B, so of the suffixes
+// longer than A only C.A (by a rule) and B.C.A (by a wildcard rule
+// "*.C.A") can be public; none longer, as each holds B below its first
+// label. With "*.C.A" the name may be a public suffix itself: left to the
+// full walk (nullopt). `at` is a byte of B. ASCII only, where libpsl looks
+// the names up as they are (no IDNA conversion).
+std::optional<DomainSplit> DomainSplitCache::split_above(std::string_view n, size_t anchor, size_t label_at, size_t at) {
+  std::string_view tail = n.substr(label_at);
+  if (std::any_of(tail.begin(), tail.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) return std::nullopt;
+  std::string probe = "_." + std::string(tail);  // '_' is in no rule: public only through "*.C.A"
+  if (psl_is_public_suffix(psl(), probe.c_str())) return std::nullopt;
+  if (!psl_is_public_suffix(psl(), probe.c_str() + 2)) return DomainSplit{anchor, true};
+  size_t dot = n.rfind('.', at);
+  return DomainSplit{dot == std::string_view::npos ? 0 : dot + 1, true};  // B.C.A
+}
+
 DomainSplit DomainSplitCache::locate(std::string_view n) {
   if (n.empty()) return {};
   if (!anchors_.empty()) {
@@ -168,26 +187,32 @@ DomainSplit DomainSplitCache::locate(std::string_view n) {
       return a.hash == (h | 1) && !a.wildcard_below && a.name == tail;
     };
     // From the right: at each dot the suffix after it is complete. An
-    // anchor found there waits for the label above it to be read.
+    // anchor found there is the answer as soon as the label above it shows
+    // a byte no rule holds (a tunnel's label: at once, not after it all).
+    // An anchor under a label of listable bytes only waits one label more:
+    // if that one shows such a byte, two lookups of short names settle it
+    // (split_above).
     uint64_t h = kSuffixSeed;
-    size_t candidate = std::string_view::npos;
-    bool unlistable = false;  // the label being read holds a byte no rule holds
+    size_t anchor = std::string_view::npos;  // the anchor whose label above is being read
+    size_t above = std::string_view::npos;   // the anchor under that listable label (at label_at)
+    size_t label_at = 0;
     int dots = 0;
     for (size_t i = n.size(); i-- > 0;) {
       unsigned char c = static_cast<unsigned char>(n[i]);
       if (c == '.') {
-        if (candidate != std::string_view::npos) {
-          if (unlistable) return {candidate, true};
-          candidate = std::string_view::npos;
+        above = anchor;
+        label_at = i + 1;
+        anchor = std::string_view::npos;
+        if (dots++ >= 1 && anchor_at(h, n.substr(i + 1))) anchor = i + 1;
+      } else if (kUnlistable.byte[c]) {
+        if (anchor != std::string_view::npos) return {anchor, true};
+        if (above != std::string_view::npos) {
+          if (std::optional<DomainSplit> split = split_above(n, above, label_at, i)) return *split;
+          break;
         }
-        if (dots++ >= 1 && anchor_at(h, n.substr(i + 1))) candidate = i + 1;
-        unlistable = false;
-      } else {
-        unlistable |= kUnlistable.byte[c];
       }
       h = suffix_step(h, c);
     }
-    if (candidate != std::string_view::npos && unlistable) return {candidate, true};
     if (dots >= 1 && anchor_at(h, n)) return {0, true};
   }
   std::string text(n);
@@ -212,9 +237,11 @@ DgaModel::DgaModel() = default;  // weights come with training or loading
 
 namespace {
 
+constexpr uint64_t kWordKeySeed = 1469598103934665603ull;
+inline uint64_t word_key_step(uint64_t h, unsigned char c) { return (h ^ c) * 1099511628211ull; }
 inline uint64_t word_key(std::string_view w) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : w) h = (h ^ c) * 1099511628211ull;
+  uint64_t h = kWordKeySeed;
+  for (unsigned char c : w) h = word_key_step(h, c);
   return h;
 }
 constexpr size_t kMinWord = 3, kMaxWord = 12;  // vocabulary word lengths
@@ -311,10 +338,9 @@ DgaTrees fit_trees(const std::vector<float>& x, const std::vector<uint8_t>& y, c
   constexpr size_t kBins = 64, kMinLeaf = 20;
   constexpr double kLambda = 1.0;
   const size_t n = y.size();
-  DgaTrees t;
-  if (!n) return t;
-  std::vector<DgaTrees::Node>& nodes = t.nodes.owned();
-  std::vector<int32_t>& roots = t.roots.owned();
+  std::vector<DgaTrees::Node> nodes;
+  std::vector<int32_t> roots;
+  if (!n) return {};
   std::vector<std::vector<float>> cuts(nf);
   std::vector<uint8_t> bins(n * nf);
   std::vector<float> col(n);
@@ -409,18 +435,71 @@ DgaTrees fit_trees(const std::vector<float>& x, const std::vector<uint8_t>& y, c
       todo.push_back({left + 1, m, p.end, p.depth + 1});
     }
   }
-  return t;
+  return DgaTrees::complete(nodes, roots, 0);
 }
 
 }  // namespace
 
+DgaTrees DgaTrees::complete(const std::vector<Node>& nodes, const std::vector<int32_t>& roots, float base) {
+  // Levels below each node, children first (they come after their parents).
+  std::vector<uint32_t> height(nodes.size());
+  for (size_t k = nodes.size(); k-- > 0;)
+    if (const Node& n = nodes[k]; n.feature >= 0) height[k] = 1 + std::max(height[size_t(n.left)], height[size_t(n.right)]);
+  DgaTrees t;
+  t.base = base;
+  for (int32_t r : roots) t.depth = std::max(t.depth, height[size_t(r)]);
+  if (t.depth > kMaxDepth) throw std::length_error("trees deeper than " + std::to_string(kMaxDepth) + " levels");
+  if ((roots.size() << t.depth) > (size_t(1) << 24)) throw std::length_error("more than 2^24 leaves");
+  const size_t splits = (size_t(1) << t.depth) - 1;
+  std::vector<float>& thresholds = t.thresholds.owned();
+  std::vector<uint8_t>& features = t.features.owned();
+  std::vector<float>& leaves = t.leaves.owned();
+  thresholds.assign(roots.size() * splits, 0);
+  features.assign(roots.size() * splits, 0);
+  leaves.assign(roots.size() * (splits + 1), 0);
+  struct Visit {
+    int32_t node;
+    size_t slot;  // in the complete tree, level by level
+    uint32_t level;
+  };
+  std::vector<Visit> todo;
+  for (size_t k = 0; k < roots.size(); ++k) {
+    todo.assign(1, {roots[k], 0, 0});
+    while (!todo.empty()) {
+      Visit v = todo.back();
+      todo.pop_back();
+      const Node& n = nodes[size_t(v.node)];
+      if (n.feature >= 0) {
+        thresholds[k * splits + v.slot] = n.threshold;
+        features[k * splits + v.slot] = static_cast<uint8_t>(n.feature);
+        todo.push_back({n.left, 2 * v.slot + 1, v.level + 1});
+        todo.push_back({n.right, 2 * v.slot + 2, v.level + 1});
+        continue;
+      }
+      // A leaf: every slot of the last level under it (the splits above those stay feature 0, threshold 0).
+      size_t first = v.slot;
+      for (uint32_t level = v.level; level < t.depth; ++level) first = 2 * first + 1;
+      std::fill_n(leaves.begin() + static_cast<ptrdiff_t>(k * (splits + 1) + first - splits),
+                  size_t(1) << (t.depth - v.level), n.value);
+    }
+  }
+  return t;
+}
+
 double DgaTrees::predict(const float* x) const {
   double z = base;
-  const Node* n = nodes.data();
-  for (int32_t r : roots) {
-    int32_t i = r;
-    while (n[i].feature >= 0) i = x[n[i].feature] <= n[i].threshold ? n[i].left : n[i].right;
-    z += n[i].value;
+  const size_t splits = (size_t(1) << depth) - 1;
+  const float* threshold = thresholds.data();
+  const uint8_t* feature = features.data();
+  const float* leaf = leaves.data();
+  for (size_t k = count(); k > 0; --k) {
+    size_t i = 0;
+    // NaN goes right, as "x <= threshold" is false for it.
+    for (uint32_t level = 0; level < depth; ++level) i = 2 * i + 1 + !(x[feature[i]] <= threshold[i]);
+    z += leaf[i - splits];
+    threshold += splits;
+    feature += splits;
+    leaf += splits + 1;
   }
   return z;
 }
@@ -431,12 +510,25 @@ void DgaModel::segment(std::string_view label, std::vector<std::string_view>& wo
   size_t n = std::min<size_t>(label.size(), 64);
   float best[65];
   uint8_t from[65];  // length of the last piece (0: an uncovered character or a hyphen)
+  // Every piece's key first (grown a letter at a time from each start), its
+  // slot asked for at once: the table is larger than the caches, and the
+  // lookups below then find their slots on the way instead of missing one
+  // after another.
+  uint64_t keys[65][kMaxWord + 1];  // [end][length]
+  for (size_t j = 0; j < n; ++j) {
+    uint64_t h = kWordKeySeed;
+    for (size_t len = 1; len <= kMaxWord && j + len <= n; ++len) {
+      h = word_key_step(h, static_cast<unsigned char>(label[j + len - 1]));
+      keys[j + len][len] = h;
+      if (len >= kMinWord) vocab_.prefetch(h);
+    }
+  }
   best[0] = 0;
   for (size_t i = 1; i <= n; ++i) {
     best[i] = best[i - 1] + (label[i - 1] == '-' ? 0.0f : kUncoveredCost);
     from[i] = 0;
     for (size_t len = kMinWord; len <= std::min(kMaxWord, i); ++len) {
-      const Word* wd = vocab_.find(word_key(label.substr(i - len, len)));
+      const Word* wd = vocab_.find(keys[i][len]);
       if (!wd) continue;
       float c = best[i - len] + wd->log_p;
       if (c > best[i]) {
@@ -479,7 +571,6 @@ inline double log_count(uint64_t c) { return c < CountLogs::kSize ? count_logs()
 inline double log_half(uint64_t c) { return c < CountLogs::kSize ? count_logs().half[c] : std::log(c + 0.5); }
 }  // namespace
 
-// Fibonacci hashing: the slot from the key's high product bits.
 void DgaModel::WordTable::fill(const std::vector<uint64_t>& keys, const std::vector<Word>& words) {
   shift = 64 - 4;
   while ((size_t(1) << (64 - shift)) < keys.size() + keys.size() / 2) --shift;
@@ -492,14 +583,17 @@ void DgaModel::WordTable::fill(const std::vector<uint64_t>& keys, const std::vec
   constexpr size_t kAhead = 16;
   for (size_t k = 0; k < keys.size(); ++k) {
     if (k + kAhead < keys.size()) {
-      uint64_t a = keys[k + kAhead] | (keys[k + kAhead] == 0);
-      __builtin_prefetch(&table[(a * 0x9E3779B97F4A7C15ull) >> shift], 1);
+      __builtin_prefetch(&table[home(keys[k + kAhead])], 1);
     }
     uint64_t key = keys[k] | (keys[k] == 0);  // 0 marks an empty slot
-    size_t i = (key * 0x9E3779B97F4A7C15ull) >> shift;
+    size_t i = home(key);
     while (table[i].key != 0 && table[i].key != key) i = (i + 1) & mask;
     table[i] = {key, words[k]};
   }
+}
+
+void DgaModel::WordTable::prefetch(uint64_t key) const {
+  if (!slots.empty()) __builtin_prefetch(&slots[home(key)]);
 }
 
 const DgaModel::Word* DgaModel::WordTable::find(uint64_t key) const {
@@ -507,7 +601,7 @@ const DgaModel::Word* DgaModel::WordTable::find(uint64_t key) const {
   key |= key == 0;
   const Slot* s = slots.data();
   size_t mask = slots.size() - 1;
-  for (size_t i = (key * 0x9E3779B97F4A7C15ull) >> shift;; i = (i + 1) & mask) {
+  for (size_t i = home(key);; i = (i + 1) & mask) {
     if (s[i].key == key) return &s[i].word;
     if (s[i].key == 0) return nullptr;
   }
@@ -553,8 +647,23 @@ void DgaModel::dict_segment(std::string_view label, std::vector<std::string_view
   covered = 0;
   if (dict_table_.empty()) return;
   size_t n = std::min<size_t>(label.size(), 64);
-  // Score: +1 per covered letter, -0.5 per word; forward DP, the word's
-  // hash grown one letter at a time from each start.
+  // Every candidate word's key first, grown a letter at a time from each
+  // start, its slot asked for at once (as in segment).
+  uint64_t keys[64][kMaxDictWord + 1];  // [start][length]
+  size_t letters[64];                   // the letters from each start, up to kMaxDictWord
+  for (size_t j = 0; j < n; ++j) {
+    uint64_t h = kWordKeySeed;
+    size_t len = 0;
+    for (; len < kMaxDictWord && j + len < n; ++len) {
+      unsigned char c = static_cast<unsigned char>(label[j + len]);
+      if (c < 'a' || c > 'z') break;
+      h = word_key_step(h, c);
+      keys[j][len + 1] = h;
+      if (len + 1 >= kMinDictWord) dict_table_.prefetch(h);
+    }
+    letters[j] = len;
+  }
+  // Score: +1 per covered letter, -0.5 per word; forward DP.
   float best[65];
   uint8_t from[65];  // length of the word ending here, 0: a skipped character
   std::fill(best, best + n + 1, -1e9f);
@@ -564,12 +673,8 @@ void DgaModel::dict_segment(std::string_view label, std::vector<std::string_view
       best[j + 1] = best[j];
       from[j + 1] = 0;
     }
-    uint64_t h = 1469598103934665603ull;
-    for (size_t len = 1; len <= kMaxDictWord && j + len <= n; ++len) {
-      unsigned char c = static_cast<unsigned char>(label[j + len - 1]);
-      if (c < 'a' || c > 'z') break;
-      h = (h ^ c) * 1099511628211ull;
-      if (len < kMinDictWord || !dict_table_.find(h)) continue;
+    for (size_t len = kMinDictWord; len <= letters[j]; ++len) {
+      if (!dict_table_.find(keys[j][len])) continue;
       float v = best[j] + static_cast<float>(len) - 0.5f;
       if (v > best[j + len]) {
         best[j + len] = v;
@@ -804,7 +909,7 @@ double DgaModel::score_label(std::string_view label, std::string_view suffix) co
   float x[kDense];
   features(label, suffix, f, x);
   x[kLogit] = static_cast<float>(raw(f));
-  return sigmoid(trees_.roots.empty() ? x[kLogit] : trees_.predict(x));
+  return sigmoid(trees_.count() == 0 ? x[kLogit] : trees_.predict(x));
 }
 
 double DgaModel::score(std::string_view domain) const {
@@ -1286,13 +1391,21 @@ std::string DgaModel::to_json() const {
     families.push_back({{"name", f.name}, {"trigrams", tri}, {"lengths", f.lengths}, {"suffixes", suf}});
   }
   j["families"] = families;
-  std::string nodes;  // "feature threshold left right value" lines, feature -1 for a leaf
-  for (const auto& n : trees_.nodes)
-    nodes += n.feature < 0 ? "-1 0 0 0 " + float_text(n.value) + "\n"
-                           : std::to_string(n.feature) + " " + float_text(n.threshold) + " " + std::to_string(n.left) +
-                                 " " + std::to_string(n.right) + " 0\n";
+  // "feature threshold left right value" lines, feature -1 for a leaf: the
+  // complete trees, each level by level.
+  std::string nodes;
+  std::vector<int32_t> roots;
+  const size_t splits = (size_t(1) << trees_.depth) - 1;
+  for (size_t k = 0; k < trees_.count(); ++k) {
+    size_t root = k * (2 * splits + 1);
+    roots.push_back(static_cast<int32_t>(root));
+    for (size_t i = 0; i < splits; ++i)
+      nodes += std::to_string(trees_.features[k * splits + i]) + " " + float_text(trees_.thresholds[k * splits + i]) + " " +
+               std::to_string(root + 2 * i + 1) + " " + std::to_string(root + 2 * i + 2) + " 0\n";
+    for (size_t i = 0; i <= splits; ++i) nodes += "-1 0 0 0 " + float_text(trees_.leaves[k * (splits + 1) + i]) + "\n";
+  }
   j["trees"] = {{"base", trees_.base},
-                {"roots", std::vector<int32_t>(trees_.roots.begin(), trees_.roots.end())},
+                {"roots", roots},
                 {"nodes", nodes},
                 {"dense_features", kDense}};
   return j.dump(1) + "\n";
@@ -1425,7 +1538,9 @@ DgaModel DgaModel::parse_model(const std::string& text, const std::string& sourc
   try {
     const auto& t = j.at("trees");
     if (t.at("dense_features").get<int>() != kDense) throw bad("trees", "trees over a different feature set");
-    m.trees_.base = t.at("base").get<float>();
+    float base = t.at("base").get<float>();
+    std::vector<DgaTrees::Node> nodes;
+    std::vector<int32_t> roots;
     line = 0;
     for (auto row : text::split(t.at("nodes").get<std::string>(), '\n')) {
       ++line;
@@ -1447,14 +1562,16 @@ DgaModel DgaModel::parse_model(const std::string& text, const std::string& sourc
         n.left = static_cast<int32_t>(left);
         n.right = static_cast<int32_t>(right);
       }
-      m.trees_.nodes.owned().push_back(n);
+      nodes.push_back(n);
     }
     for (const auto& r : t.at("roots")) {
       auto v = r.get<long long>();
       if (v < 0 || v > INT32_MAX) throw bad("trees", "a tree root points past the last node");
-      m.trees_.roots.owned().push_back(static_cast<int32_t>(v));
+      roots.push_back(static_cast<int32_t>(v));
     }
-    check_trees(m.trees_, source);
+    if (!std::isfinite(base)) throw bad("trees", "tree base is not a number");
+    check_nodes(nodes, roots, source);
+    m.trees_ = DgaTrees::complete(nodes, roots, base);
   } catch (const DataError&) {
     throw;
   } catch (const std::exception& e) {
@@ -1464,20 +1581,19 @@ DgaModel DgaModel::parse_model(const std::string& text, const std::string& sourc
   return m;
 }
 
-void DgaModel::check_trees(const DgaTrees& t, const std::string& source) {
+void DgaModel::check_nodes(const std::vector<DgaTrees::Node>& nodes, const std::vector<int32_t>& roots, const std::string& source) {
   // Every child after its parent (no cycles), every index and feature in range.
   auto bad = [&](const std::string& what) { return DataError(SourceLocation{source, 0, 0, "trees"}, what); };
-  for (size_t k = 0; k < t.nodes.size(); ++k) {
-    const auto& n = t.nodes[k];
+  for (size_t k = 0; k < nodes.size(); ++k) {
+    const auto& n = nodes[k];
     if (n.feature < -1 || n.feature >= kDense) throw bad("tree node " + std::to_string(k) + ": feature out of range");
     if (!std::isfinite(n.threshold) || !std::isfinite(n.value)) throw bad("tree node " + std::to_string(k) + ": not a number");
     if (n.feature < 0) continue;
     if (n.left <= int64_t(k) || n.right <= int64_t(k)) throw bad("tree node " + std::to_string(k) + " points backwards");
-    if (size_t(n.left) >= t.nodes.size() || size_t(n.right) >= t.nodes.size()) throw bad("a tree node points past the last node");
+    if (size_t(n.left) >= nodes.size() || size_t(n.right) >= nodes.size()) throw bad("a tree node points past the last node");
   }
-  for (int32_t r : t.roots)
-    if (r < 0 || size_t(r) >= t.nodes.size()) throw bad("a tree root points past the last node");
-  if (!std::isfinite(t.base)) throw bad("tree base is not a number");
+  for (int32_t r : roots)
+    if (r < 0 || size_t(r) >= nodes.size()) throw bad("a tree root points past the last node");
 }
 
 namespace {
@@ -1489,7 +1605,7 @@ namespace {
 // used in place from the mapping; what only export reads (word lists,
 // family counts) is a u64 length + bytes, decoded when exported.
 constexpr char kBinaryMagic[8] = {'O', 'P', 'S', 'K', 'D', 'G', 'A', '\n'};
-constexpr uint32_t kBinaryVersion = 3;  // 3: tables in place, family tables precomputed (opskit-dga-5)
+constexpr uint32_t kBinaryVersion = 4;  // 3: tables in place, family tables precomputed (opskit-dga-5); 4: complete trees
 
 class BinaryWriter {
  public:
@@ -1731,9 +1847,11 @@ std::string DgaModel::to_binary() const {
   w.items(t.lengths.data(), t.lengths.size());
   w.items(t.suffix_lp.data(), t.suffix_lp.size());
   w.put<float>(trees_.base);
-  w.align(4);  // the node count sits just before the nodes
-  w.counted(trees_.nodes);
-  w.counted(trees_.roots);
+  w.put<uint32_t>(trees_.depth);
+  w.align(4);  // each count sits just before its items
+  w.counted(trees_.thresholds);
+  w.counted(trees_.leaves);
+  w.counted(trees_.features);
   return std::move(w.out);
 }
 
@@ -1745,8 +1863,8 @@ DgaModel DgaModel::from_binary(std::string_view data, const std::string& source)
 
 // What scoring reads is checked for what its indexing relies on: counts and
 // sizes against the file, word tables a power of two with an empty slot
-// (probing stops), word pairs sorted (bisected), tree nodes pointing
-// forward and in range. Per-value checks nothing relies on (the word lists
+// (probing stops), word pairs sorted (bisected), tree arrays the sizes
+// their depth gives and split features in range. Per-value checks nothing relies on (the word lists
 // and family counts only export reads) are left to export and to the JSON
 // loader; the tables' numbers are used as stored.
 DgaModel DgaModel::from_binary_backed(std::string_view data, const std::string& source, std::shared_ptr<const void> backing) {
@@ -1822,11 +1940,21 @@ DgaModel DgaModel::from_binary_backed(std::string_view data, const std::string& 
   std::call_once(m.family_models_->once, [&] { m.family_models_->tables = std::move(t); });
   r.section("trees");
   m.trees_.base = r.finite();
+  DgaTrees& trees = m.trees_;
+  trees.depth = r.get<uint32_t>();
+  if (trees.depth > DgaTrees::kMaxDepth) r.fail("trees deeper than " + std::to_string(DgaTrees::kMaxDepth) + " levels");
   r.align(4);
-  static_assert(sizeof(DgaTrees::Node) == 20 && alignof(DgaTrees::Node) == 4);
-  m.trees_.nodes = r.counted<DgaTrees::Node>();
-  m.trees_.roots = r.counted<int32_t>();
-  check_trees(m.trees_, source);
+  trees.thresholds = r.counted<float>();
+  trees.leaves = r.counted<float>();
+  trees.features = r.counted<uint8_t>();
+  const size_t splits = (size_t(1) << trees.depth) - 1;
+  if (trees.leaves.size() % (splits + 1) || trees.thresholds.size() != trees.count() * splits ||
+      trees.features.size() != trees.thresholds.size())
+    r.fail("tree arrays of " + std::to_string(trees.thresholds.size()) + " splits, " + std::to_string(trees.features.size()) +
+           " features and " + std::to_string(trees.leaves.size()) + " leaves do not make trees of depth " +
+           std::to_string(trees.depth));
+  if (std::any_of(trees.features.begin(), trees.features.end(), [](uint8_t f) { return f >= kDense; }))
+    r.fail("a tree split on a feature out of range");
   if (!r.at_end()) r.fail("trailing bytes after the last section");
   m.backing_ = std::move(backing);
   m.trained_ = true;

@@ -11,6 +11,7 @@
 //   port_scan / host_sweep   failed connections to many ports / many hosts
 //   indicator      the tenant's domains, IPs and CIDRs, matched on every packet
 // Names and hosts on the allow-list never alert.
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -230,9 +231,24 @@ class Detectors {
   // slots (the hash's top half, and the record's offset in 8-byte units + 1;
   // 0 is empty), insert-only, small enough to stay near the core.
   std::vector<uint64_t> name_slots_;
-  std::unique_ptr<unsigned char[]> names_;
+  // The arena asks for huge pages (advice): a tunnel's thousands of names
+  // fill a megabyte or more, a page fault per 4 KiB otherwise.
+  struct ArenaFree {
+    void operator()(unsigned char* p) const;
+  };
+  std::unique_ptr<unsigned char[], ArenaFree> names_;
   size_t names_used_ = 0, name_count_ = 0;
   std::string domain_key_;  // the registrable domain being looked up (its capacity kept)
+  // The terms p log2 p of a subdomain's entropy (a byte that n of its len
+  // bytes are), kept across names: a tunnel's names share a few lengths and
+  // counts, so a handful of terms serve thousands of names. Direct-mapped by
+  // (len, n); a key of 0 is empty (n is never 0).
+  struct EntropyTerm {
+    uint32_t key = 0;  // len << 16 | n
+    double term = 0;
+  };
+  std::array<EntropyTerm, 256> entropy_terms_{};
+  double entropy(std::string_view s);
   FlatMap<IpPair, PairStats, IpPairHash> pairs_;
   std::vector<PairSeries> pair_series_;  // of the pairs seen twice or more (never more than pairs_)
   FlatMap<IpAddr, ScanSource, IpHash> scans_;

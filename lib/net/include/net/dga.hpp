@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -76,7 +77,10 @@ struct DomainSplit {
 // registrable domain, unless the list has a wildcard rule under A (checked
 // once per anchor): no rule can name that label, so no longer suffix of the
 // name is public. Tunnel names (base64, escapes) take this path; other
-// names take the full walk. Exact; bounded (4096 anchors).
+// names take the full walk, but for one more case: a listable label just
+// above A (a tunnel's label may be all letters and digits) under a label
+// holding such a byte, settled by two public-suffix lookups of the short
+// name (split_above). Exact; bounded (4096 anchors).
 class DomainSplitCache {
  public:
   // The split of a name already in normalize_domain's form.
@@ -91,6 +95,7 @@ class DomainSplitCache {
     bool wildcard_below = false;  // "*.name" is a rule: the shortcut does not hold
   };
   static constexpr size_t kAnchors = 4096;
+  static std::optional<DomainSplit> split_above(std::string_view n, size_t anchor, size_t label_at, size_t at);
   std::vector<Anchor> anchors_;  // direct-mapped by hash, made at the first walk
   DomainParts parts_;
 };
@@ -140,17 +145,33 @@ class ModelArray {
   size_t view_size_ = 0;
 };
 
-// Gradient-boosted regression trees over a dense feature vector (stage 2).
+// Gradient-boosted regression trees over a dense feature vector (stage 2),
+// kept as complete binary trees of one depth, level by level: split k's
+// children are 2k+1 and 2k+2, and the 2^depth slots below the last level of
+// splits are leaves. A leaf grown above the last level fills every slot
+// under it (the splits between lead to it whichever way they go), so a walk
+// is `depth` steps with no leaf test: no branch to mispredict, and the
+// walks of successive trees overlap. The shipped model's trees take a third
+// of the bytes of the nodes they were grown as.
 struct DgaTrees {
+  // A tree as grown (training) or listed (the JSON export): every child after its parent.
   struct Node {
     int32_t feature = -1;  // -1: a leaf
     float threshold = 0;   // x[feature] <= threshold goes left
     int32_t left = 0, right = 0;
     float value = 0;       // leaf output
   };
-  ModelArray<Node> nodes;
-  ModelArray<int32_t> roots;
+  static constexpr uint32_t kMaxDepth = 12;
+  uint32_t depth = 0;
+  ModelArray<float> thresholds;  // [tree][2^depth - 1]: x[feature] <= threshold goes left
+  ModelArray<uint8_t> features;  // [tree][2^depth - 1]
+  ModelArray<float> leaves;      // [tree][2^depth]
   float base = 0;
+  // The complete form of trees given as checked nodes (each root a tree's
+  // first node), as deep as the deepest leaf; throws std::length_error past
+  // kMaxDepth levels or 2^24 leaves in all.
+  static DgaTrees complete(const std::vector<Node>& nodes, const std::vector<int32_t>& roots, float base);
+  size_t count() const { return leaves.size() >> depth; }
   double predict(const float* x) const;
 };
 
@@ -174,7 +195,7 @@ class DgaModel {
     uint64_t seed = 42;
     int folds = 5;              // first-stage models for the trees' out-of-fold inputs, tree sets for the threshold's
     int trees = 400;
-    int depth = 6;
+    int depth = 6;  // at most DgaTrees::kMaxDepth
     double tree_learning_rate = 0.1;
     // A word list (parse_word_list) for the dictionary segmentation; empty: none.
     std::vector<std::string> dictionary;
@@ -268,7 +289,8 @@ class DgaModel {
   void dict_segment(std::string_view label, std::vector<std::string_view>& words, size_t& covered) const;
   void fit_dictionary(const std::vector<std::string>& list, const std::vector<Example>& examples,
                       const std::vector<size_t>& rows);
-  static void check_trees(const DgaTrees& t, const std::string& source);
+  // Checks trees as listed in the JSON export (children after parents, features in range).
+  static void check_nodes(const std::vector<DgaTrees::Node>& nodes, const std::vector<int32_t>& roots, const std::string& source);
   double char_log_likelihood(const ModelArray<float>& model, std::string_view label) const;
   ModelArray<float> w_;
   float bias_ = 0;
@@ -283,6 +305,9 @@ class DgaModel {
     int shift = 60;
     void fill(const std::vector<uint64_t>& keys, const std::vector<Word>& words);
     const Word* find(uint64_t key) const;
+    void prefetch(uint64_t key) const;  // the slot find(key) starts at
+    // Fibonacci hashing: the slot a key's probe starts at, from the high product bits (0 stands for 1: 0 marks an empty slot).
+    size_t home(uint64_t key) const { return ((key | (key == 0)) * 0x9E3779B97F4A7C15ull) >> shift; }
     bool empty() const { return slots.empty(); }
   };
   static void fill_word_table(WordTable& table, const std::vector<std::tuple<std::string, uint32_t, uint32_t>>& words,
