@@ -85,11 +85,11 @@ void DeviceInventory::packet(const Decoded& d, Weirds& weirds) {
   Device* dev = &e->dev;
   const IpAddr* ip = d.is_arp ? &d.arp_sender_ip : (d.has_ip && d.tunnel_depth == 0 ? &d.src : nullptr);
   // Only internal addresses belong to a device: a router's MAC carries the whole Internet.
-  // Same device and address as the previous packet: nothing new (the common case).
-  if (ip && dev == last_ip_dev_ && *ip == last_ip_) ip = nullptr;
+  // The address this device's previous packet had: nothing new (the common
+  // case, also when two devices' packets alternate).
   if (ip) {
-    last_ip_dev_ = dev;
-    last_ip_ = *ip;
+    if (*ip == e->last_ip) ip = nullptr;
+    else e->last_ip = *ip;
   }
   if (ip && ip->is_internal() && dev->ips.size() < max_ips_ &&
       std::find(e->ips.begin(), e->ips.end(), *ip) == e->ips.end()) {

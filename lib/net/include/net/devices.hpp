@@ -53,6 +53,9 @@ class DeviceInventory {
   struct Entry {
     Device dev;
     std::vector<IpAddr> ips;  // the packet addresses in dev.ips, tested without formatting them
+    // The last packet address seen from it: a device's next packet mostly
+    // has the same, and it has been looked at already.
+    IpAddr last_ip;
   };
   Entry* touch(const uint8_t* mac, int64_t ts);
   void dhcp(const Decoded& d, Weirds& weirds);
@@ -61,8 +64,6 @@ class DeviceInventory {
   uint64_t last_mac_ = ~0ull, prev_mac_ = ~0ull;  // the last two sources seen
   Entry* last_ = nullptr;
   Entry* prev_ = nullptr;
-  const Device* last_ip_dev_ = nullptr;
-  IpAddr last_ip_;
 };
 
 }  // namespace opskit::net
