@@ -261,6 +261,12 @@ void clear_event(DnsEvent& e) {
 }  // namespace
 
 void Analyzer::start_event(DnsEvent& e, const DnsPacketInfo& info, const DnsMessage& m) const {
+  // Without a DNS sink events are only counted: an event keeps just its
+  // time, which the pending queries' timeout reads.
+  if (!want_events_) {
+    e.ts_ns = info.ts_ns;
+    return;
+  }
   clear_event(e);
   e.ts_ns = info.ts_ns;
   e.client = m.response ? info.dst : info.src;
@@ -270,13 +276,14 @@ void Analyzer::start_event(DnsEvent& e, const DnsPacketInfo& info, const DnsMess
   e.proto = info.proto;
   e.service = info.service;
   e.trans_id = m.id;
-  if (want_events_) e.query = m.qname;
+  e.query = m.qname;
   e.qtype = m.qtype;
   e.qclass = m.qclass;
   e.rd = m.rd;
 }
 
 void Analyzer::fill_response(DnsEvent& e, const DnsPacketInfo& info, const DnsMessage& m) const {
+  if (!want_events_) return;
   e.has_response = true;
   e.rcode = m.rcode;
   e.aa = m.aa;
@@ -284,7 +291,6 @@ void Analyzer::fill_response(DnsEvent& e, const DnsPacketInfo& info, const DnsMe
   e.ra = m.ra;
   e.z = m.z;
   e.response_bytes = info.size;
-  if (!want_events_) return;
   for (const auto& rr : m.answers) {
     e.answers.push_back(rr.type == 1 || rr.type == 28 || rr.type == 5 || rr.type == 12 || rr.type == 2
                             ? rr.data
@@ -330,9 +336,10 @@ void Analyzer::match_pending(const DnsPacketInfo& info, const DnsMessage& m) {
   }
   auto start_query = [&](DnsEvent& e) {
     start_event(e, info, m);
+    if (!want_events_) return;
     e.has_query = true;
     e.query_bytes = info.size;
-    if (want_events_) e.client_subnet = m.client_subnet;
+    e.client_subnet = m.client_subnet;
   };
   if (info.service == DnsService::mdns) {
     start_query(lone_event_);
@@ -376,17 +383,19 @@ void Analyzer::flush_dns(int64_t older_than) {
   });
   pending_oldest_ = oldest_kept;
   if (due.empty()) return;
-  // The whole key orders the ties: reports never depend on the table's layout.
-  std::sort(due.begin(), due.end(), [&](const Due& a, const Due& b) {
-    if (a.ts_ns != b.ts_ns) return a.ts_ns < b.ts_ns;
-    const DnsEvent &x = pending_events_[a.at], &y = pending_events_[b.at];
-    if (!(x.client == y.client)) return x.client < y.client;
-    if (x.client_port != y.client_port) return x.client_port < y.client_port;
-    if (x.trans_id != y.trans_id) return x.trans_id < y.trans_id;
-    if (!(x.server == y.server)) return x.server < y.server;
-    if (x.server_port != y.server_port) return x.server_port < y.server_port;
-    return x.proto < y.proto;
-  });
+  // The whole key orders the ties: reports never depend on the table's
+  // layout. (Only a sink sees the order; the fields are not kept without one.)
+  if (want_events_)
+    std::sort(due.begin(), due.end(), [&](const Due& a, const Due& b) {
+      if (a.ts_ns != b.ts_ns) return a.ts_ns < b.ts_ns;
+      const DnsEvent &x = pending_events_[a.at], &y = pending_events_[b.at];
+      if (!(x.client == y.client)) return x.client < y.client;
+      if (x.client_port != y.client_port) return x.client_port < y.client_port;
+      if (x.trans_id != y.trans_id) return x.trans_id < y.trans_id;
+      if (!(x.server == y.server)) return x.server < y.server;
+      if (x.server_port != y.server_port) return x.server_port < y.server_port;
+      return x.proto < y.proto;
+    });
   for (const Due& d : due) {
     pending_.erase(d.key);
     emit_dns(pending_events_[d.at]);

@@ -133,7 +133,8 @@ class Analyzer {
   std::vector<uint32_t> free_events_;
   DnsEvent lone_event_;  // a response without its query, or an mDNS message: reported at once
   int64_t pending_oldest_ = INT64_MAX;  // no pending query is older (a bound, exact after a sweep)
-  // Without a DNS sink, events are counted but their text is never made.
+  // Without a DNS sink, events are counted but never filled in (an event
+  // keeps only its time, for the pending queries' timeout).
   bool want_events_ = false;
   std::unordered_map<std::string, int> alerted_;  // key -> best score reported
   Weirds weirds_, source_weirds_;
