@@ -549,9 +549,14 @@ bool parse_dns(const uint8_t* data, size_t size, DnsMessage& m, Weirds& weirds, 
       }
       size_t next = 0;
       bool named;
-      if (limits.render) named = read_name(data, size, pos, name, next, weirds);
-      else if (question_checked && pos + 1 < size && data[pos] == 0xc0 && data[pos + 1] == 12) named = true, next = pos + 2;
-      else named = skip_name(data, size, pos, next, weirds);
+      if (limits.render) {
+        named = read_name(data, size, pos, name, next, weirds);
+      } else if (question_checked && pos + 1 < size && data[pos] == 0xc0 && data[pos + 1] == 12) {
+        named = true;
+        next = pos + 2;
+      } else {
+        named = skip_name(data, size, pos, next, weirds);
+      }
       if (!named) {
         m.complete = false;
         return true;
