@@ -301,9 +301,8 @@ void Analyzer::fill_response(DnsEvent& e, const DnsPacketInfo& info, const DnsMe
 
 void Analyzer::on_dns(const DnsPacketInfo& info, const DnsMessage& m) {
   ++summary_.dns_messages;
-  // The detectors' name slot loads while the pending query is matched: the
-  // two are independent (neither reads what the other writes), so the
-  // misses on the name index and the pending table overlap.
+  // The detectors' name slot loads while the pending query is matched (the
+  // two are independent: neither reads what the other writes).
   detectors_.prefetch_name(m.qname_wire);
   match_pending(info, m);
   detectors_.dns(info, m);
