@@ -262,7 +262,7 @@ TEST_CASE("analyzer: decoding ahead, and counting DNS events without a sink, giv
     }
     INFO(p);
     CHECK(run(p, true) == plain);
-    // Without a DNS sink no event text is made: everything else is the same.
+    // Without a DNS sink events are only counted: everything else is the same.
     std::string without_dns;
     std::istringstream lines(plain);
     for (std::string line; std::getline(lines, line);)

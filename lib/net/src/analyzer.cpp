@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdio>
+#include <cstring>
 
 #include "core/runtime.hpp"
 
@@ -86,26 +88,26 @@ nlohmann::json to_json(const Alert& a) {
           {"evidence", a.evidence}};
 }
 
-static_assert(sizeof(IpAddr) == 17, "PendingHash reads an address as 16 bytes and its last byte");
-
-size_t Analyzer::PendingHash::operator()(const PendingKey& k) const {
-  // Each address is read as the words it was just copied in (the first 16
-  // bytes of the IpAddr, then its last byte): a load straddling two recent
-  // stores waits for them to retire instead of taking their data.
-  uint64_t w[4];
-  std::memcpy(w, &k.client, 16);
-  std::memcpy(w + 2, &k.server, 16);
-  // Four multiplies side by side, not one after another.
-  uint64_t a = (w[0] ^ 0x9E3779B97F4A7C15ull) * 0xff51afd7ed558ccdull;
-  uint64_t b = (w[1] ^ 0xC2B2AE3D27D4EB4Full) * 0xc4ceb9fe1a85ec53ull;
-  uint64_t c = (w[2] ^ 0x165667B19E3779F9ull) * 0xff51afd7ed558ccdull;
-  uint64_t d = (w[3] ^ 0x27D4EB2F165667C5ull) * 0xc4ceb9fe1a85ec53ull;
-  uint64_t h = a ^ (b >> 17 | b << 47) ^ (c >> 31 | c << 33) ^ (d >> 43 | d << 21);
-  h ^= (uint64_t(k.cport) << 32) ^ (uint64_t(k.sport) << 16) ^ k.id ^ (uint64_t(k.proto) << 48) ^
-       (uint64_t(k.client.bytes[15]) << 56) ^ (uint64_t(k.server.bytes[15]) << 40);
-  h *= 0xc4ceb9fe1a85ec53ull;
-  return static_cast<size_t>(h ^ (h >> 31));
+namespace {
+// A pending query's key: client and server, ports, DNS id and protocol in
+// five words. Each address is read as the two 8-byte halves of its IpAddr
+// (version byte first) and its last byte apart: the halves of the 16-byte
+// store that copied it, so the loads take their data from the store (a load
+// straddling two recent stores waits for them to reach the cache). Both
+// addresses of a packet have the same version, so the server's version
+// byte carries the protocol instead (xor: still one key per query).
+WordKey pending_key(const IpAddr& client, const IpAddr& server, uint16_t cport, uint16_t sport, uint16_t id,
+                    uint8_t proto) {
+  static_assert(sizeof(IpAddr) == 17 && offsetof(IpAddr, bytes) == 1, "an IpAddr is its version and 16 bytes");
+  WordKey k;
+  std::memcpy(&k.w[0], &client, 16);
+  std::memcpy(&k.w[2], &server, 16);
+  k.w[2] ^= proto;
+  k.w[4] = uint64_t(cport) << 48 | uint64_t(sport) << 32 | uint64_t(id) << 16 | uint64_t(client.bytes[15]) << 8 |
+           server.bytes[15];
+  return k;
 }
+}  // namespace
 
 Analyzer::Analyzer(AnalyzerOptions options, const DgaModel* model, const Indicators* indicators,
                    const AllowList* allow, Sinks sinks)
@@ -258,23 +260,30 @@ void clear_event(DnsEvent& e) {
 }
 }  // namespace
 
-void Analyzer::start_event(DnsEvent& e, const DnsPacketInfo& info, const DnsMessage& m, const PendingKey& key) const {
+void Analyzer::start_event(DnsEvent& e, const DnsPacketInfo& info, const DnsMessage& m) const {
+  // Without a DNS sink events are only counted: an event keeps just its
+  // time, which the pending queries' timeout reads.
+  if (!want_events_) {
+    e.ts_ns = info.ts_ns;
+    return;
+  }
   clear_event(e);
   e.ts_ns = info.ts_ns;
-  e.client = key.client;
-  e.server = key.server;
-  e.client_port = key.cport;
-  e.server_port = key.sport;
+  e.client = m.response ? info.dst : info.src;
+  e.server = m.response ? info.src : info.dst;
+  e.client_port = m.response ? info.dport : info.sport;
+  e.server_port = m.response ? info.sport : info.dport;
   e.proto = info.proto;
   e.service = info.service;
   e.trans_id = m.id;
-  if (want_events_) e.query = m.qname;
+  e.query = m.qname;
   e.qtype = m.qtype;
   e.qclass = m.qclass;
   e.rd = m.rd;
 }
 
 void Analyzer::fill_response(DnsEvent& e, const DnsPacketInfo& info, const DnsMessage& m) const {
+  if (!want_events_) return;
   e.has_response = true;
   e.rcode = m.rcode;
   e.aa = m.aa;
@@ -282,7 +291,6 @@ void Analyzer::fill_response(DnsEvent& e, const DnsPacketInfo& info, const DnsMe
   e.ra = m.ra;
   e.z = m.z;
   e.response_bytes = info.size;
-  if (!want_events_) return;
   for (const auto& rr : m.answers) {
     e.answers.push_back(rr.type == 1 || rr.type == 28 || rr.type == 5 || rr.type == 12 || rr.type == 2
                             ? rr.data
@@ -293,14 +301,20 @@ void Analyzer::fill_response(DnsEvent& e, const DnsPacketInfo& info, const DnsMe
 
 void Analyzer::on_dns(const DnsPacketInfo& info, const DnsMessage& m) {
   ++summary_.dns_messages;
-  detectors_.prefetch_name(m.qname_wire);  // loads while the pending key is hashed
-  bool is_response = m.response;
-  PendingKey key = is_response ? PendingKey{info.dst, info.src, info.dport, info.sport, m.id, info.proto}
-                               : PendingKey{info.src, info.dst, info.sport, info.dport, m.id, info.proto};
-  const size_t key_hash = PendingHash{}(key);
-  pending_.prefetch_hash(key_hash);
+  // The detectors' name slot loads while the pending query is matched (the
+  // two are independent: neither reads what the other writes).
+  detectors_.prefetch_name(m.qname_wire);
+  match_pending(info, m);
   detectors_.dns(info, m);
   if (info.service == DnsService::mdns && info.has_mac) devices_.mdns(info.mac_src, info.ts_ns, m);
+}
+
+void Analyzer::match_pending(const DnsPacketInfo& info, const DnsMessage& m) {
+  bool is_response = m.response;
+  const WordKey key = is_response ? pending_key(info.dst, info.src, info.dport, info.sport, m.id, info.proto)
+                                  : pending_key(info.src, info.dst, info.sport, info.dport, m.id, info.proto);
+  const size_t key_hash = WordKeyHash{}(key);
+  pending_.prefetch_hash(key_hash);
   // mDNS answers are multicast announcements, not replies: report each on its own.
   if (is_response) {
     if (info.service != DnsService::mdns)
@@ -314,16 +328,17 @@ void Analyzer::on_dns(const DnsPacketInfo& info, const DnsMessage& m) {
         return;
       }
     if (info.service == DnsService::dns) weirds_.add(Weird::dns_unmatched_response);
-    start_event(lone_event_, info, m, key);
+    start_event(lone_event_, info, m);
     fill_response(lone_event_, info, m);
     emit_dns(lone_event_);
     return;
   }
   auto start_query = [&](DnsEvent& e) {
-    start_event(e, info, m, key);
+    start_event(e, info, m);
+    if (!want_events_) return;
     e.has_query = true;
     e.query_bytes = info.size;
-    if (want_events_) e.client_subnet = m.client_subnet;
+    e.client_subnet = m.client_subnet;
   };
   if (info.service == DnsService::mdns) {
     start_query(lone_event_);
@@ -353,30 +368,37 @@ void Analyzer::emit_dns(const DnsEvent& e) {
 
 void Analyzer::flush_dns(int64_t older_than) {
   if (pending_.empty() || older_than < pending_oldest_) return;  // nothing is that old
-  std::vector<std::pair<int64_t, PendingKey>> due;
+  struct Due {
+    int64_t ts_ns;
+    uint32_t at;  // the event, which holds every field of its key
+    WordKey key;
+  };
+  std::vector<Due> due;
   int64_t oldest_kept = INT64_MAX;
-  pending_.for_each([&](const PendingKey& k, uint32_t at) {
+  pending_.for_each([&](const WordKey& k, uint32_t at) {
     int64_t ts = pending_events_[at].ts_ns;
-    if (ts <= older_than) due.emplace_back(ts, k);
+    if (ts <= older_than) due.push_back(Due{ts, at, k});
     else oldest_kept = std::min(oldest_kept, ts);
   });
   pending_oldest_ = oldest_kept;
   if (due.empty()) return;
-  // The whole key orders the ties: reports never depend on the table's layout.
-  std::sort(due.begin(), due.end(), [&](const auto& a, const auto& b) {
-    if (a.first != b.first) return a.first < b.first;
-    const PendingKey &x = a.second, &y = b.second;
-    if (!(x.client == y.client)) return x.client < y.client;
-    if (x.cport != y.cport) return x.cport < y.cport;
-    if (x.id != y.id) return x.id < y.id;
-    if (!(x.server == y.server)) return x.server < y.server;
-    if (x.sport != y.sport) return x.sport < y.sport;
-    return x.proto < y.proto;
-  });
-  for (auto& [ts, k] : due) {
-    uint32_t at = *pending_.take(k, PendingHash{}(k));
-    emit_dns(pending_events_[at]);
-    release_pending_event(at);
+  // The whole key orders the ties: reports never depend on the table's
+  // layout. (Only a sink sees the order; the fields are not kept without one.)
+  if (want_events_)
+    std::sort(due.begin(), due.end(), [&](const Due& a, const Due& b) {
+      if (a.ts_ns != b.ts_ns) return a.ts_ns < b.ts_ns;
+      const DnsEvent &x = pending_events_[a.at], &y = pending_events_[b.at];
+      if (!(x.client == y.client)) return x.client < y.client;
+      if (x.client_port != y.client_port) return x.client_port < y.client_port;
+      if (x.trans_id != y.trans_id) return x.trans_id < y.trans_id;
+      if (!(x.server == y.server)) return x.server < y.server;
+      if (x.server_port != y.server_port) return x.server_port < y.server_port;
+      return x.proto < y.proto;
+    });
+  for (const Due& d : due) {
+    pending_.erase(d.key);
+    emit_dns(pending_events_[d.at]);
+    release_pending_event(d.at);
   }
 }
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <utility>
 
 namespace opskit::net {
 
@@ -51,13 +52,13 @@ DeviceInventory::Entry* DeviceInventory::touch(const uint8_t* mac, int64_t ts) {
   std::memcpy(&hi, mac + 4, 2);
   uint64_t key = lo | uint64_t(hi) << 32;  // as the 6 bytes copied into a zeroed word (little-endian)
   if (key == 0) return nullptr;
-  if (key == last_mac_ && last_) {
-    if (ts > last_->dev.last_ns) last_->dev.last_ns = ts;
-    return last_;
+  if (key == last_.mac && last_.entry) {
+    if (ts > last_.entry->dev.last_ns) last_.entry->dev.last_ns = ts;
+    return last_.entry;
   }
-  // The one before: conversations alternate between two sources.
-  Entry* e = key == prev_mac_ ? prev_ : nullptr;
-  if (!e) {
+  if (key == prev_.mac && prev_.entry) {
+    std::swap(last_, prev_);
+  } else {
     auto it = devices_.find(key);
     if (it == devices_.end()) {
       if (devices_.size() >= max_devices_) return nullptr;
@@ -66,16 +67,13 @@ DeviceInventory::Entry* DeviceInventory::touch(const uint8_t* mac, int64_t ts) {
       fresh.dev.first_ns = fresh.dev.last_ns = ts;
       it = devices_.emplace(key, std::move(fresh)).first;
     }
-    e = &it->second;
+    prev_ = last_;
+    last_ = Recent{key, &it->second, IpAddr{}};
   }
-  Device& dev = e->dev;
+  Device& dev = last_.entry->dev;
   if (ts > dev.last_ns) dev.last_ns = ts;
   if (ts < dev.first_ns) dev.first_ns = ts;
-  prev_mac_ = last_mac_;
-  prev_ = last_;
-  last_mac_ = key;
-  last_ = e;
-  return e;
+  return last_.entry;
 }
 
 void DeviceInventory::packet(const Decoded& d, Weirds& weirds) {
@@ -85,11 +83,10 @@ void DeviceInventory::packet(const Decoded& d, Weirds& weirds) {
   Device* dev = &e->dev;
   const IpAddr* ip = d.is_arp ? &d.arp_sender_ip : (d.has_ip && d.tunnel_depth == 0 ? &d.src : nullptr);
   // Only internal addresses belong to a device: a router's MAC carries the whole Internet.
-  // Same device and address as the previous packet: nothing new (the common case).
-  if (ip && dev == last_ip_dev_ && *ip == last_ip_) ip = nullptr;
+  // The address this source's previous packet had: nothing new.
   if (ip) {
-    last_ip_dev_ = dev;
-    last_ip_ = *ip;
+    if (*ip == last_.ip) ip = nullptr;
+    else last_.ip = *ip;
   }
   if (ip && ip->is_internal() && dev->ips.size() < max_ips_ &&
       std::find(e->ips.begin(), e->ips.end(), *ip) == e->ips.end()) {

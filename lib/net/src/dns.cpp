@@ -199,8 +199,9 @@ bool skip_name(const uint8_t* data, size_t size, size_t offset, size_t& next, We
 // label by label would read words straddling several recent stores, which
 // the processor cannot forward). A compressed name is walked again and
 // copied label by label. The 255-byte limit bounds the copy to
-// DnsWireName::kMax.
-bool read_wire_name(const uint8_t* data, size_t size, size_t offset, DnsWireName& name, size_t& next, Weirds& weirds) {
+// DnsWireName::kMax. `in_place`: the name had no pointer.
+bool read_wire_name(const uint8_t* data, size_t size, size_t offset, DnsWireName& name, size_t& next, bool& in_place,
+                    Weirds& weirds) {
   size_t len = 0;
   bool contiguous = true;
   bool ok = walk_name(data, size, offset, next, weirds, [&](const uint8_t* p, size_t n) {
@@ -212,6 +213,7 @@ bool read_wire_name(const uint8_t* data, size_t size, size_t offset, DnsWireName
     return false;
   }
   name.len = static_cast<uint8_t>(len);
+  in_place = contiguous;
   if (contiguous) {
     std::memcpy(name.bytes, data + offset, len);
     name.hash = dns_wire_hash(data + offset, len);
@@ -503,6 +505,10 @@ bool parse_dns(const uint8_t* data, size_t size, DnsMessage& m, Weirds& weirds, 
       size_t(m.qdcount) * 5 + (size_t(m.ancount) + m.nscount + m.arcount) * 11 > rest)
     weirds.add(Weird::dns_too_many_records);
   NameBuf name;
+  // The first question's name checked, without pointers: a record name that
+  // is just a pointer to it (as most answers' are) passes every check the
+  // walk makes (one hop, the same labels and length, all before the record).
+  bool question_checked = false;
   for (uint16_t i = 0; i < m.qdcount; ++i) {
     size_t next = 0;
     // The first question is kept in wire form (the analyzer's key for it);
@@ -510,7 +516,7 @@ bool parse_dns(const uint8_t* data, size_t size, DnsMessage& m, Weirds& weirds, 
     bool ok;
     if (i == 0) {
       DnsWireName& wire = m.qname_wire;
-      ok = read_wire_name(data, size, pos, wire, next, weirds);
+      ok = read_wire_name(data, size, pos, wire, next, question_checked, weirds);
       if (ok && limits.render) name.len = render_dns_name(wire, name.text);
     } else {
       ok = limits.render && m.questions.size() < 16 ? read_name(data, size, pos, name, next, weirds)
@@ -542,7 +548,15 @@ bool parse_dns(const uint8_t* data, size_t size, DnsMessage& m, Weirds& weirds, 
         return true;
       }
       size_t next = 0;
-      bool named = limits.render ? read_name(data, size, pos, name, next, weirds) : skip_name(data, size, pos, next, weirds);
+      bool named;
+      if (limits.render) {
+        named = read_name(data, size, pos, name, next, weirds);
+      } else if (question_checked && pos + 1 < size && data[pos] == 0xc0 && data[pos + 1] == 12) {
+        named = true;
+        next = pos + 2;
+      } else {
+        named = skip_name(data, size, pos, next, weirds);
+      }
       if (!named) {
         m.complete = false;
         return true;

@@ -89,18 +89,6 @@ class Analyzer {
   const Detectors& detectors() const { return detectors_; }
 
  private:
-  struct PendingKey {
-    IpAddr client, server;
-    uint16_t cport = 0, sport = 0, id = 0;
-    uint8_t proto = 0;
-    bool operator==(const PendingKey& o) const {
-      return cport == o.cport && sport == o.sport && id == o.id && proto == o.proto && client == o.client &&
-             server == o.server;
-    }
-  };
-  struct PendingHash {
-    size_t operator()(const PendingKey& k) const;
-  };
   // Pending queries: the table holds slab indices, so a probe touches a
   // small slot. Events are filled and reported where they lie in the slab,
   // never moved, and their slots recycled through a free list (their
@@ -111,8 +99,11 @@ class Analyzer {
   void process(const Decoded& d, bool ok, bool dns, const FlowTable::Key* key, size_t key_hash);
   void drain();  // processes every packet decoded ahead
   void on_dns(const DnsPacketInfo& info, const DnsMessage& m);
+  // The message against the pending queries: a response completes its
+  // query's event, a query starts one; lone messages are reported at once.
+  void match_pending(const DnsPacketInfo& info, const DnsMessage& m);
   // The event as a message starts it (the query side's fields), and what a response adds.
-  void start_event(DnsEvent& e, const DnsPacketInfo& info, const DnsMessage& m, const PendingKey& key) const;
+  void start_event(DnsEvent& e, const DnsPacketInfo& info, const DnsMessage& m) const;
   void fill_response(DnsEvent& e, const DnsPacketInfo& info, const DnsMessage& m) const;
   void emit_dns(const DnsEvent& e);
   void flush_dns(int64_t older_than_ns);
@@ -137,12 +128,13 @@ class Analyzer {
   bool dns_ahead_[kAhead] = {};  // whether each carries a DNS payload
   bool lookahead_ = false;
   size_t head_ = 0, queued_ = 0;  // ring of packets decoded ahead
-  FlatMap<PendingKey, uint32_t, PendingHash> pending_;
+  FlatMap<WordKey, uint32_t, WordKeyHash> pending_;  // keyed by pending_key (analyzer.cpp)
   std::vector<DnsEvent> pending_events_;
   std::vector<uint32_t> free_events_;
   DnsEvent lone_event_;  // a response without its query, or an mDNS message: reported at once
   int64_t pending_oldest_ = INT64_MAX;  // no pending query is older (a bound, exact after a sweep)
-  // Without a DNS sink, events are counted but their text is never made.
+  // Without a DNS sink, events are counted but never filled in (an event
+  // keeps only its time, for the pending queries' timeout).
   bool want_events_ = false;
   std::unordered_map<std::string, int> alerted_;  // key -> best score reported
   Weirds weirds_, source_weirds_;

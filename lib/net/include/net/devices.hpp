@@ -58,11 +58,15 @@ class DeviceInventory {
   void dhcp(const Decoded& d, Weirds& weirds);
   size_t max_devices_, max_ips_;
   std::unordered_map<uint64_t, Entry> devices_;  // nodes: pointers to them stay valid
-  uint64_t last_mac_ = ~0ull, prev_mac_ = ~0ull;  // the last two sources seen
-  Entry* last_ = nullptr;
-  Entry* prev_ = nullptr;
-  const Device* last_ip_dev_ = nullptr;
-  IpAddr last_ip_;
+  // The last two sources seen (conversations alternate between two), each
+  // with the packet address it had last: a source's next packet mostly has
+  // the same, and that address has been looked at already.
+  struct Recent {
+    uint64_t mac = ~0ull;
+    Entry* entry = nullptr;
+    IpAddr ip;  // version 0: none yet
+  };
+  Recent last_, prev_;  // touch() leaves the source it was given in last_
 };
 
 }  // namespace opskit::net

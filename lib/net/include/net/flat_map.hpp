@@ -34,6 +34,23 @@ inline uint64_t mix64(uint64_t h) {
   return mix64(((w[0] + seed) * 0x9E3779B97F4A7C15ull) ^ (w[1] * 0xC2B2AE3D27D4EB4Full) ^ ip.version);
 }
 
+// A key of five 64-bit words (addresses, ports and the like, packed by the
+// table's owner), built, compared and hashed in registers: no byte-wise
+// compare, and no load that straddles the stores that built it.
+struct WordKey {
+  uint64_t w[5];
+  bool operator==(const WordKey& o) const {
+    return ((w[0] ^ o.w[0]) | (w[1] ^ o.w[1]) | (w[2] ^ o.w[2]) | (w[3] ^ o.w[3]) | (w[4] ^ o.w[4])) == 0;
+  }
+};
+struct WordKeyHash {
+  size_t operator()(const WordKey& k) const {
+    uint64_t h = k.w[0] * 0x9E3779B97F4A7C15ull ^ k.w[1] * 0xC2B2AE3D27D4EB4Full ^ k.w[2] * 0x165667B19E3779F9ull ^
+                 k.w[3] * 0xD6E8FEB86659FD93ull ^ k.w[4] * 0xFF51AFD7ED558CCDull;
+    return static_cast<size_t>(mix64(h));
+  }
+};
+
 // Tables of 2 MiB and more are placed on transparent huge pages: a lookup
 // per packet at a random slot otherwise misses the TLB as well as the cache,
 // and under a hypervisor the page walk costs more than the miss.

@@ -45,13 +45,9 @@ class FlowTable {
   Flow& add(const Decoded& d, bool& from_orig);
 
   // The canonical 5-tuple as five 64-bit words (smaller endpoint first), so
-  // both directions meet and it is built, compared and hashed in registers.
-  struct Key {
-    uint64_t w[5];  // a (2 words), b (2 words), ports | proto | version
-    bool operator==(const Key& o) const {
-      return ((w[0] ^ o.w[0]) | (w[1] ^ o.w[1]) | (w[2] ^ o.w[2]) | (w[3] ^ o.w[3]) | (w[4] ^ o.w[4])) == 0;
-    }
-  };
+  // both directions meet: a (2 words), b (2 words), ports | proto | version.
+  using Key = WordKey;
+  using KeyHash = WordKeyHash;
   // Inline: built in registers and handed on in them (a call returning it
   // through memory stalls the loads that read it back).
   static Key key_of(const Decoded& d) {
@@ -88,14 +84,6 @@ class FlowTable {
   void flush();
   size_t size() const { return flows_.size(); }
   uint64_t evicted() const { return evicted_; }
-
-  struct KeyHash {
-    size_t operator()(const Key& k) const {
-      uint64_t h = k.w[0] * 0x9E3779B97F4A7C15ull ^ k.w[1] * 0xC2B2AE3D27D4EB4Full ^ k.w[2] * 0x165667B19E3779F9ull ^
-                   k.w[3] * 0xD6E8FEB86659FD93ull ^ k.w[4] * 0xFF51AFD7ED558CCDull;
-      return static_cast<size_t>(mix64(h));
-    }
-  };
 
  private:
   void make_room(int64_t now_ns);
