@@ -7,10 +7,16 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include "core/error.hpp"
 #include "core/hash.hpp"
+#include "net/mapped_file.hpp"
 #include "net/source.hpp"
 #include "net/synth.hpp"
 #include "test_paths.hpp"
@@ -315,4 +321,110 @@ TEST_CASE("source: capture identity: whole-file hash when small, sampled when la
   CHECK(capture_identity("-").empty());
   CHECK_THROWS_AS(capture_identity((dir / "missing").string()), opskit::DataError);
   fs::remove_all(dir);
+}
+
+namespace {
+// The frames as a pcapng file: one section, one Ethernet interface, an
+// enhanced packet block per frame.
+std::string pcapng_of(const std::vector<synth::Frame>& frames) {
+  std::string f;
+  for (uint32_t v : {0x0A0D0D0Au, 28u, 0x1A2B3C4Du, 1u, 0xffffffffu, 0xffffffffu, 28u}) le32(f, v);  // SHB, version 1.0
+  for (uint32_t v : {1u, 20u, 1u, 65535u, 20u}) le32(f, v);  // IDB: Ethernet, microseconds
+  for (const auto& fr : frames) {
+    uint32_t padded = static_cast<uint32_t>((fr.data.size() + 3) & ~size_t(3));
+    uint64_t ts = static_cast<uint64_t>(fr.ts_ns / 1000);
+    for (uint32_t v : {6u, 32 + padded, 0u, static_cast<uint32_t>(ts >> 32), static_cast<uint32_t>(ts),
+                       static_cast<uint32_t>(fr.data.size()), static_cast<uint32_t>(fr.data.size())})
+      le32(f, v);
+    f.append(fr.data.begin(), fr.data.end());
+    f.append(padded - fr.data.size(), '\0');
+    le32(f, 32 + padded);
+  }
+  return f;
+}
+}  // namespace
+
+// A writer truncating a capture (a log rotation) under a reader that has it
+// mapped: the pages past the new end are gone, and reading one raises
+// SIGBUS. The reader must end the file at the cut with one file_truncated,
+// having handed out exactly the records that lie wholly before it.
+TEST_CASE("source: a file cut short while it is read ends at the cut with a counted anomaly, not SIGBUS", "[net][source]") {
+  std::string dir = opskit::test::temp_dir("net_cut_live");
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  std::vector<synth::Frame> frames;
+  for (uint64_t seed = 1; frames.size() < 2000; ++seed) {
+    auto more = synth::example_scenario(seed, 1700000000);
+    frames.insert(frames.end(), more.begin(), more.end());
+  }
+  synth::write_pcap(dir + "/live.pcap", frames);
+  spit(dir + "/live.pcapng", pcapng_of(frames));
+  for (const char* name : {"live.pcap", "live.pcapng"}) {
+    INFO(name);
+    std::string path = dir + "/" + name;
+    std::string bytes = slurp(path);
+    const size_t cut_at = 4 * page;  // on a page boundary: bytes after a cut inside a page read as zeros, no fault
+    REQUIRE(bytes.size() > 3 * cut_at);
+    MemoryReader whole_records(reinterpret_cast<const uint8_t*>(bytes.data()), cut_at, "reference");
+    size_t expected = read_all(whole_records).size();
+    auto src = open_capture_file(path);
+    RawPacket first;
+    REQUIRE(src->next(first));
+    REQUIRE(::truncate(path.c_str(), static_cast<off_t>(cut_at)) == 0);
+    std::vector<std::string> rest;
+    size_t got = 1 + read_all(*src, &rest).size();
+    CHECK(got == expected);
+    CHECK(src->weirds().get(Weird::file_truncated) == 1);
+    CHECK(src->weirds().total() == 1);
+    // What was handed out is the file's own bytes, not zeros standing in for lost pages.
+    RawPacket ref;
+    MemoryReader again(reinterpret_cast<const uint8_t*>(bytes.data()), cut_at, "reference");
+    again.next(ref);
+    for (const auto& r : rest) {
+      REQUIRE(again.next(ref));
+      CHECK(r == std::string(reinterpret_cast<const char*>(ref.data), ref.caplen));
+    }
+  }
+  // Cut to nothing, the way copytruncate rotates a log: the sampled
+  // identity of a large capture refuses to name bytes it could not read.
+  std::string big_path = dir + "/big.pcap";
+  std::string big(6u << 20, 'x');
+  spit(big_path, big);
+  {
+    int fd = ::open(big_path.c_str(), O_RDONLY);
+    REQUIRE(fd >= 0);
+    MappedFile mapped(fd, big.size(), big_path);
+    ::close(fd);
+    CHECK(mapped.data()[page] == 'x');
+    CHECK_FALSE(mapped.cut());
+    REQUIRE(::truncate(big_path.c_str(), 0) == 0);
+    CHECK(mapped.data()[page] == 0);
+    CHECK(mapped.cut());
+  }
+}
+
+// The handler takes only faults inside a MappedFile: any other SIGBUS still
+// ends the process, as it would without the handler.
+TEST_CASE("source: a SIGBUS outside a guarded mapping is not swallowed", "[net][source]") {
+  std::string dir = opskit::test::temp_dir("net_sigbus_other");
+  std::string guarded = dir + "/guarded", other = dir + "/other";
+  spit(guarded, std::string(8192, 'g'));
+  spit(other, std::string(8192, 'o'));
+  int gfd = ::open(guarded.c_str(), O_RDONLY);
+  REQUIRE(gfd >= 0);
+  MappedFile mapped(gfd, 8192, guarded);  // installs the handler
+  ::close(gfd);
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    int fd = ::open(other.c_str(), O_RDONLY);
+    auto* raw = static_cast<const volatile char*>(mmap(nullptr, 8192, PROT_READ, MAP_PRIVATE, fd, 0));
+    if (::truncate(other.c_str(), 0) != 0) _exit(3);
+    char c = raw[4096];  // no file behind this page: SIGBUS
+    _exit(c == 0 ? 0 : 4);
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  // Killed by the signal (or, under a sanitizer, reported by its handler): never a clean exit.
+  CHECK_FALSE((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  CHECK((WIFSIGNALED(status) ? WTERMSIG(status) == SIGBUS : WEXITSTATUS(status) != 3));
 }

@@ -69,9 +69,20 @@ void MemoryReader::refill(const uint8_t* data, size_t size, bool more_may_follow
 }
 
 void MemoryReader::fail(Weird weird) {
-  weirds_.add(weird);
+  weirds_.add(cut() ? Weird::file_truncated : weird);
   pos_ = size_;
   done_ = true;
+}
+
+void MemoryReader::damaged(Weird weird) {
+  if (cut()) fail(weird);
+  else weirds_.add(weird);
+}
+
+bool MemoryReader::stop_if_cut() {
+  if (!cut()) return false;
+  fail(Weird::file_truncated);
+  return true;
 }
 
 bool MemoryReader::short_of(size_t need, Weird weird) {
@@ -123,7 +134,7 @@ bool MemoryReader::read_section_header(size_t at, uint32_t block_len) {
 void MemoryReader::read_interface(const uint8_t* body, size_t len) {
   Interface itf;
   if (len < 8) {
-    weirds_.add(Weird::file_bad_block);
+    damaged(Weird::file_bad_block);
     interfaces_.push_back(itf);
     return;
   }
@@ -186,14 +197,14 @@ bool MemoryReader::next_pcapng(RawPacket& p) {
       read_interface(body, body_len);
     } else if (type == 6 || type == 2) {  // enhanced / obsolete packet block
       if (body_len < 20) {
-        weirds_.add(Weird::file_bad_block);
+        damaged(Weird::file_bad_block);
         continue;
       }
       uint32_t ifid = type == 6 ? u32(body) : u16(body);
       uint64_t ts = (uint64_t(u32(body + 4)) << 32) | u32(body + 8);
       uint32_t incl = u32(body + 12), orig = u32(body + 16);
       if (ifid >= interfaces_.size() || incl > body_len - 20 || incl > kMaxRecord) {
-        weirds_.add(incl > kMaxRecord ? Weird::record_too_large : Weird::file_bad_block);
+        damaged(incl > kMaxRecord ? Weird::record_too_large : Weird::file_bad_block);
         continue;
       }
       const Interface& itf = interfaces_[ifid];
@@ -226,7 +237,7 @@ bool MemoryReader::next_pcapng(RawPacket& p) {
       return true;
     } else if (type == 3) {  // simple packet block: interface 0, no timestamp
       if (body_len < 4 || interfaces_.empty()) {
-        weirds_.add(Weird::file_bad_block);
+        damaged(Weird::file_bad_block);
         continue;
       }
       uint32_t orig = u32(body);

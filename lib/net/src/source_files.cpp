@@ -16,27 +16,37 @@
 #include "core/error.hpp"
 #include "core/hash.hpp"
 #include "libpcap.hpp"
+#include "net/mapped_file.hpp"
 #include "net/source.hpp"
 
 namespace opskit::net {
 
 namespace {
 
-// Owns the mmapped bytes a MemoryReader reads.
+// Reads a capture from its mapping (see MappedFile for a file cut short
+// while it is read).
 class MappedReader : public PacketSource {
  public:
-  MappedReader(const std::string& path, void* map, size_t map_len)
-      : map_(map), map_len_(map_len), reader_(static_cast<const uint8_t*>(map), map_len, path) {}
-  ~MappedReader() override { munmap(map_, map_len_); }
-  bool next(RawPacket& p) override { return reader_.next(p); }
+  MappedReader(const std::string& path, int fd, size_t size)
+      : file_(fd, size, path), reader_(file_.data(), file_.size(), path) {
+    reader_.watch_cut(file_.cut_flag());
+    madvise(const_cast<uint8_t*>(file_.data()), size, MADV_SEQUENTIAL);
+  }
+  bool next(RawPacket& p) override {
+    if (!reader_.next(p)) return false;
+    // The packet's last byte is read here, so a cut file faults now, before
+    // any of the packet is handed on (bytes up to it lie in earlier pages).
+    asm volatile("" : : "r"(*static_cast<const volatile uint8_t*>(p.data + p.caplen - 1)));
+    return !reader_.stop_if_cut();
+  }
   const Weirds& weirds() const override { return reader_.weirds(); }
   std::string name() const override { return reader_.name(); }
   bool stable() const override { return true; }
   bool valid() const { return reader_.valid(); }
+  bool cut() const { return file_.cut(); }
 
  private:
-  void* map_;
-  size_t map_len_;
+  MappedFile file_;
   MemoryReader reader_;
 };
 
@@ -106,17 +116,20 @@ std::unique_ptr<PacketSource> open_capture_file(const std::string& path) {
   int fd = open_input(path);
   struct stat st {};
   if (path != "-" && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-    void* map = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
-    if (map != MAP_FAILED) {
-      if (!is_gzip(map, static_cast<size_t>(st.st_size))) {
+    uint8_t magic[2] = {0, 0};
+    if (pread(fd, magic, 2, 0) == 2 && !is_gzip(magic, 2)) {
+      std::unique_ptr<MappedReader> reader;
+      try {
+        reader = std::make_unique<MappedReader>(path, fd, static_cast<size_t>(st.st_size));
+      } catch (...) {
         ::close(fd);
-        madvise(map, static_cast<size_t>(st.st_size), MADV_SEQUENTIAL);
-        auto reader = std::make_unique<MappedReader>(path, map, static_cast<size_t>(st.st_size));
-        if (!reader->valid())
-          throw DataError(SourceLocation{path, 0, 0, "magic"}, "not a pcap or pcapng capture file");
-        return reader;
+        throw;
       }
-      munmap(map, static_cast<size_t>(st.st_size));
+      ::close(fd);
+      if (!reader->valid())
+        throw DataError(SourceLocation{path, 0, 0, "magic"},
+                        reader->cut() ? "cut short while being opened" : "not a pcap or pcapng capture file");
+      return reader;
     }
   }
   auto reader = std::make_unique<StreamReader>(path, fd);
@@ -194,13 +207,15 @@ std::string capture_identity(const std::string& path) {
   uint64_t size = static_cast<uint64_t>(st.st_size);
   // The samples are hashed where they lie, in the mapped page cache: no
   // buffer to fault in and copy them into.
-  void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  int err = errno;
+  std::unique_ptr<MappedFile> map;
+  try {
+    map = std::make_unique<MappedFile>(fd, size, path);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
   ::close(fd);
-  if (map == MAP_FAILED) throw DataError(SourceLocation{path, 0, 0, ""}, std::string("cannot map: ") + std::strerror(err));
-  auto unmap = [size](void* p) { munmap(p, size); };
-  std::unique_ptr<void, decltype(unmap)> mapping(map, unmap);
-  const char* bytes = static_cast<const char*>(map);
+  const char* bytes = reinterpret_cast<const char*>(map->data());
   Sha256 h;
   auto take = [&](uint64_t at, uint64_t len) { h.update(std::string_view(bytes + at, len)); };
   h.update("opskit-capture-sample/1 size=" + std::to_string(size) + "\n");
@@ -208,6 +223,7 @@ std::string capture_identity(const std::string& path) {
   uint64_t span = size - 2 * kEdge;
   for (uint64_t i = 0; i < kBlocks; ++i) take(kEdge + span * i / kBlocks, std::min(kBlock, span - span * i / kBlocks));
   take(size - kEdge, kEdge);
+  if (map->cut()) throw DataError(SourceLocation{path, 0, 0, ""}, "cut short while being read");
   return h.hex().substr(0, 32);
 }
 

@@ -3,6 +3,7 @@
 // files (mmapped; gzip streamed through zlib), the same files through
 // libpcap, and live interfaces through libpcap. Both file paths must give
 // identical packets (tests/net/test_source.cpp proves it on the shared captures).
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -43,6 +44,13 @@ class MemoryReader : public PacketSource {
   bool starved() const { return starved_; }
   size_t consumed() const { return pos_; }
   void refill(const uint8_t* data, size_t size, bool more_may_follow);
+  // The owner of a mapping that may be cut short under the reader (see
+  // MappedFile) passes its flag: once set, bytes read may be zeros standing
+  // in for pages the file no longer has, so any damage the reader finds is
+  // counted as file_truncated and ends the file.
+  void watch_cut(const std::atomic<bool>* flag) { cut_ = flag; }
+  // When the flag is set: ends the file with file_truncated and returns true.
+  bool stop_if_cut();
 
  private:
   enum class Format { invalid, pcap, pcapng };
@@ -57,6 +65,9 @@ class MemoryReader : public PacketSource {
   // the file ends here with `weird`. Always returns false.
   bool short_of(size_t need, Weird weird);
   void fail(Weird weird);
+  // A damaged block that is skipped (or, once the file is cut, ends it).
+  void damaged(Weird weird);
+  bool cut() const { return cut_ && cut_->load(std::memory_order_relaxed); }
   bool read_section_header(size_t at, uint32_t block_len);
   void read_interface(const uint8_t* body, size_t len);
   void prefetch_ahead(const uint8_t* at, size_t len) const;
@@ -72,6 +83,7 @@ class MemoryReader : public PacketSource {
   int linktype_ = 1;
   std::vector<Interface> interfaces_;
   Weirds weirds_;
+  const std::atomic<bool>* cut_ = nullptr;
 };
 
 // Opens a capture file ("-" = stdin): mmaps a regular uncompressed file;
