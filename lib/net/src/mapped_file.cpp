@@ -26,7 +26,7 @@ struct Slot {
 };
 constexpr int kSlots = 16;
 Slot slots[kSlots];
-uintptr_t page_size = 4096;
+uintptr_t page_bytes = 4096;  // the handler's copy of the page size
 struct sigaction previous_action;
 
 void on_sigbus(int signal, siginfo_t* info, void*) {
@@ -39,7 +39,7 @@ void on_sigbus(int signal, siginfo_t* info, void*) {
       if (!begin || addr < begin || addr >= end) continue;
       // Zero pages over the rest of the mapping: the read that faulted and
       // every later one see zeros instead of another SIGBUS.
-      uintptr_t page = addr & ~(page_size - 1);
+      uintptr_t page = addr & ~(page_bytes - 1);
       if (mmap(reinterpret_cast<void*>(page), end - page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
           MAP_FAILED) {
         s.cut.store(true, std::memory_order_relaxed);
@@ -57,7 +57,7 @@ void on_sigbus(int signal, siginfo_t* info, void*) {
 }
 
 void install_handler() {
-  page_size = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  page_bytes = MappedFile::page_size();
   struct sigaction action {};
   action.sa_sigaction = on_sigbus;
   action.sa_flags = SA_SIGINFO;
@@ -66,6 +66,11 @@ void install_handler() {
 }
 
 }  // namespace
+
+size_t MappedFile::page_size() {
+  static const size_t size = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return size;
+}
 
 MappedFile::MappedFile(int fd, size_t size, const std::string& path) : size_(size) {
   void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -79,7 +84,7 @@ MappedFile::MappedFile(int fd, size_t size, const std::string& path) : size_(siz
     if (!slots[i].used.compare_exchange_strong(expected, true)) continue;
     Slot& s = slots[i];
     s.cut.store(false);
-    s.end.store((reinterpret_cast<uintptr_t>(map) + size + page_size - 1) & ~(page_size - 1));
+    s.end.store((reinterpret_cast<uintptr_t>(map) + size + page_bytes - 1) & ~(page_bytes - 1));
     s.begin.store(reinterpret_cast<uintptr_t>(map), std::memory_order_release);
     slot_ = i;
     cut_ = &s.cut;

@@ -34,9 +34,15 @@ class MappedReader : public PacketSource {
   }
   bool next(RawPacket& p) override {
     if (!reader_.next(p)) return false;
-    // The packet's last byte is read here, so a cut file faults now, before
-    // any of the packet is handed on (bytes up to it lie in earlier pages).
-    asm volatile("" : : "r"(*static_cast<const volatile uint8_t*>(p.data + p.caplen - 1)));
+    // A packet reaching into a page not read yet has its last byte read
+    // here, so a file cut short faults now, before any of the packet is
+    // handed on (its earlier bytes lie in pages already read). Once a page,
+    // not once a packet: a read of a line still on its way is a stall.
+    const uint8_t* last = p.data + p.caplen - 1;  // with no bytes, the record header's last
+    if (last >= read_until_) {
+      asm volatile("" : : "r"(*static_cast<const volatile uint8_t*>(last)));
+      read_until_ = file_.data() + ((static_cast<size_t>(last - file_.data()) | (file_.page_size() - 1)) + 1);
+    }
     return !reader_.stop_if_cut();
   }
   const Weirds& weirds() const override { return reader_.weirds(); }
@@ -48,6 +54,7 @@ class MappedReader : public PacketSource {
  private:
   MappedFile file_;
   MemoryReader reader_;
+  const uint8_t* read_until_ = nullptr;  // the end of the last page read through
 };
 
 // gzip files, pipes and stdin: zlib's gzread (which passes uncompressed
