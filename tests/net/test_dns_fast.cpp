@@ -124,6 +124,37 @@ TEST_CASE("dns fast: a question's wire form names it exactly, compressed or not"
   CHECK(lite.qname_wire.view() == plain.qname_wire.view());
 }
 
+TEST_CASE("dns fast: a wire name's hash reads every byte of it and nothing past it, on either engine", "[net][dns]") {
+  // Every length a name can have, and every byte of it changed in turn: the
+  // last bytes are read as words that overlap the ones before, and a byte
+  // those reads missed (or one past the end that they took in) would show.
+  for (HashEngine engine : {HashEngine::best, HashEngine::portable}) {
+    std::set<uint64_t> seen;
+    size_t hashed = 0;
+    for (size_t n = 0; n <= DnsWireName::kMax; ++n) {
+      std::vector<uint8_t> bytes(n + 64);
+      for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>('a' + (i * 7 + n) % 26);
+      const uint64_t base = dns_wire_hash(bytes.data() + 32, n, engine);
+      seen.insert(base);
+      ++hashed;
+      // The same bytes elsewhere in memory: the same hash.
+      std::vector<uint8_t> moved(bytes.begin() + 32, bytes.begin() + 32 + static_cast<long>(n));
+      CHECK(dns_wire_hash(moved.data(), n, engine) == base);
+      // Bytes either side of the name do not count.
+      bytes[31] ^= 0x55;
+      bytes[32 + n] ^= 0x55;
+      CHECK(dns_wire_hash(bytes.data() + 32, n, engine) == base);
+      for (size_t i = 0; i < n; ++i) {
+        bytes[32 + i] ^= 0x20;
+        seen.insert(dns_wire_hash(bytes.data() + 32, n, engine));
+        ++hashed;
+        bytes[32 + i] ^= 0x20;
+      }
+    }
+    CHECK(seen.size() == hashed);
+  }
+}
+
 TEST_CASE("dns fast: names counted once per domain when the name table starts over", "[net][dns]") {
   // More distinct names than the per-name table holds (65,536), then the
   // first ones again: the domain's unique-name count is the number of

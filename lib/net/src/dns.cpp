@@ -4,6 +4,9 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__)
+#include <wmmintrin.h>
+#endif
 
 #include <cstdio>
 #include <cstring>
@@ -231,10 +234,10 @@ bool read_wire_name(const uint8_t* data, size_t size, size_t offset, DnsWireName
 
 }  // namespace
 
-uint64_t dns_wire_hash(const uint8_t* p, size_t n) {
-  // 32 bytes a step in four independent lanes held in registers (a
-  // multiply's latency, not its throughput, bounds one lane); names are long
-  // (tunnels) and this runs once per message.
+namespace {
+// Any CPU: 32 bytes a step in four independent lanes held in registers (a
+// multiply's latency, not its throughput, bounds one lane).
+uint64_t wire_hash_portable(const uint8_t* p, size_t n) {
   constexpr uint64_t k0 = 0xff51afd7ed558ccdull, k1 = 0xc4ceb9fe1a85ec53ull;
   auto word = [&](size_t at) {
     uint64_t w;
@@ -260,6 +263,88 @@ uint64_t dns_wire_hash(const uint8_t* p, size_t n) {
   for (; i + 8 <= n; i += 8) tail[t++] = word(i);
   for (size_t k = 0; i + k < n; ++k) tail[t] |= uint64_t(p[i + k]) << (8 * k);
   return mix64(a ^ tail[0]) ^ mix64(b ^ tail[1] ^ 1) ^ mix64(c ^ tail[2] ^ 2) ^ mix64(d ^ tail[3] ^ 3);
+}
+
+#if defined(__x86_64__)
+// The 1-15 bytes of a short name as two words: overlapping reads, each a
+// function of the bytes given the length (which the key holds).
+void short_words(const uint8_t* p, size_t n, uint64_t& lo, uint64_t& hi) {
+  lo = hi = 0;
+  if (n >= 8) {
+    std::memcpy(&lo, p, 8);
+    std::memcpy(&hi, p + n - 8, 8);
+  } else if (n >= 4) {
+    uint32_t first, last;
+    std::memcpy(&first, p, 4);
+    std::memcpy(&last, p + n - 4, 4);
+    lo = first;
+    hi = last;
+  } else if (n) {
+    lo = uint64_t(p[0]) | uint64_t(p[n / 2]) << 8 | uint64_t(p[n - 1]) << 16;
+  }
+}
+
+inline __m128i words(uint64_t hi, uint64_t lo) { return _mm_set_epi64x(static_cast<long long>(hi), static_cast<long long>(lo)); }
+// 16 bytes into a lane: added, then two rounds, so that they are spread
+// over the lane before anything else is added to it.
+__attribute__((target("aes"))) inline __m128i absorb(__m128i lane, __m128i bytes, __m128i key) {
+  return _mm_aesenc_si128(_mm_aesenc_si128(lane, bytes), key);
+}
+__attribute__((target("aes"))) inline __m128i absorb(__m128i lane, const uint8_t* p, __m128i key) {
+  return absorb(lane, _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), key);
+}
+
+// With AES instructions: 16 bytes a lane, four lanes (64 bytes a step, the
+// last 64 read whole, overlapping the step before). The lanes are folded
+// one after another, each through one more round than the next, then two
+// rounds spread every byte over the state. Bytes added side by side and
+// folded after a single round can cancel out (a byte read into two lanes,
+// or a byte changed at the same place in two lanes, did about one time in
+// a hundred): here they never meet after a single round. About twice as
+// fast as the portable hash on tunnel names.
+__attribute__((target("aes"))) uint64_t wire_hash_aes(const uint8_t* p, size_t n) {
+  const __m128i key = words(0x9E3779B97F4A7C15ull ^ n, 0xC2B2AE3D27D4EB4Full);
+  __m128i a = key, b = words(0x165667B19E3779F9ull, 0x27D4EB2F165667C5ull), c = _mm_xor_si128(key, b),
+          d = words(0x85EBCA77C2B2AE63ull, n);
+  auto step = [&](size_t at) __attribute__((target("aes"))) {
+    a = absorb(a, p + at, key);
+    b = absorb(b, p + at + 16, key);
+    c = absorb(c, p + at + 32, key);
+    d = absorb(d, p + at + 48, key);
+  };
+  if (n >= 64) {
+    for (size_t i = 0; i + 64 < n; i += 64) step(i);
+    step(n - 64);
+  } else if (n >= 32) {
+    a = absorb(a, p, key);
+    b = absorb(b, p + 16, key);
+    c = absorb(c, p + n - 32, key);
+    d = absorb(d, p + n - 16, key);
+  } else if (n >= 16) {
+    a = absorb(a, p, key);
+    b = absorb(b, p + n - 16, key);
+  } else {
+    uint64_t lo, hi;
+    short_words(p, n, lo, hi);
+    a = absorb(a, words(hi, lo), key);
+  }
+  __m128i x = _mm_aesenc_si128(_mm_aesenc_si128(_mm_aesenc_si128(a, b), c), d);
+  x = _mm_aesenc_si128(_mm_aesenc_si128(x, key), key);
+  return static_cast<uint64_t>(_mm_cvtsi128_si64(x)) ^ static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(x, x)));
+}
+
+bool cpu_has_aes() {
+  static const bool has = __builtin_cpu_supports("aes");
+  return has;
+}
+#endif
+}  // namespace
+
+uint64_t dns_wire_hash(const uint8_t* p, size_t n, HashEngine engine) {
+#if defined(__x86_64__)
+  if (engine == HashEngine::best && cpu_has_aes()) return wire_hash_aes(p, n);
+#endif
+  return wire_hash_portable(p, n);
 }
 
 size_t render_dns_name(const DnsWireName& name, char* out) {
