@@ -155,6 +155,30 @@ TEST_CASE("dns fast: a wire name's hash reads every byte of it and nothing past 
   }
 }
 
+TEST_CASE("dns fast: a question's name is copied whole, at every length", "[net][dns]") {
+  // The parser copies an uncompressed name while hashing it, 16 bytes at a
+  // time with the last ones overlapping: every wire length from 2 to 254.
+  for (size_t n = 2; n <= DnsWireName::kMax; ++n) {
+    std::vector<uint8_t> wire;
+    for (size_t rest = n; rest;) {
+      size_t label = std::min<size_t>(63, rest - 1);
+      if (rest - label - 1 == 1) --label;  // a lone byte left over cannot be a label
+      wire.push_back(static_cast<uint8_t>(label));
+      for (size_t i = 0; i < label; ++i) wire.push_back(static_cast<uint8_t>('a' + (wire.size() * 5 + n) % 26));
+      rest -= label + 1;
+    }
+    std::vector<uint8_t> message = {0, 1, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+    message.insert(message.end(), wire.begin(), wire.end());
+    append(message, {0, 0, 16, 0, 1});
+    Weirds w;
+    DnsMessage m;
+    REQUIRE(parse_dns(message.data(), message.size(), m, w));
+    CHECK(m.qname_wire.view() == std::string_view(reinterpret_cast<const char*>(wire.data()), n));
+    CHECK(m.qname_wire.hash == dns_wire_hash(wire.data(), n));
+    CHECK(w.total() == 0);
+  }
+}
+
 TEST_CASE("dns fast: names counted once per domain when the name table starts over", "[net][dns]") {
   // More distinct names than the per-name table holds (65,536), then the
   // first ones again: the domain's unique-name count is the number of
