@@ -327,9 +327,9 @@ bool skip_name(const uint8_t* data, size_t size, size_t offset, size_t& next, We
 
 // Reads a name in wire form. A question's name is almost always
 // uncompressed, its wire form the very bytes of the message: those are
-// hashed where they lie and copied in one piece (hashing the copy made
-// label by label would read words straddling several recent stores, which
-// the processor cannot forward). A compressed name is walked again and
+// hashed where they lie and copied on the way (hashing the copy made label
+// by label would read words straddling several recent stores, which the
+// processor cannot forward). A compressed name is walked again and
 // copied label by label. The 255-byte limit bounds the copy to
 // DnsWireName::kMax. `in_place`: the name had no pointer.
 bool read_wire_name(const uint8_t* data, size_t size, size_t offset, DnsWireName& name, size_t& next, bool& in_place,
