@@ -124,6 +124,61 @@ TEST_CASE("dns fast: a question's wire form names it exactly, compressed or not"
   CHECK(lite.qname_wire.view() == plain.qname_wire.view());
 }
 
+TEST_CASE("dns fast: a wire name's hash reads every byte of it and nothing past it, on either engine", "[net][dns]") {
+  // Every length a name can have, and every byte of it changed in turn: the
+  // last bytes are read as words that overlap the ones before, and a byte
+  // those reads missed (or one past the end that they took in) would show.
+  for (HashEngine engine : {HashEngine::best, HashEngine::portable}) {
+    std::set<uint64_t> seen;
+    size_t hashed = 0;
+    for (size_t n = 0; n <= DnsWireName::kMax; ++n) {
+      std::vector<uint8_t> bytes(n + 64);
+      for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>('a' + (i * 7 + n) % 26);
+      const uint64_t base = dns_wire_hash(bytes.data() + 32, n, engine);
+      seen.insert(base);
+      ++hashed;
+      // The same bytes elsewhere in memory: the same hash.
+      std::vector<uint8_t> moved(bytes.begin() + 32, bytes.begin() + 32 + static_cast<long>(n));
+      CHECK(dns_wire_hash(moved.data(), n, engine) == base);
+      // Bytes either side of the name do not count.
+      bytes[31] ^= 0x55;
+      bytes[32 + n] ^= 0x55;
+      CHECK(dns_wire_hash(bytes.data() + 32, n, engine) == base);
+      for (size_t i = 0; i < n; ++i) {
+        bytes[32 + i] ^= 0x20;
+        seen.insert(dns_wire_hash(bytes.data() + 32, n, engine));
+        ++hashed;
+        bytes[32 + i] ^= 0x20;
+      }
+    }
+    CHECK(seen.size() == hashed);
+  }
+}
+
+TEST_CASE("dns fast: a question's name is copied whole, at every length", "[net][dns]") {
+  // The parser copies an uncompressed name while hashing it, 16 bytes at a
+  // time with the last ones overlapping: every wire length from 2 to 254.
+  for (size_t n = 2; n <= DnsWireName::kMax; ++n) {
+    std::vector<uint8_t> wire;
+    for (size_t rest = n; rest;) {
+      size_t label = std::min<size_t>(63, rest - 1);
+      if (rest - label - 1 == 1) --label;  // a lone byte left over cannot be a label
+      wire.push_back(static_cast<uint8_t>(label));
+      for (size_t i = 0; i < label; ++i) wire.push_back(static_cast<uint8_t>('a' + (wire.size() * 5 + n) % 26));
+      rest -= label + 1;
+    }
+    std::vector<uint8_t> message = {0, 1, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+    message.insert(message.end(), wire.begin(), wire.end());
+    append(message, {0, 0, 16, 0, 1});
+    Weirds w;
+    DnsMessage m;
+    REQUIRE(parse_dns(message.data(), message.size(), m, w));
+    CHECK(m.qname_wire.view() == std::string_view(reinterpret_cast<const char*>(wire.data()), n));
+    CHECK(m.qname_wire.hash == dns_wire_hash(wire.data(), n));
+    CHECK(w.total() == 0);
+  }
+}
+
 TEST_CASE("dns fast: names counted once per domain when the name table starts over", "[net][dns]") {
   // More distinct names than the per-name table holds (65,536), then the
   // first ones again: the domain's unique-name count is the number of

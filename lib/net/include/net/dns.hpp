@@ -85,8 +85,11 @@ std::string dns_name_text(const DnsWireName& name);
 // The same into a caller's buffer of at least kDnsMaxNameText bytes; returns the length.
 constexpr size_t kDnsMaxNameText = 1280;  // 254 wire bytes, each escaped as \DDD, plus dots
 size_t render_dns_name(const DnsWireName& name, char* out);
-// The hash kept in DnsWireName::hash.
-uint64_t dns_wire_hash(const uint8_t* p, size_t n);
+// The hash kept in DnsWireName::hash: on the CPU's AES instructions when it
+// has them (best), else with multiplies (portable). The two give different
+// values; a hash is only ever compared within one process.
+enum class HashEngine { best, portable };
+uint64_t dns_wire_hash(const uint8_t* p, size_t n, HashEngine engine = HashEngine::best);
 
 // "A", "AAAA", "TXT", ... or "TYPE65280" for unknown numbers.
 std::string dns_type_name(uint16_t type);
