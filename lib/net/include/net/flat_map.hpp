@@ -91,7 +91,7 @@ inline void prefetch_line(const void* p) {
 // A hash map for the per-packet tables: the entries (key and value) sit in
 // one dense array in insertion order (erase moves the last one into the
 // hole), and a separate open-addressing index (linear probing,
-// backward-shift erase, at most 3/4 full) holds, per slot, the entry's
+// backward-shift erase, at most kMaxLoadPercent full) holds, per slot, the entry's
 // number and 32 bits of its hash. A probe reads 8-byte slots, eight to a
 // cache line, and touches an entry only when the hash bits match; the
 // memory is the entries themselves plus 12 to 20 bytes each (the slots, and
@@ -101,7 +101,11 @@ inline void prefetch_line(const void* p) {
 // Keys are small plain structs compared with ==; the hash is supplied.
 // Iteration order is the entry order: callers sort before anything reaches
 // output. Pointers to values stay valid until the next insert or erase.
-template <class K, class V, class Hash>
+// A table that erases about as often as it inserts wants a sparser index:
+// the loops of a probe, an erase's backward shift and its search for the
+// moved entry's slot then mostly stop at their first step, where at 3/4
+// their varying lengths cost a mispredicted branch each.
+template <class K, class V, class Hash, unsigned kMaxLoadPercent = 75>
 class FlatMap {
  public:
   FlatMap() = default;  // allocates nothing until the first insert
@@ -157,7 +161,7 @@ class FlatMap {
   // The value for k, default-constructed when new; `inserted` says which.
   V& upsert(const K& k, bool& inserted) { return upsert(k, Hash{}(k), inserted); }
   V& upsert(const K& k, size_t hash, bool& inserted) {
-    if ((entries_.size() + 1) * 4 > index_.size() * 3) rebuild(index_.empty() ? 16 : index_.size() * 2);
+    if ((entries_.size() + 1) * 100 > index_.size() * kMaxLoadPercent) rebuild(index_.empty() ? 16 : index_.size() * 2);
     const uint32_t tag = static_cast<uint32_t>(hash);
     size_t i = tag & mask_;
     for (;; i = (i + 1) & mask_) {
