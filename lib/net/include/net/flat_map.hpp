@@ -91,16 +91,17 @@ inline void prefetch_line(const void* p) {
 // A hash map for the per-packet tables: the entries (key and value) sit in
 // one dense array in insertion order (erase moves the last one into the
 // hole), and a separate open-addressing index (linear probing,
-// backward-shift erase, at most kMaxLoadPercent full) holds, per slot, the entry's
-// number and 32 bits of its hash. A probe reads 8-byte slots, eight to a
-// cache line, and touches an entry only when the hash bits match; the
-// memory is the entries themselves plus 12 to 20 bytes each (the slots, and
-// each entry's hash bits kept beside it, so an erase finds the moved last
-// entry's slot without hashing its key again), and growth rebuilds only the
-// index (entries are never rehashed or zeroed in bulk).
-// Keys are small plain structs compared with ==; the hash is supplied.
-// Iteration order is the entry order: callers sort before anything reaches
-// output. Pointers to values stay valid until the next insert or erase.
+// backward-shift erase, at most kMaxLoadPercent full) holds, per slot, the
+// entry's number and 32 bits of its hash. A probe reads 8-byte slots, eight
+// to a cache line, and touches an entry only when the hash bits match. The
+// memory (at the default load) is the entries themselves plus 12 to 20
+// bytes each: the slots, and each entry's hash bits kept beside it, so an
+// erase finds the moved last entry's slot without hashing its key again.
+// Growth rebuilds only the index (entries are never rehashed or zeroed in
+// bulk). Keys are small plain structs compared with ==; the hash is
+// supplied. Iteration order is the entry order: callers sort before
+// anything reaches output. Pointers to values stay valid until the next
+// insert or erase.
 // A table that erases about as often as it inserts wants a sparser index:
 // the loops of a probe, an erase's backward shift and its search for the
 // moved entry's slot then mostly stop at their first step, where at 3/4
