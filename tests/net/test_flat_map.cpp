@@ -22,9 +22,9 @@ struct GoodHash {
   size_t operator()(uint32_t k) const { return static_cast<size_t>(mix64(k)); }
 };
 
-template <class Hash>
+template <class Hash, unsigned kMaxLoadPercent = 75>
 void check_against_map(uint64_t seed) {
-  FlatMap<uint32_t, uint64_t, Hash> m;
+  FlatMap<uint32_t, uint64_t, Hash, kMaxLoadPercent> m;
   std::map<uint32_t, uint64_t> ref;
   std::mt19937_64 rng(seed);
   for (int i = 0; i < 20000; ++i) {
@@ -64,6 +64,8 @@ TEST_CASE("flat map: matches std::map under inserts and erases", "[net][flat_map
   check_against_map<GoodHash>(1);
   check_against_map<BadHash>(2);  // every key collides with many others
   check_against_map<SameTag>(3);
+  check_against_map<GoodHash, 12>(4);  // a sparse index, as the pending-query table keeps
+  check_against_map<BadHash, 12>(5);
 }
 
 TEST_CASE("flat map: address keys", "[net][flat_map]") {

@@ -52,13 +52,13 @@ DeviceInventory::Entry* DeviceInventory::touch(const uint8_t* mac, int64_t ts) {
   std::memcpy(&hi, mac + 4, 2);
   uint64_t key = lo | uint64_t(hi) << 32;  // as the 6 bytes copied into a zeroed word (little-endian)
   if (key == 0) return nullptr;
-  if (key == last_.mac && last_.entry) {
-    if (ts > last_.entry->dev.last_ns) last_.entry->dev.last_ns = ts;
-    return last_.entry;
+  if (key == recent_[last_].mac && recent_[last_].entry) {
+    Entry* e = recent_[last_].entry;
+    if (ts > e->dev.last_ns) e->dev.last_ns = ts;
+    return e;
   }
-  if (key == prev_.mac && prev_.entry) {
-    std::swap(last_, prev_);
-  } else {
+  const int other = last_ ^ 1;  // becomes the last one, the last one the other
+  if (key != recent_[other].mac || !recent_[other].entry) {
     auto it = devices_.find(key);
     if (it == devices_.end()) {
       if (devices_.size() >= max_devices_) return nullptr;
@@ -67,13 +67,13 @@ DeviceInventory::Entry* DeviceInventory::touch(const uint8_t* mac, int64_t ts) {
       fresh.dev.first_ns = fresh.dev.last_ns = ts;
       it = devices_.emplace(key, std::move(fresh)).first;
     }
-    prev_ = last_;
-    last_ = Recent{key, &it->second, IpAddr{}};
+    recent_[other] = Recent{key, &it->second, IpAddr{}};
   }
-  Device& dev = last_.entry->dev;
-  if (ts > dev.last_ns) dev.last_ns = ts;
-  if (ts < dev.first_ns) dev.first_ns = ts;
-  return last_.entry;
+  last_ = other;
+  Entry* e = recent_[last_].entry;
+  if (ts > e->dev.last_ns) e->dev.last_ns = ts;
+  if (ts < e->dev.first_ns) e->dev.first_ns = ts;
+  return e;
 }
 
 void DeviceInventory::packet(const Decoded& d, Weirds& weirds) {
@@ -85,8 +85,9 @@ void DeviceInventory::packet(const Decoded& d, Weirds& weirds) {
   // Only internal addresses belong to a device: a router's MAC carries the whole Internet.
   // The address this source's previous packet had: nothing new.
   if (ip) {
-    if (*ip == last_.ip) ip = nullptr;
-    else last_.ip = *ip;
+    IpAddr& seen = recent_[last_].ip;
+    if (*ip == seen) ip = nullptr;
+    else seen = *ip;
   }
   if (ip && ip->is_internal() && dev->ips.size() < max_ips_ &&
       std::find(e->ips.begin(), e->ips.end(), *ip) == e->ips.end()) {

@@ -128,7 +128,9 @@ class Analyzer {
   bool dns_ahead_[kAhead] = {};  // whether each carries a DNS payload
   bool lookahead_ = false;
   size_t head_ = 0, queued_ = 0;  // ring of packets decoded ahead
-  FlatMap<WordKey, uint32_t, WordKeyHash> pending_;  // keyed by pending_key (analyzer.cpp)
+  // Keyed by pending_key (analyzer.cpp). Every response erases, so the
+  // index is kept at most 1/8 full (a few KiB for the usual few dozen).
+  FlatMap<WordKey, uint32_t, WordKeyHash, 12> pending_;
   std::vector<DnsEvent> pending_events_;
   std::vector<uint32_t> free_events_;
   DnsEvent lone_event_;  // a response without its query, or an mDNS message: reported at once

@@ -66,7 +66,12 @@ class DeviceInventory {
     Entry* entry = nullptr;
     IpAddr ip;  // version 0: none yet
   };
-  Recent last_, prev_;  // touch() leaves the source it was given in last_
+  // touch() leaves the source it was given in recent_[last_]. A switch
+  // between the two flips the number instead of swapping them: the address
+  // compare right after would otherwise read bytes still on their way from
+  // the swap's stores, which a load spanning two of them waits for.
+  Recent recent_[2];
+  int last_ = 0;
 };
 
 }  // namespace opskit::net

@@ -91,15 +91,22 @@ inline void prefetch_line(const void* p) {
 // A hash map for the per-packet tables: the entries (key and value) sit in
 // one dense array in insertion order (erase moves the last one into the
 // hole), and a separate open-addressing index (linear probing,
-// backward-shift erase, at most 3/4 full) holds, per slot, the entry's
-// number and 32 bits of its hash. A probe reads 8-byte slots, eight to a
-// cache line, and touches an entry only when the hash bits match; the
-// memory is the entries themselves plus 8 to 16 bytes each, and growth
-// rebuilds only the index (entries are never rehashed or zeroed in bulk).
-// Keys are small plain structs compared with ==; the hash is supplied.
-// Iteration order is the entry order: callers sort before anything reaches
-// output. Pointers to values stay valid until the next insert or erase.
-template <class K, class V, class Hash>
+// backward-shift erase, at most kMaxLoadPercent full) holds, per slot, the
+// entry's number and 32 bits of its hash. A probe reads 8-byte slots, eight
+// to a cache line, and touches an entry only when the hash bits match. The
+// memory (at the default load) is the entries themselves plus 12 to 20
+// bytes each: the slots, and each entry's hash bits kept beside it, so an
+// erase finds the moved last entry's slot without hashing its key again.
+// Growth rebuilds only the index (entries are never rehashed or zeroed in
+// bulk). Keys are small plain structs compared with ==; the hash is
+// supplied. Iteration order is the entry order: callers sort before
+// anything reaches output. Pointers to values stay valid until the next
+// insert or erase.
+// A table that erases about as often as it inserts wants a sparser index:
+// the loops of a probe, an erase's backward shift and its search for the
+// moved entry's slot then mostly stop at their first step, where at 3/4
+// their varying lengths cost a mispredicted branch each.
+template <class K, class V, class Hash, unsigned kMaxLoadPercent = 75>
 class FlatMap {
  public:
   FlatMap() = default;  // allocates nothing until the first insert
@@ -109,7 +116,10 @@ class FlatMap {
   // Room for n entries without moving them: the memory is only reserved,
   // its pages are touched as entries arrive (the index, 8 bytes a slot,
   // still grows as needed).
-  void reserve(size_t n) { entries_.reserve(n); }
+  void reserve(size_t n) {
+    entries_.reserve(n);
+    tags_.reserve(n);
+  }
 
   V* find(const K& k) { return find(k, Hash{}(k)); }
   // The same with the key's hash already known (worked out once per packet
@@ -152,7 +162,7 @@ class FlatMap {
   // The value for k, default-constructed when new; `inserted` says which.
   V& upsert(const K& k, bool& inserted) { return upsert(k, Hash{}(k), inserted); }
   V& upsert(const K& k, size_t hash, bool& inserted) {
-    if ((entries_.size() + 1) * 4 > index_.size() * 3) rebuild(index_.empty() ? 16 : index_.size() * 2);
+    if ((entries_.size() + 1) * 100 > index_.size() * kMaxLoadPercent) rebuild(index_.empty() ? 16 : index_.size() * 2);
     const uint32_t tag = static_cast<uint32_t>(hash);
     size_t i = tag & mask_;
     for (;; i = (i + 1) & mask_) {
@@ -167,6 +177,7 @@ class FlatMap {
       }
     }
     entries_.push_back(Entry{k, V{}});
+    tags_.push_back(tag);
     index_[i] = uint64_t(tag) << 32 | entries_.size();  // entry number + 1: 0 marks a free slot
     inserted = true;
     return entries_.back().value;
@@ -198,6 +209,7 @@ class FlatMap {
   // Empties the table and gives its memory back.
   void clear() {
     Entries().swap(entries_);
+    Tags().swap(tags_);
     Index().swap(index_);
     mask_ = 0;
   }
@@ -218,6 +230,7 @@ class FlatMap {
   };
   using Entries = std::vector<Entry, HugePageAllocator<Entry>>;
   using Index = std::vector<uint64_t, HugePageAllocator<uint64_t>>;
+  using Tags = std::vector<uint32_t, HugePageAllocator<uint32_t>>;
   static constexpr size_t kNone = ~size_t(0);
   // The index slot holding k (kNone when absent), and its entry's number in `at`.
   size_t slot_of(const K& k, size_t hash, uint32_t& at) const {
@@ -233,25 +246,29 @@ class FlatMap {
     }
   }
   // Frees index slot `slot` and entry `at`: the last entry fills the hole,
-  // its slot found by its own hash.
+  // its slot found from its kept hash bits.
   void remove(size_t slot, uint32_t at) {
     unlink(slot);
     uint32_t last = static_cast<uint32_t>(entries_.size() - 1);
     if (at != last) {
-      const uint32_t last_tag = static_cast<uint32_t>(Hash{}(entries_[last].key));
-      size_t j = last_tag & mask_;
-      while (static_cast<uint32_t>(index_[j]) != last + 1) j = (j + 1) & mask_;
+      const uint32_t last_tag = tags_[last];
+      const size_t mask = mask_;  // a local: the index stores could alias the member
+      size_t j = last_tag & mask;
+      while (static_cast<uint32_t>(index_[j]) != last + 1) j = (j + 1) & mask;
       index_[j] = uint64_t(last_tag) << 32 | (at + 1);
       entries_[at] = std::move(entries_[last]);
+      tags_[at] = last_tag;
     }
     entries_.pop_back();
+    tags_.pop_back();
   }
   // Backward shift: pulls later members of the probe run into the freed slot.
   void unlink(size_t hole) {
-    for (size_t j = (hole + 1) & mask_;; j = (j + 1) & mask_) {
+    const size_t mask = mask_;
+    for (size_t j = (hole + 1) & mask;; j = (j + 1) & mask) {
       uint64_t s = index_[j];
       if (!s) break;
-      size_t home = static_cast<uint32_t>(s >> 32) & mask_;
+      size_t home = static_cast<uint32_t>(s >> 32) & mask;
       // s may move into the hole only if its home is not in (hole, j].
       bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
       if (stays) continue;
@@ -273,6 +290,7 @@ class FlatMap {
       }
   }
   Entries entries_;
+  Tags tags_;  // tags_[n]: the 32 hash bits of entries_[n]
   Index index_;
   size_t mask_ = 0;
 };
