@@ -26,7 +26,7 @@ struct Slot {
 };
 constexpr int kSlots = 16;
 Slot slots[kSlots];
-uintptr_t page_bytes = 4096;  // the handler's copy of the page size
+uintptr_t page_bytes = 4096;  // sysconf is not for signal handlers: read once, at install
 struct sigaction previous_action;
 
 void on_sigbus(int signal, siginfo_t* info, void*) {
@@ -57,7 +57,7 @@ void on_sigbus(int signal, siginfo_t* info, void*) {
 }
 
 void install_handler() {
-  page_bytes = MappedFile::page_size();
+  page_bytes = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
   struct sigaction action {};
   action.sa_sigaction = on_sigbus;
   action.sa_flags = SA_SIGINFO;
@@ -66,11 +66,6 @@ void install_handler() {
 }
 
 }  // namespace
-
-size_t MappedFile::page_size() {
-  static const size_t size = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  return size;
-}
 
 MappedFile::MappedFile(int fd, size_t size, const std::string& path) : size_(size) {
   void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);

@@ -79,12 +79,6 @@ void MemoryReader::damaged(Weird weird) {
   else weirds_.add(weird);
 }
 
-bool MemoryReader::stop_if_cut() {
-  if (!cut()) return false;
-  fail(Weird::file_truncated);
-  return true;
-}
-
 bool MemoryReader::short_of(size_t need, Weird weird) {
   if (more_) starved_ = true;
   else if (need) fail(weird);

@@ -24,7 +24,6 @@ class MappedFile {
 
   const uint8_t* data() const { return data_; }
   size_t size() const { return size_; }
-  static size_t page_size();
   // True once a read found the file shorter than when it was mapped: the
   // bytes from that page on read as zeros.
   bool cut() const { return cut_ && cut_->load(std::memory_order_relaxed); }

@@ -50,7 +50,11 @@ class MemoryReader : public PacketSource {
   // counted as file_truncated and ends the file.
   void watch_cut(const std::atomic<bool>* flag) { cut_ = flag; }
   // When the flag is set: ends the file with file_truncated and returns true.
-  bool stop_if_cut();
+  bool stop_if_cut() {
+    if (!cut()) return false;
+    fail(Weird::file_truncated);
+    return true;
+  }
 
  private:
   enum class Format { invalid, pcap, pcapng };
