@@ -130,16 +130,6 @@ Analyzer::Analyzer(AnalyzerOptions options, const DgaModel* model, const Indicat
 }
 
 namespace {
-// The DNS parser walks a message's name label by label, each length byte
-// read before the next can be found: started here, kAhead packets early,
-// the lines it walks arrive while the packets before it are processed.
-// The header and question fill the first few lines of a message.
-void prefetch_payload(const Decoded& d) {
-  constexpr size_t kLines = 5;
-  uintptr_t first = reinterpret_cast<uintptr_t>(d.payload) & ~uintptr_t(63);
-  uintptr_t end = reinterpret_cast<uintptr_t>(d.payload) + std::min<size_t>(d.payload_len, kLines * 64);
-  for (uintptr_t line = first; line < end; line += 64) prefetch_line(reinterpret_cast<const void*>(line));
-}
 // A payload the DNS parser reads (worked out once per packet).
 bool carries_dns(const Decoded& d) { return d.payload_len && (is_dns_port(d.sport) || is_dns_port(d.dport)); }
 }  // namespace
@@ -167,7 +157,6 @@ void Analyzer::add(const RawPacket& raw) {
     hashes_[slot] = FlowTable::hash_of(keys_[slot]);
     flows_.prefetch_hash(hashes_[slot]);
     dns_ahead_[slot] = carries_dns(d);
-    if (dns_ahead_[slot]) prefetch_payload(d);
   }
   // The flow index line of the packet decoded kAhead / 2 ago has arrived by
   // now: start loading its flow record too, for when it is processed.
