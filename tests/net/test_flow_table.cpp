@@ -62,7 +62,6 @@ TEST_CASE("flat map: nothing is allocated before the first insert, and an empty 
   REQUIRE(m.find(1) == nullptr);
   REQUIRE_FALSE(m.erase(1));
   m.prefetch_hash(Mix{}(1));
-  m.prefetch_entry(Mix{}(1));
   size_t n = 0;
   m.for_each([&](uint64_t, int) { ++n; });
   REQUIRE(n == 0);
@@ -72,7 +71,6 @@ TEST_CASE("flat map: nothing is allocated before the first insert, and an empty 
   for (uint64_t k = 6; k < 50000; ++k) m[k] = 2;
   REQUIRE(m.find(5) == at);
   REQUIRE(*at == 1);
-  m.prefetch_entry(Mix{}(5));
   m.clear();
   REQUIRE(m.empty());
   REQUIRE(m.find(5) == nullptr);

@@ -158,12 +158,6 @@ void Analyzer::add(const RawPacket& raw) {
     flows_.prefetch_hash(hashes_[slot]);
     dns_ahead_[slot] = carries_dns(d);
   }
-  // The flow index line of the packet decoded kAhead / 2 ago has arrived by
-  // now: start loading its flow record too, for when it is processed.
-  if (queued_ > kAhead / 2) {
-    size_t earlier = (slot + kAhead - kAhead / 2) % kAhead;
-    if (ok_[earlier] && decoded_[earlier].has_ip) flows_.prefetch_record(hashes_[earlier]);
-  }
   // A reassembled datagram lives in a decoder buffer that the decode after
   // next reuses: process it (and everything before it) now.
   if (d.reassembled) {

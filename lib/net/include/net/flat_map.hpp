@@ -142,22 +142,6 @@ class FlatMap {
   void prefetch_hash(size_t hash) const {
     if (!index_.empty()) prefetch_line(index_.data() + (hash & mask_));
   }
-  // The second step, once that index line has arrived: starts loading
-  // (every cache line of) the entry the hash points at, if any.
-  void prefetch_entry(size_t hash) const {
-    if (index_.empty()) return;
-    const uint32_t tag = static_cast<uint32_t>(hash);
-    for (size_t i = tag & mask_;; i = (i + 1) & mask_) {
-      uint64_t s = index_[i];
-      if (!s) return;
-      if (static_cast<uint32_t>(s >> 32) == tag) {
-        uintptr_t e = reinterpret_cast<uintptr_t>(entries_.data() + (static_cast<uint32_t>(s) - 1));
-        for (uintptr_t line = e & ~uintptr_t(63); line < e + sizeof(Entry); line += 64)
-          prefetch_line(reinterpret_cast<const void*>(line));
-        return;
-      }
-    }
-  }
 
   // The value for k, default-constructed when new; `inserted` says which.
   V& upsert(const K& k, bool& inserted) { return upsert(k, Hash{}(k), inserted); }

@@ -74,9 +74,6 @@ class FlowTable {
   // The same with the key's hash worked out once (for the prefetch and the lookup).
   static size_t hash_of(const Key& k) { return KeyHash{}(k); }
   void prefetch_hash(size_t hash) const { flows_.prefetch_hash(hash); }
-  // The second step, a few packets later, once the index line has arrived:
-  // starts loading the flow's record.
-  void prefetch_record(size_t hash) const { flows_.prefetch_entry(hash); }
   Flow& add(const Decoded& d, const Key& k, size_t hash, bool& from_orig);
   // Reports and removes flows idle at `now`.
   void expire(int64_t now_ns);
