@@ -394,7 +394,6 @@ TEST_CASE("source: a file cut short while it is read ends at the cut with a coun
     int fd = ::open(big_path.c_str(), O_RDONLY);
     REQUIRE(fd >= 0);
     MappedFile mapped(fd, big.size(), big_path);
-    ::close(fd);
     CHECK(mapped.data()[page] == 'x');
     CHECK_FALSE(mapped.cut());
     REQUIRE(::truncate(big_path.c_str(), 0) == 0);
@@ -412,8 +411,7 @@ TEST_CASE("source: a SIGBUS outside a guarded mapping is not swallowed", "[net][
   spit(other, std::string(8192, 'o'));
   int gfd = ::open(guarded.c_str(), O_RDONLY);
   REQUIRE(gfd >= 0);
-  MappedFile mapped(gfd, 8192, guarded);  // installs the handler
-  ::close(gfd);
+  MappedFile mapped(gfd, 8192, guarded);  // installs the handler; closes gfd
   pid_t child = fork();
   REQUIRE(child >= 0);
   if (child == 0) {

@@ -69,8 +69,10 @@ void install_handler() {
 
 MappedFile::MappedFile(int fd, size_t size, const std::string& path) : size_(size) {
   void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  int err = errno;
+  ::close(fd);  // the mapping keeps the file
   if (map == MAP_FAILED)
-    throw DataError(SourceLocation{path, 0, 0, ""}, std::string("cannot map: ") + std::strerror(errno));
+    throw DataError(SourceLocation{path, 0, 0, ""}, std::string("cannot map: ") + std::strerror(err));
   data_ = static_cast<const uint8_t*>(map);
   static std::once_flag installed;
   std::call_once(installed, install_handler);

@@ -117,14 +117,7 @@ std::unique_ptr<PacketSource> open_capture_file(const std::string& path) {
   if (path != "-" && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
     uint8_t magic[2] = {0, 0};
     if (pread(fd, magic, 2, 0) == 2 && !is_gzip(magic, 2)) {
-      std::unique_ptr<MappedReader> reader;
-      try {
-        reader = std::make_unique<MappedReader>(path, fd, static_cast<size_t>(st.st_size));
-      } catch (...) {
-        ::close(fd);
-        throw;
-      }
-      ::close(fd);
+      auto reader = std::make_unique<MappedReader>(path, fd, static_cast<size_t>(st.st_size));  // closes fd
       if (!reader->valid())
         throw DataError(SourceLocation{path, 0, 0, "magic"},
                         reader->cut() ? "cut short while being opened" : "not a pcap or pcapng capture file");
@@ -206,15 +199,8 @@ std::string capture_identity(const std::string& path) {
   uint64_t size = static_cast<uint64_t>(st.st_size);
   // The samples are hashed where they lie, in the mapped page cache: no
   // buffer to fault in and copy them into.
-  std::unique_ptr<MappedFile> map;
-  try {
-    map = std::make_unique<MappedFile>(fd, size, path);
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  ::close(fd);
-  const char* bytes = reinterpret_cast<const char*>(map->data());
+  MappedFile map(fd, size, path);  // closes fd
+  const char* bytes = reinterpret_cast<const char*>(map.data());
   Sha256 h;
   auto take = [&](uint64_t at, uint64_t len) { h.update(std::string_view(bytes + at, len)); };
   h.update("opskit-capture-sample/1 size=" + std::to_string(size) + "\n");
@@ -222,7 +208,7 @@ std::string capture_identity(const std::string& path) {
   uint64_t span = size - 2 * kEdge;
   for (uint64_t i = 0; i < kBlocks; ++i) take(kEdge + span * i / kBlocks, std::min(kBlock, span - span * i / kBlocks));
   take(size - kEdge, kEdge);
-  if (map->cut()) throw DataError(SourceLocation{path, 0, 0, ""}, "cut short while being read");
+  if (map.cut()) throw DataError(SourceLocation{path, 0, 0, ""}, "cut short while being read");
   return h.hex().substr(0, 32);
 }
 

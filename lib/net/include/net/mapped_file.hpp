@@ -15,8 +15,8 @@ namespace opskit::net {
 
 class MappedFile {
  public:
-  // Maps all of `fd` (`size` bytes, from fstat); throws DataError naming
-  // `path` when the mapping fails. The caller still owns and closes fd.
+  // Maps all of `fd` (`size` bytes, from fstat) and closes fd, mapped or
+  // not; throws DataError naming `path` when the mapping fails.
   MappedFile(int fd, size_t size, const std::string& path);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
