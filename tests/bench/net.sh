@@ -89,13 +89,14 @@ echo "fixed cost of a run (no packets): $startup CPU-s"
 # real capture sees them again too, but less often); the one-copy line
 # shows what a capture of all-new flows and names gets.
 #
-# How a file came into the page cache changes what mapping it costs:
-# mergecap's small writes leave it in 4 KiB pages, each mapped by the
-# kernel on its own (about 0.2 ms per MB), while a file read from disk is
-# cached by readahead in large folios that map several times cheaper. So
-# the 20-copy inputs are measured in both states: as written, and read
-# back from disk (its cached pages dropped with dd's nocache flag, then
-# read once).
+# How a file came into the page cache can change what mapping it costs:
+# mergecap's small writes may leave it in 4 KiB pages, each mapped by the
+# kernel on its own, while a file read from disk is cached by readahead in
+# large folios that map cheaper (how much depends on the kernel: 0.2 ms per
+# MB more for the small pages on one, under 0.1 on Linux 6.18). So the
+# 20-copy inputs are measured in both states: as written, and read back
+# from disk (its cached pages dropped with dd's nocache flag, then read
+# once).
 read_back() {
   sync "$1" && dd if="$1" iflag=nocache count=0 status=none && cat "$1" > /dev/null
 }
