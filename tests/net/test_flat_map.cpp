@@ -87,3 +87,24 @@ TEST_CASE("flat map: address keys", "[net][flat_map]") {
   REQUIRE(m.empty());
   REQUIRE(m.find(a) == nullptr);
 }
+
+TEST_CASE("flat map: address and word-key hashes depend on the process's hash key", "[net][flat_map]") {
+  const HashKey drawn = process_hash_key;
+  IpAddr ip;
+  ip.version = 4;
+  ip.bytes[0] = 10, ip.bytes[3] = 7;
+  const WordKey words{{1, 2, 3, 4, 5}};
+  std::set<uint64_t> ip_hashes, word_hashes;
+  for (uint64_t k = 0; k < 5; ++k) {
+    HashKey key = drawn;
+    key.w[k] += 1;
+    set_hash_key(key);
+    ip_hashes.insert(hash_ip(ip));
+    word_hashes.insert(WordKeyHash{}(words));
+  }
+  set_hash_key(drawn);
+  ip_hashes.insert(hash_ip(ip));
+  word_hashes.insert(WordKeyHash{}(words));
+  CHECK(ip_hashes.size() == 3);  // an address takes in the key's first two words
+  CHECK(word_hashes.size() == 6);
+}

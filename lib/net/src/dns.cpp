@@ -12,7 +12,7 @@
 #include <cstring>
 
 #include "net/dns.hpp"
-#include "net/flat_map.hpp"  // mix64
+#include "net/flat_map.hpp"  // mix64, process_hash_key
 
 namespace opskit::net {
 
@@ -134,8 +134,8 @@ uint64_t wire_hash_portable(const uint8_t* p, size_t n) {
     std::memcpy(&w, p + at, 8);
     return w;
   };
-  uint64_t a = 0x9E3779B97F4A7C15ull ^ n, b = 0xC2B2AE3D27D4EB4Full, c = 0x165667B19E3779F9ull,
-           d = 0x27D4EB2F165667C5ull;
+  const HashKey& key = process_hash_key;
+  uint64_t a = key.w[0] ^ n, b = key.w[1], c = key.w[2], d = key.w[3];
   size_t i = 0;
   for (; i + 32 <= n; i += 32) {
     a = (a ^ word(i)) * k0;
@@ -195,9 +195,12 @@ __attribute__((target("aes"))) inline __m128i absorb(__m128i lane, const uint8_t
 // them (no second pass over them, and no library call).
 template <bool kCopy>
 __attribute__((target("aes"))) uint64_t wire_hash_aes(const uint8_t* p, size_t n, uint8_t* copy) {
-  const __m128i key = words(0x9E3779B97F4A7C15ull ^ n, 0xC2B2AE3D27D4EB4Full);
-  __m128i a = key, b = words(0x165667B19E3779F9ull, 0x27D4EB2F165667C5ull), c = _mm_xor_si128(key, b),
-          d = words(0x85EBCA77C2B2AE63ull, n);
+  // The lanes start from the process's key, the length added in.
+  const __m128i* secret = reinterpret_cast<const __m128i*>(process_hash_key.w);
+  const __m128i length = _mm_cvtsi64_si128(static_cast<long long>(n));
+  const __m128i key = _mm_xor_si128(_mm_load_si128(secret), length);
+  __m128i a = key, b = _mm_load_si128(secret + 1), c = _mm_xor_si128(key, b),
+          d = _mm_xor_si128(_mm_load_si128(secret + 2), length);
   auto step = [&](size_t at) __attribute__((target("aes"))) {
     a = absorb<kCopy>(a, p, at, copy);
     b = absorb<kCopy>(b, p, at + 16, copy);

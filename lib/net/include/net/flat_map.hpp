@@ -25,13 +25,30 @@ inline uint64_t mix64(uint64_t h) {
   return h;
 }
 
+// The keys of the per-packet tables (addresses, ports, DNS names) are
+// chosen by whoever sends the packets. With fixed hashes a crafted capture
+// could pile its keys onto a few slots, and, as a DNS name's 64-bit hash is
+// its identity in the tunnelling counts, make many names count as one. So
+// every process draws its own hash key when it starts. No output depends
+// on a hash value or on where a key lands (tables are walked in insertion
+// order), so two runs over the same input still write the same bytes.
+struct alignas(64) HashKey {  // one cache line: a hash reads only this one
+  uint64_t w[6];
+};
+extern HashKey process_hash_key;
+// Replaces the key, for tests that show no output depends on it; tables
+// built before the call are not rehashed.
+void set_hash_key(const HashKey& key);
+
 // Hash of an address: the two 8-byte halves and the version (bytes past
 // an IPv4 address are always zero), multiplied apart and mixed once (it
 // runs several times per finished flow).
 [[gnu::always_inline]] inline uint64_t hash_ip(const IpAddr& ip, uint64_t seed = 0) {
   uint64_t w[2];
   std::memcpy(w, ip.bytes, 16);
-  return mix64(((w[0] + seed) * 0x9E3779B97F4A7C15ull) ^ (w[1] * 0xC2B2AE3D27D4EB4Full) ^ ip.version);
+  const HashKey& key = process_hash_key;
+  return mix64((((w[0] ^ key.w[0]) + seed) * 0x9E3779B97F4A7C15ull) ^ ((w[1] ^ key.w[1]) * 0xC2B2AE3D27D4EB4Full) ^
+               ip.version);
 }
 
 // A key of five 64-bit words (addresses, ports and the like, packed by the
@@ -45,8 +62,10 @@ struct WordKey {
 };
 struct WordKeyHash {
   size_t operator()(const WordKey& k) const {
-    uint64_t h = k.w[0] * 0x9E3779B97F4A7C15ull ^ k.w[1] * 0xC2B2AE3D27D4EB4Full ^ k.w[2] * 0x165667B19E3779F9ull ^
-                 k.w[3] * 0xD6E8FEB86659FD93ull ^ k.w[4] * 0xFF51AFD7ED558CCDull;
+    const HashKey& key = process_hash_key;
+    uint64_t h = (k.w[0] ^ key.w[0]) * 0x9E3779B97F4A7C15ull ^ (k.w[1] ^ key.w[1]) * 0xC2B2AE3D27D4EB4Full ^
+                 (k.w[2] ^ key.w[2]) * 0x165667B19E3779F9ull ^ (k.w[3] ^ key.w[3]) * 0xD6E8FEB86659FD93ull ^
+                 (k.w[4] ^ key.w[4]) * 0xFF51AFD7ED558CCDull;
     return static_cast<size_t>(mix64(h));
   }
 };
