@@ -61,3 +61,32 @@ TEST_CASE("devices: every source keeps the internal addresses it sent, whatever 
     for (const Device& d : devices) CHECK(d.ips == expected[d.mac]);
   }
 }
+
+TEST_CASE("devices: first and last seen are the earliest and latest packet, when capture time runs backwards too", "[net][devices]") {
+  // Merged captures and clock steps put earlier packets after later ones,
+  // often from the source of the packet just before.
+  IpAddr ip;
+  REQUIRE(IpAddr::parse("10.0.0.1", ip));
+  std::mt19937 rng(11);
+  for (int round = 0; round < 50; ++round) {
+    DeviceInventory inventory(64, 4);
+    Weirds weirds;
+    std::map<std::string, std::pair<int64_t, int64_t>> expected;  // mac -> first, last
+    for (int i = 0; i < 300; ++i) {
+      uint8_t mac = static_cast<uint8_t>(1 + (rng() % 4 == 0 ? rng() % 3 : i / 20 % 3));  // runs from one source
+      int64_t ts = 1000 + i * 10 - static_cast<int64_t>(rng() % 400);
+      inventory.packet(from(mac, ip, ts), weirds);
+      const uint8_t bytes[6] = {0x02, 0, 0, 0, 0, mac};
+      auto [it, fresh] = expected.try_emplace(mac_string(bytes), ts, ts);
+      it->second.first = std::min(it->second.first, ts);
+      it->second.second = std::max(it->second.second, ts);
+    }
+    std::vector<Device> devices = inventory.devices(nullptr);
+    REQUIRE(devices.size() == expected.size());
+    for (const Device& d : devices) {
+      INFO(d.mac);
+      CHECK(d.first_ns == expected[d.mac].first);
+      CHECK(d.last_ns == expected[d.mac].second);
+    }
+  }
+}

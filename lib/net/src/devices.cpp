@@ -55,6 +55,7 @@ DeviceInventory::Entry* DeviceInventory::touch(const uint8_t* mac, int64_t ts) {
   if (key == recent_[last_].mac && recent_[last_].entry) {
     Entry* e = recent_[last_].entry;
     if (ts > e->dev.last_ns) e->dev.last_ns = ts;
+    if (ts < e->dev.first_ns) e->dev.first_ns = ts;  // capture time can run backwards
     return e;
   }
   const int other = last_ ^ 1;  // becomes the last one, the last one the other
