@@ -7,6 +7,8 @@
 #include "core/error.hpp"
 #include "net/decode.hpp"
 #include "net/dns.hpp"
+#include "net/dns_stream.hpp"
+#include "net/flat_map.hpp"
 #include "net/source.hpp"
 #include "net/synth.hpp"
 #include "test_paths.hpp"
@@ -232,4 +234,44 @@ TEST_CASE("dns: every byte value renders the same at every position of a long la
       CHECK(m.qname == want);
     }
   CHECK(w.total() == 0);
+}
+
+TEST_CASE("dns over tcp: a full stream table drops the stream opened first, whatever the hash key", "[net][dns]") {
+  // Three streams each send the first half of a length-prefixed query into
+  // a table of two: the first one opened goes, the other two complete.
+  const HashKey drawn = process_hash_key;
+  for (uint64_t round = 0; round < 8; ++round) {
+    HashKey key = drawn;
+    for (uint64_t& w : key.w) w = mix64(w + round);
+    set_hash_key(key);
+    std::vector<std::string> names;
+    DnsStreams streams([&](const DnsPacketInfo&, const DnsMessage& m) { names.push_back(m.qname); }, 2);
+    Weirds weirds;
+    std::vector<std::vector<uint8_t>> wires;
+    for (int s = 0; s < 3; ++s) {
+      std::vector<uint8_t> q = synth::dns_query(static_cast<uint16_t>(s), "stream" + std::to_string(s) + ".example", 1);
+      std::vector<uint8_t> wire{uint8_t(q.size() >> 8), uint8_t(q.size())};
+      wire.insert(wire.end(), q.begin(), q.end());
+      wires.push_back(wire);
+    }
+    auto segment = [&](int s, bool first_half) {
+      Decoded d;
+      d.has_ip = true;
+      REQUIRE(IpAddr::parse("10.0.0." + std::to_string(s + 1), d.src));
+      REQUIRE(IpAddr::parse("10.0.0.53", d.dst));
+      d.sport = static_cast<uint16_t>(40000 + s);
+      d.dport = 53;
+      d.proto = proto_tcp;
+      d.tcp_flags = tcp_flag::ack;
+      const size_t half = wires[s].size() / 2;
+      d.tcp_seq = 1000 + (first_half ? 0 : static_cast<uint32_t>(half));
+      d.payload = wires[s].data() + (first_half ? 0 : half);
+      d.payload_len = static_cast<uint32_t>(first_half ? half : wires[s].size() - half);
+      streams.packet(d, weirds);
+    };
+    for (int s = 0; s < 3; ++s) segment(s, true);
+    for (int s = 1; s < 3; ++s) segment(s, false);
+    CHECK(names == std::vector<std::string>{"stream1.example", "stream2.example"});
+  }
+  set_hash_key(drawn);
 }

@@ -9,6 +9,7 @@
 #endif
 
 #include "net/decode.hpp"
+#include "net/flat_map.hpp"  // hash_ip
 
 namespace opskit::net {
 
@@ -69,14 +70,7 @@ bool IpAddr::is_internal() const {
 }
 
 size_t Decoder::FragKeyHash::operator()(const FragKey& k) const {
-  uint64_t h = 1469598103934665603ull;
-  auto mix = [&](const uint8_t* p, size_t n) {
-    for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
-  };
-  mix(k.src.bytes, 16);
-  mix(k.dst.bytes, 16);
-  mix(reinterpret_cast<const uint8_t*>(&k.id), 4);
-  return static_cast<size_t>(h ^ k.proto);
+  return static_cast<size_t>(hash_ip(k.dst, hash_ip(k.src, uint64_t(k.id) << 8 | k.proto)));
 }
 
 Decoder::Decoder(DecoderOptions options) : options_(options) {}

@@ -1,6 +1,8 @@
 // Finding DNS messages in UDP datagrams and TCP byte streams.
 #include "net/dns_stream.hpp"
 
+#include "net/flat_map.hpp"  // hash_ip
+
 namespace opskit::net {
 
 const char* dns_service_name(DnsService s) {
@@ -12,11 +14,27 @@ const char* dns_service_name(DnsService s) {
 }
 
 size_t DnsStreams::KeyHash::operator()(const Key& k) const {
-  uint64_t h = 1469598103934665603ull;
-  for (int i = 0; i < 16; ++i) h = (h ^ k.src.bytes[i]) * 1099511628211ull;
-  for (int i = 0; i < 16; ++i) h = (h ^ k.dst.bytes[i]) * 1099511628211ull;
-  h ^= (uint64_t(k.sport) << 16) | k.dport;
-  return static_cast<size_t>(h * 0x9E3779B97F4A7C15ull);
+  return static_cast<size_t>(hash_ip(k.dst, hash_ip(k.src, uint64_t(k.sport) << 16 | k.dport)));
+}
+
+DnsStreams::Streams::iterator DnsStreams::open(const Key& key) {
+  while (streams_.size() >= max_streams_ && !opened_.empty()) {
+    auto it = streams_.find(opened_.front().second);
+    if (it != streams_.end() && it->second.serial == opened_.front().first) streams_.erase(it);
+    opened_.pop_front();
+  }
+  if (opened_.size() > max_streams_ * 4) {  // entries of streams closed since
+    std::deque<std::pair<uint64_t, Key>> keep;
+    for (auto& e : opened_) {
+      auto it = streams_.find(e.second);
+      if (it != streams_.end() && it->second.serial == e.first) keep.push_back(e);
+    }
+    opened_.swap(keep);
+  }
+  auto it = streams_.emplace(key, Stream{}).first;
+  it->second.serial = ++serial_;
+  opened_.emplace_back(serial_, key);
+  return it;
 }
 
 void DnsStreams::emit(const Decoded& d, const uint8_t* p, size_t n, uint8_t proto, Weirds& weirds) {
@@ -59,10 +77,7 @@ void DnsStreams::tcp(const Decoded& d, Weirds& weirds) {
   auto it = streams_.find(key);
   if (d.payload_len == 0) {
     if (d.tcp_flags & tcp_flag::syn) {
-      if (it == streams_.end()) {
-        if (streams_.size() >= max_streams_) streams_.erase(streams_.begin());
-        it = streams_.emplace(key, Stream{}).first;
-      }
+      if (it == streams_.end()) it = open(key);
       it->second.next_seq = d.tcp_seq + 1;
       it->second.synced = true;
       it->second.buffer.clear();
@@ -71,10 +86,7 @@ void DnsStreams::tcp(const Decoded& d, Weirds& weirds) {
     }
     return;
   }
-  if (it == streams_.end()) {
-    if (streams_.size() >= max_streams_) streams_.erase(streams_.begin());
-    it = streams_.emplace(key, Stream{}).first;
-  }
+  if (it == streams_.end()) it = open(key);
   Stream& s = it->second;
   const uint8_t* p = d.payload;
   size_t n = d.payload_len;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <deque>
 #include <unordered_map>
 
 #include "net/decode.hpp"
@@ -52,14 +53,22 @@ class DnsStreams {
   struct Stream {
     uint32_t next_seq = 0;
     bool synced = false;
+    uint64_t serial = 0;  // order of opening, for eviction
     std::string buffer;
   };
+  using Streams = std::unordered_map<Key, Stream, KeyHash>;
   void emit(const Decoded& d, const uint8_t* p, size_t n, uint8_t proto, Weirds& weirds);
   void tcp(const Decoded& d, Weirds& weirds);
+  Streams::iterator open(const Key& key);
 
   Callback cb_;
   size_t max_streams_;
-  std::unordered_map<Key, Stream, KeyHash> streams_;
+  Streams streams_;
+  // Streams in the order they were opened (with entries of closed ones,
+  // skipped and now and then dropped): when the table is full the oldest
+  // goes, whatever the process's hash key put first in the table.
+  std::deque<std::pair<uint64_t, Key>> opened_;
+  uint64_t serial_ = 0;
   DnsMessage msg_;
   size_t messages_ = 0;
   bool render_ = true;
