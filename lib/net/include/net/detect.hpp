@@ -223,7 +223,12 @@ class Detectors {
   const AllowList* allow_;
   DetectorOptions options_;
   Sink immediate_;
-  std::unordered_map<std::string, DomainStats> domains_;  // nodes: pointers to them stay valid
+  struct DomainHash {  // keyed (flat_map.hpp): registrable domains are chosen by whoever queries them
+    size_t operator()(const std::string& d) const {
+      return static_cast<size_t>(dns_wire_hash(reinterpret_cast<const uint8_t*>(d.data()), d.size()));
+    }
+  };
+  std::unordered_map<std::string, DomainStats, DomainHash> domains_;  // nodes: pointers to them stay valid
   DomainSplitCache split_cache_;
   // The names: each a NameInfo with its wire bytes right after it, in one
   // arena (reserved whole, so records never move), so a name met again costs

@@ -13,6 +13,7 @@
 
 #include "net/decode.hpp"
 #include "net/dns.hpp"
+#include "net/flat_map.hpp"
 
 namespace opskit::net {
 
@@ -57,7 +58,10 @@ class DeviceInventory {
   Entry* touch(const uint8_t* mac, int64_t ts);
   void dhcp(const Decoded& d, Weirds& weirds);
   size_t max_devices_, max_ips_;
-  std::unordered_map<uint64_t, Entry> devices_;  // nodes: pointers to them stay valid
+  struct MacHash {  // keyed (flat_map.hpp): source MACs can be forged
+    size_t operator()(uint64_t mac) const { return static_cast<size_t>(mix64(mac ^ process_hash_key.w[5])); }
+  };
+  std::unordered_map<uint64_t, Entry, MacHash> devices_;  // nodes: pointers to them stay valid
   // The last two sources seen (conversations alternate between two), each
   // with the packet address it had last: a source's next packet mostly has
   // the same, and that address has been looked at already.

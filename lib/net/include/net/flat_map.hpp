@@ -31,7 +31,8 @@ inline uint64_t mix64(uint64_t h) {
 // its identity in the tunnelling counts, make many names count as one. So
 // every process draws its own hash key when it starts. No output depends
 // on a hash value or on where a key lands (tables are walked in insertion
-// order), so two runs over the same input still write the same bytes.
+// order, or what is read from them is sorted), so two runs over the same
+// input still write the same bytes.
 struct alignas(64) HashKey {  // one cache line: a hash reads only this one
   uint64_t w[6];
 };
