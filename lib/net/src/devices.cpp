@@ -60,21 +60,27 @@ DeviceInventory::Entry* DeviceInventory::touch(const uint8_t* mac, int64_t ts) {
   }
   const int other = last_ ^ 1;  // becomes the last one, the last one the other
   if (key != recent_[other].mac || !recent_[other].entry) {
-    auto it = devices_.find(key);
-    if (it == devices_.end()) {
-      if (devices_.size() >= max_devices_) return nullptr;
-      Entry fresh;
-      fresh.dev.mac = mac_string(mac);
-      fresh.dev.first_ns = fresh.dev.last_ns = ts;
-      it = devices_.emplace(key, std::move(fresh)).first;
-    }
-    recent_[other] = Recent{key, &it->second, IpAddr{}};
+    Entry* found = find_or_add(key, mac, ts);
+    if (!found) return nullptr;
+    recent_[other] = Recent{key, found, IpAddr{}};
   }
   last_ = other;
   Entry* e = recent_[last_].entry;
   if (ts > e->dev.last_ns) e->dev.last_ns = ts;
   if (ts < e->dev.first_ns) e->dev.first_ns = ts;
   return e;
+}
+
+[[gnu::noinline]] DeviceInventory::Entry* DeviceInventory::find_or_add(uint64_t key, const uint8_t* mac, int64_t ts) {
+  auto it = devices_.find(key);
+  if (it == devices_.end()) {
+    if (devices_.size() >= max_devices_) return nullptr;
+    Entry fresh;
+    fresh.dev.mac = mac_string(mac);
+    fresh.dev.first_ns = fresh.dev.last_ns = ts;
+    it = devices_.emplace(key, std::move(fresh)).first;
+  }
+  return &it->second;
 }
 
 void DeviceInventory::packet(const Decoded& d, Weirds& weirds) {

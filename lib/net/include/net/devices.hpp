@@ -56,6 +56,10 @@ class DeviceInventory {
     std::vector<IpAddr> ips;  // the packet addresses in dev.ips, tested without formatting them
   };
   Entry* touch(const uint8_t* mac, int64_t ts);
+  // The entry of a source neither of recent_ holds, made if new (nullptr
+  // when the table is full): out of line, so touch() does not pay for the
+  // stack frame a new entry needs on every packet.
+  Entry* find_or_add(uint64_t key, const uint8_t* mac, int64_t ts);
   void dhcp(const Decoded& d, Weirds& weirds);
   size_t max_devices_, max_ips_;
   struct MacHash {  // keyed (flat_map.hpp): source MACs can be forged
