@@ -4,9 +4,9 @@
 // segment, messages split across segments reassembled per direction, with
 // a bounded number of streams and bytes per stream).
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
-#include <deque>
 #include <unordered_map>
 
 #include "net/decode.hpp"
