@@ -42,6 +42,12 @@ std::string OuiRegistry::vendor(const std::string& mac) const {
   return it == vendors_.end() ? std::string() : it->second;
 }
 
+DeviceInventory::Entry* DeviceInventory::seen_at(Entry* e, int64_t ts) {
+  if (ts > e->dev.last_ns) e->dev.last_ns = ts;
+  if (ts < e->dev.first_ns) e->dev.first_ns = ts;
+  return e;
+}
+
 DeviceInventory::Entry* DeviceInventory::touch(const uint8_t* mac, int64_t ts) {
   if (mac[0] & 1) return nullptr;  // multicast / broadcast sources are not devices
   // Built in registers: an 8-byte load of a key written as 4 + 2 bytes
@@ -52,12 +58,7 @@ DeviceInventory::Entry* DeviceInventory::touch(const uint8_t* mac, int64_t ts) {
   std::memcpy(&hi, mac + 4, 2);
   uint64_t key = lo | uint64_t(hi) << 32;  // as the 6 bytes copied into a zeroed word (little-endian)
   if (key == 0) return nullptr;
-  if (key == recent_[last_].mac && recent_[last_].entry) {
-    Entry* e = recent_[last_].entry;
-    if (ts > e->dev.last_ns) e->dev.last_ns = ts;
-    if (ts < e->dev.first_ns) e->dev.first_ns = ts;  // capture time can run backwards
-    return e;
-  }
+  if (key == recent_[last_].mac && recent_[last_].entry) return seen_at(recent_[last_].entry, ts);
   const int other = last_ ^ 1;  // becomes the last one, the last one the other
   if (key != recent_[other].mac || !recent_[other].entry) {
     Entry* found = find_or_add(key, mac, ts);
@@ -65,10 +66,7 @@ DeviceInventory::Entry* DeviceInventory::touch(const uint8_t* mac, int64_t ts) {
     recent_[other] = Recent{key, found, IpAddr{}};
   }
   last_ = other;
-  Entry* e = recent_[last_].entry;
-  if (ts > e->dev.last_ns) e->dev.last_ns = ts;
-  if (ts < e->dev.first_ns) e->dev.first_ns = ts;
-  return e;
+  return seen_at(recent_[last_].entry, ts);
 }
 
 [[gnu::noinline]] DeviceInventory::Entry* DeviceInventory::find_or_add(uint64_t key, const uint8_t* mac, int64_t ts) {

@@ -56,6 +56,9 @@ class DeviceInventory {
     std::vector<IpAddr> ips;  // the packet addresses in dev.ips, tested without formatting them
   };
   Entry* touch(const uint8_t* mac, int64_t ts);
+  // Widens e's first/last seen to take in ts (capture time can run
+  // backwards, so either end may move); returns e.
+  static Entry* seen_at(Entry* e, int64_t ts);
   // The entry of a source neither of recent_ holds, made if new (nullptr
   // when the table is full): out of line, so touch() does not pay for the
   // stack frame a new entry needs on every packet.
